@@ -1,0 +1,283 @@
+/**
+ * The domain model: every entity the service keeps, as zod schemas with inferred types.
+ * Names and enumerations follow ../shared/design/API.md and RULES.md exactly.
+ */
+import { z } from "zod";
+
+/** Every rule id of RULES.md. A violation must name one of these. */
+export const RULE_IDS = [
+  "CLOUD-1",
+  "ROLE-1",
+  "ROLE-2",
+  "REL-1",
+  "REL-2",
+  "REL-3",
+  "MP-1",
+  "MP-2",
+  "MP-3",
+  "MC-1",
+  "MC-2",
+  "MC-3",
+  "MC-4",
+  "MC-5",
+  "MC-6",
+  "MC-7",
+  "MIG-1",
+  "MIG-2",
+  "MIG-3",
+  "MIG-4",
+  "MIG-5",
+  "MIG-6",
+  "MIG-7",
+  "MIG-8",
+] as const;
+export const ruleIdSchema = z.enum(RULE_IDS);
+export type RuleId = z.infer<typeof ruleIdSchema>;
+
+export const violationSchema = z
+  .object({ rule: ruleIdSchema, message: z.string().min(1) })
+  .meta({ id: "Violation", description: "A broken business rule, with its id from RULES.md." });
+export type Violation = z.infer<typeof violationSchema>;
+
+/** Tenant ids, subscription ids, offer ids: opaque, URL-safe, bounded. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must be letters, digits, '.', '_', ':' or '-'");
+export const isoTimeSchema = z.iso.datetime({ offset: false });
+export type IsoTime = string;
+
+export const cloudSchema = z.enum(["public", "us-government", "germany"]);
+export type Cloud = z.infer<typeof cloudSchema>;
+
+/** A geography: ISO country / market code as the partner's and customer's home region (e.g. "US", "EU"). */
+export const regionSchema = z
+  .string()
+  .min(2)
+  .max(16)
+  .regex(/^[A-Z][A-Z0-9-]*$/, "must be an upper-case region or market code, e.g. US or EU");
+
+export const partnerKindSchema = z.enum(["direct", "indirect-provider", "indirect-reseller"]);
+export const channelSchema = z.enum(["direct", "advisor", "open", "ea", "third-party", "syndication", "csp"]);
+export type Channel = z.infer<typeof channelSchema>;
+export const subscriptionKindSchema = z.enum(["license", "usage"]);
+export type SubscriptionKind = z.infer<typeof subscriptionKindSchema>;
+export const billingCycleSchema = z.enum(["monthly", "annual", "none"]);
+export const subscriptionStatusSchema = z.enum(["active", "expired", "cancelled", "suspended"]);
+export type SubscriptionStatus = z.infer<typeof subscriptionStatusSchema>;
+export const purchasedViaSchema = z.enum(["m365-admin-portal", "partner-center", "azure-portal", "other"]);
+
+/** Known partner-side roles. Any other role string is accepted by the schema and refused by ROLE-1/ROLE-2 (403). */
+export const KNOWN_ROLES = [
+  "global-admin",
+  "user-admin",
+  "sales-agent",
+  "account-admin",
+  "billing-agent",
+  "helpdesk-agent",
+] as const;
+export const actorSchema = z
+  .object({
+    userId: z.string().min(1).max(256),
+    role: z
+      .string()
+      .min(1)
+      .max(64)
+      .meta({
+        description: `The partner-side role, e.g. ${KNOWN_ROLES.join(", ")}.`,
+        examples: [...KNOWN_ROLES],
+      }),
+  })
+  .meta({ id: "Actor" });
+export type Actor = z.infer<typeof actorSchema>;
+
+export const partnerSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1).max(256),
+    region: regionSchema,
+    cloud: cloudSchema,
+    kind: partnerKindSchema,
+    indirectProviderId: idSchema.optional(),
+  })
+  .meta({ id: "Partner" });
+export type Partner = z.infer<typeof partnerSchema>;
+
+export const customerSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1).max(256),
+    region: regionSchema,
+    cloud: cloudSchema,
+    isCspPartner: z.boolean(),
+  })
+  .meta({ id: "Customer" });
+export type Customer = z.infer<typeof customerSchema>;
+
+export const offerSchema = z
+  .object({
+    id: idSchema,
+    name: z.string().min(1).max(256),
+    kind: subscriptionKindSchema,
+    discontinued: z.boolean(),
+    equivalentOfferIds: z.array(idSchema).max(100),
+  })
+  .meta({ id: "Offer" });
+export type Offer = z.infer<typeof offerSchema>;
+
+export const subscriptionSchema = z
+  .object({
+    id: idSchema,
+    customerId: idSchema,
+    offerId: idSchema,
+    offerName: z.string().min(1).max(256).optional(),
+    kind: subscriptionKindSchema,
+    channel: channelSchema,
+    partnerOfRecord: idSchema.optional(),
+    /** Seat count; present for license subscriptions. */
+    seats: z.number().int().min(0).max(10_000_000).optional(),
+    termStart: isoTimeSchema,
+    termEnd: isoTimeSchema,
+    billingCycle: billingCycleSchema,
+    status: subscriptionStatusSchema,
+    purchasedVia: purchasedViaSchema.optional(),
+  })
+  .meta({ id: "Subscription" });
+export type Subscription = z.infer<typeof subscriptionSchema>;
+
+/** One status change of a relationship or migration: who, when, from, to, why. */
+export const historyEntrySchema = z
+  .object({
+    at: isoTimeSchema,
+    /** The acting user id, the customer user id, "timer" for the sweep, or "system". */
+    by: z.string().min(1).max(256),
+    from: z.string().nullable(),
+    to: z.string(),
+    rules: z.array(ruleIdSchema),
+    note: z.string().max(2000).optional(),
+  })
+  .meta({ id: "HistoryEntry" });
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const RELATIONSHIP_STATUSES = [
+  "submitted",
+  "rejected",
+  "pending",
+  "active",
+  "declined",
+  "expired",
+  "removed",
+] as const;
+export const relationshipStatusSchema = z.enum(RELATIONSHIP_STATUSES);
+export type RelationshipStatus = z.infer<typeof relationshipStatusSchema>;
+
+export const relationshipSchema = z
+  .object({
+    id: idSchema,
+    partnerId: idSchema,
+    customerId: idSchema,
+    status: relationshipStatusSchema,
+    delegatedAdmin: z.boolean(),
+    requestedBy: actorSchema,
+    createdAt: isoTimeSchema,
+    updatedAt: isoTimeSchema,
+    /** When an unanswered invitation expires (REL-3); set once it is pending. */
+    expiresAt: isoTimeSchema.optional(),
+    answeredBy: z.string().min(1).max(256).optional(),
+    declineReason: z.string().max(2000).optional(),
+    violations: z.array(violationSchema),
+  })
+  .meta({ id: "Relationship" });
+export type Relationship = z.infer<typeof relationshipSchema>;
+
+export const MIGRATION_STATUSES = [
+  "submitted",
+  "rejected",
+  "awaiting-relationship",
+  "provisioning",
+  "awaiting-term-end",
+  "completed",
+  "failed",
+] as const;
+export const migrationStatusSchema = z.enum(MIGRATION_STATUSES);
+export type MigrationStatus = z.infer<typeof migrationStatusSchema>;
+
+export const LINE_ITEM_STATUSES = [
+  "planned",
+  "provisioned",
+  "original-cancelled",
+  "original-expired",
+  "rejected",
+] as const;
+export const lineItemStatusSchema = z.enum(LINE_ITEM_STATUSES);
+export type LineItemStatus = z.infer<typeof lineItemStatusSchema>;
+
+export const migrationPathSchema = z.enum(["license-move", "azure-new-subscription", "azure-switch-partner"]);
+export type MigrationPath = z.infer<typeof migrationPathSchema>;
+export const cancelOriginalSchema = z.enum(["at-term-end", "immediately", "keep"]);
+export type CancelOriginal = z.infer<typeof cancelOriginalSchema>;
+export const startAtSchema = z.enum(["now", "term-end"]);
+
+/** MIG-3: whether a credit may be asked of Microsoft 365 billing support, and who must ask. */
+export const creditEligibilitySchema = z.enum([
+  "not-eligible",
+  "partner-may-request",
+  "customer-must-request",
+]);
+export type CreditEligibility = z.infer<typeof creditEligibilitySchema>;
+
+/** What the partner asked for one original subscription. */
+export const migrationItemRequestSchema = z
+  .object({
+    subscriptionId: idSchema,
+    targetOfferId: idSchema.optional(),
+    targetSeats: z.number().int().min(0).max(10_000_000).optional(),
+    cancelOriginal: cancelOriginalSchema,
+    /** A license item from another CSP partner may wait for its term end instead of being refused (MC-3). */
+    startAt: startAtSchema.optional(),
+    /** MIG-8: fewer seats than the original must be asked for explicitly. */
+    allowSeatReduction: z.boolean().optional(),
+  })
+  .meta({ id: "MigrationItemRequest" });
+export type MigrationItemRequest = z.infer<typeof migrationItemRequestSchema>;
+
+export const lineItemSchema = z
+  .object({
+    subscriptionId: idSchema,
+    kind: subscriptionKindSchema,
+    channel: channelSchema,
+    path: migrationPathSchema.nullable(),
+    targetOfferId: idSchema.nullable(),
+    targetSeats: z.number().int().min(0).nullable(),
+    licenseReassignmentRequired: z.boolean(),
+    creditEligibility: creditEligibilitySchema,
+    cancelOriginal: cancelOriginalSchema,
+    /** When the original is cancelled or expires; null when it is kept (MC-5) or the item is rejected. */
+    cancelAt: isoTimeSchema.nullable(),
+    /** MIG-2: set when the original is cancelled before its term end. */
+    refundNote: z.string().nullable(),
+    status: lineItemStatusSchema,
+    violations: z.array(violationSchema),
+  })
+  .meta({ id: "LineItem" });
+export type LineItem = z.infer<typeof lineItemSchema>;
+
+export const migrationSchema = z
+  .object({
+    id: idSchema,
+    partnerId: idSchema,
+    customerId: idSchema,
+    requestedBy: actorSchema,
+    status: migrationStatusSchema,
+    /** The relationship the migration proceeds under, once one is active (REL-2). */
+    relationshipId: idSchema.nullable(),
+    request: z.array(migrationItemRequestSchema).min(1).max(50),
+    items: z.array(lineItemSchema),
+    violations: z.array(violationSchema),
+    createdAt: isoTimeSchema,
+    updatedAt: isoTimeSchema,
+    failureReason: z.string().max(2000).optional(),
+  })
+  .meta({ id: "Migration" });
+export type Migration = z.infer<typeof migrationSchema>;

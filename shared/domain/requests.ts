@@ -1,0 +1,119 @@
+/** Request bodies of API.md, one schema per route. Ids in the path are not repeated in the body. */
+import { z } from "zod";
+import {
+  actorSchema,
+  billingCycleSchema,
+  channelSchema,
+  cloudSchema,
+  idSchema,
+  isoTimeSchema,
+  migrationItemRequestSchema,
+  partnerKindSchema,
+  purchasedViaSchema,
+  regionSchema,
+  subscriptionKindSchema,
+  subscriptionStatusSchema,
+} from "./model.js";
+
+const nameSchema = z.string().min(1).max(256);
+
+export const putPartnerBodySchema = z
+  .strictObject({
+    name: nameSchema,
+    region: regionSchema,
+    cloud: cloudSchema,
+    kind: partnerKindSchema,
+    indirectProviderId: idSchema.optional(),
+  })
+  .meta({ id: "PutPartnerBody" });
+export type PutPartnerBody = z.infer<typeof putPartnerBodySchema>;
+
+export const putCustomerBodySchema = z
+  .strictObject({ name: nameSchema, region: regionSchema, cloud: cloudSchema, isCspPartner: z.boolean() })
+  .meta({ id: "PutCustomerBody" });
+export type PutCustomerBody = z.infer<typeof putCustomerBodySchema>;
+
+export const putSubscriptionBodySchema = z
+  .strictObject({
+    offerId: idSchema,
+    offerName: nameSchema.optional(),
+    kind: subscriptionKindSchema,
+    channel: channelSchema,
+    partnerOfRecord: idSchema.optional(),
+    seats: z.number().int().min(0).max(10_000_000).optional(),
+    termStart: isoTimeSchema,
+    termEnd: isoTimeSchema,
+    billingCycle: billingCycleSchema,
+    status: subscriptionStatusSchema,
+    purchasedVia: purchasedViaSchema.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.kind === "license" && body.seats === undefined) {
+      ctx.addIssue({ code: "custom", path: ["seats"], message: "a license subscription needs a seat count" });
+    }
+    if (Date.parse(body.termEnd) <= Date.parse(body.termStart)) {
+      ctx.addIssue({ code: "custom", path: ["termEnd"], message: "termEnd must be after termStart" });
+    }
+    if (body.channel === "csp" && body.partnerOfRecord === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["partnerOfRecord"],
+        message: "a subscription bought through CSP needs its partner of record",
+      });
+    }
+  })
+  .meta({ id: "PutSubscriptionBody" });
+export type PutSubscriptionBody = z.infer<typeof putSubscriptionBodySchema>;
+
+export const putOfferBodySchema = z
+  .strictObject({
+    name: nameSchema,
+    kind: subscriptionKindSchema,
+    discontinued: z.boolean(),
+    equivalentOfferIds: z.array(idSchema).max(100),
+  })
+  .meta({ id: "PutOfferBody" });
+export type PutOfferBody = z.infer<typeof putOfferBodySchema>;
+
+export const relationshipRequestBodySchema = z
+  .strictObject({
+    partnerId: idSchema,
+    customerId: idSchema,
+    actor: actorSchema,
+    delegatedAdmin: z.boolean(),
+  })
+  .meta({ id: "RelationshipRequestBody" });
+export type RelationshipRequestBody = z.infer<typeof relationshipRequestBodySchema>;
+
+export const acceptanceBodySchema = z
+  .strictObject({ customerUserId: z.string().min(1).max(256) })
+  .meta({ id: "AcceptanceBody" });
+export type AcceptanceBody = z.infer<typeof acceptanceBodySchema>;
+
+export const declinationBodySchema = z
+  .strictObject({ customerUserId: z.string().min(1).max(256), reason: z.string().max(2000).optional() })
+  .meta({ id: "DeclinationBody" });
+export type DeclinationBody = z.infer<typeof declinationBodySchema>;
+
+export const migrationRequestBodySchema = z
+  .strictObject({
+    partnerId: idSchema,
+    customerId: idSchema,
+    actor: actorSchema,
+    items: z.array(migrationItemRequestSchema).min(1).max(50),
+  })
+  .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.items.forEach((item, index) => {
+      if (seen.has(item.subscriptionId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["items", index, "subscriptionId"],
+          message: `subscription ${item.subscriptionId} is listed more than once`,
+        });
+      }
+      seen.add(item.subscriptionId);
+    });
+  })
+  .meta({ id: "MigrationRequestBody" });
+export type MigrationRequestBody = z.infer<typeof migrationRequestBodySchema>;
