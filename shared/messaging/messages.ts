@@ -1,0 +1,34 @@
+/**
+ * What travels on the queues. The message id is the request id, so Service Bus's duplicate
+ * detection drops a re-send; processors validate every message with these schemas.
+ */
+import { z } from "zod";
+
+import { idSchema } from "../domain/model.js";
+
+export const QUEUES = {
+  relationships: "relationship-requests",
+  migrations: "migration-requests",
+} as const;
+
+const base = { schemaVersion: z.literal(1), requestId: idSchema, customerId: idSchema };
+
+export const relationshipMessageSchema = z.discriminatedUnion("type", [
+  z.object({ ...base, type: z.literal("relationship-request"), relationshipId: idSchema }),
+  z.object({
+    ...base,
+    type: z.literal("relationship-answer"),
+    relationshipId: idSchema,
+    answer: z.enum(["accept", "decline"]),
+    customerUserId: z.string().min(1).max(256),
+    reason: z.string().max(2000).optional(),
+  }),
+]);
+export type RelationshipMessage = z.infer<typeof relationshipMessageSchema>;
+
+export const migrationMessageSchema = z.object({
+  ...base,
+  type: z.literal("migration-request"),
+  migrationId: idSchema,
+});
+export type MigrationMessage = z.infer<typeof migrationMessageSchema>;
