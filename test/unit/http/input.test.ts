@@ -24,7 +24,7 @@ function request(body: string, headers: Record<string, string> = {}, params: Rec
   });
 }
 
-async function problemOf(response: { body?: unknown; status?: number }) {
+function problemOf(response: { body?: unknown; status?: number }) {
   return { status: response.status, ...(JSON.parse(String(response.body)) as Record<string, unknown>) };
 }
 
@@ -62,7 +62,7 @@ describe("reading a signed JSON body", () => {
     expect(!signed.ok && signed.response.status).toBe(413);
   });
 
-  it("lists every schema problem with JSON Pointer paths", async () => {
+  it("lists every schema problem with JSON Pointer paths", () => {
     const body = JSON.stringify({
       partnerId: "",
       actor: { role: 5 },
@@ -73,7 +73,7 @@ describe("reading a signed JSON body", () => {
     const parsed = parseJsonBody(req, Buffer.from(body), migrationRequestBodySchema);
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
-    const doc = await problemOf(parsed.response);
+    const doc = problemOf(parsed.response);
     expect(doc.status).toBe(400);
     const paths = (doc.errors as { path: string }[]).map((error) => error.path);
     expect(paths).toEqual(
@@ -87,7 +87,7 @@ describe("reading a signed JSON body", () => {
     );
   });
 
-  it("refuses malformed JSON with 400 and a wrong content type with 415", async () => {
+  it("refuses malformed JSON with 400 and a wrong content type with 415", () => {
     const bad = parseJsonBody(request("{"), Buffer.from("{"), z.object({}));
     expect(!bad.ok && bad.response.status).toBe(400);
     const text = request("{}", { "content-type": "text/plain" });
