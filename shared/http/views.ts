@@ -1,0 +1,66 @@
+/** What the GET routes and 202 answers return (API.md), as schemas so OpenAPI is generated from them. */
+import { z } from "zod";
+
+import {
+  historyEntrySchema,
+  idSchema,
+  isoTimeSchema,
+  migrationSchema,
+  relationshipSchema,
+  ruleIdSchema,
+} from "../domain/model.js";
+
+export const acceptedSchema = z.object({ id: idSchema, status: z.string() }).meta({
+  id: "Accepted",
+  description: "Asynchronous work taken: poll the Location header for its outcome.",
+});
+export type Accepted = z.infer<typeof acceptedSchema>;
+
+export const relationshipViewSchema = relationshipSchema
+  .extend({ history: z.array(historyEntrySchema) })
+  .meta({ id: "RelationshipView" });
+export type RelationshipView = z.infer<typeof relationshipViewSchema>;
+
+export const migrationViewSchema = migrationSchema
+  .extend({ history: z.array(historyEntrySchema) })
+  .meta({ id: "MigrationView" });
+export type MigrationView = z.infer<typeof migrationViewSchema>;
+
+export const listOf = <T extends z.ZodType>(item: T, id: string) =>
+  z.object({ items: z.array(item) }).meta({ id });
+
+export const relationshipListSchema = listOf(relationshipSchema, "RelationshipList");
+export const migrationListSchema = listOf(migrationSchema, "MigrationList");
+
+export const sweepTransitionSchema = z
+  .object({
+    entity: z.enum(["line-item", "migration", "relationship", "subscription"]),
+    customerId: idSchema,
+    id: z.string(),
+    from: z.string().nullable(),
+    to: z.string(),
+    rules: z.array(ruleIdSchema),
+  })
+  .meta({ id: "SweepTransition" });
+export type SweepTransition = z.infer<typeof sweepTransitionSchema>;
+
+export const sweepReportSchema = z
+  .object({
+    asOf: isoTimeSchema,
+    dryRun: z.boolean(),
+    customers: z.number().int(),
+    transitions: z.array(sweepTransitionSchema),
+  })
+  .meta({ id: "SweepReport", description: "What the sweep did, or with dryRun what it would do." });
+export type SweepReport = z.infer<typeof sweepReportSchema>;
+
+export const healthSchema = z
+  .object({
+    status: z.enum(["ok", "unavailable"]),
+    checks: z.object({
+      tableStorage: z.object({ ok: z.boolean(), detail: z.string().optional() }),
+      serviceBus: z.object({ ok: z.boolean(), detail: z.string().optional() }),
+    }),
+  })
+  .meta({ id: "Health" });
+export type Health = z.infer<typeof healthSchema>;
