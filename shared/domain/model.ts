@@ -245,8 +245,9 @@ export type MigrationItemRequest = z.infer<typeof migrationItemRequestSchema>;
 export const lineItemSchema = z
   .object({
     subscriptionId: idSchema,
-    kind: subscriptionKindSchema,
-    channel: channelSchema,
+    /** The original's kind and channel; null when no such subscription of the customer exists (the item is rejected). */
+    kind: subscriptionKindSchema.nullable(),
+    channel: channelSchema.nullable(),
     path: migrationPathSchema.nullable(),
     targetOfferId: idSchema.nullable(),
     targetSeats: z.number().int().min(0).nullable(),
@@ -259,6 +260,15 @@ export const lineItemSchema = z
     refundNote: z.string().nullable(),
     status: lineItemStatusSchema,
     violations: z.array(violationSchema),
+    /**
+     * When the partner's subscription is (to be) provisioned: the decision time once provisioned, the
+     * original's term end while the item waits for it (MC-3, `startAt: "term-end"`), null otherwise.
+     */
+    provisionAt: isoTimeSchema.nullable().optional(),
+    /** MIG-8: true when the target has fewer seats than the original and the request allowed it. */
+    seatReduction: z.boolean().optional(),
+    /** The partner's subscription: the new CSP one (license-move, azure-new-subscription) or the transferred original (azure-switch-partner). */
+    newSubscriptionId: idSchema.nullable().optional(),
   })
   .meta({ id: "LineItem" });
 export type LineItem = z.infer<typeof lineItemSchema>;
@@ -270,7 +280,7 @@ export const migrationSchema = z
     customerId: idSchema,
     requestedBy: actorSchema,
     status: migrationStatusSchema,
-    /** The relationship the migration proceeds under, once one is active (REL-2). */
+    /** The relationship the migration proceeds under once it is active (REL-2), or waits on while it is pending. */
     relationshipId: idSchema.nullable(),
     request: z.array(migrationItemRequestSchema).min(1).max(50),
     items: z.array(lineItemSchema),

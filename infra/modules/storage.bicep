@@ -1,0 +1,84 @@
+// The storage account behind the Functions host (AzureWebJobsStorage), the Flex Consumption
+// deployment package, and the app's tables. Table names come from ../tables.json, which the app's
+// storage code reads too.
+
+@description('Required. Name of the storage account (3-24 lowercase letters and digits).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Required. Azure region of the storage account.')
+param location string
+
+@description('Required. Tags applied to the storage account.')
+param tags object
+
+@description('Required. Name of the blob container that holds the Flex Consumption deployment package.')
+param deploymentContainerName string
+
+var tableNames = loadJsonContent('../tables.json').tables
+
+resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    // No account keys or SAS: the host, the app and the deployment all sign in with the managed identity.
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    accessTier: 'Hot'
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-06-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-01' = [
+  for tableName in tableNames: {
+    parent: tableService
+    name: tableName
+  }
+]
+
+@description('Name of the storage account.')
+output name string = account.name
+
+@description('Blob endpoint of the storage account, ending in a slash.')
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+
+@description('Table endpoint of the storage account, for TABLES_ENDPOINT.')
+output tableEndpoint string = account.properties.primaryEndpoints.table
+
+@description('Name of the deployment package container.')
+output deploymentContainerName string = deploymentContainer.name
+
+@description('Names of the tables created.')
+output tableNames array = tableNames

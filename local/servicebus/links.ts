@@ -1,0 +1,557 @@
+/**
+ * AMQP links as Service Bus serves them: `$cbs` for tokens, senders and receivers on queues and
+ * dead-letter queues, and `$management` request/response links. Refusals follow AMQP: an attach
+ * without a terminus, then a detach carrying the error.
+ */
+import { randomBytes } from "node:crypto";
+
+import { addressPath, parseAddress } from "./addresses.js";
+import { AmqpDecodeError } from "./amqp-codec.js";
+import { Claims, putToken } from "./cbs.js";
+import {
+  type Consumer,
+  type Entity,
+  type EntityStore,
+  type MessageLock,
+  type ReceiveMode,
+  type Settlement,
+  type StoredMessage,
+  deliveryStamp,
+} from "./entity-store.js";
+import { BrokerError, CONDITION, type Condition } from "./errors.js";
+import { handleManagementRequest } from "./management.js";
+import { BATCH_MESSAGE_FORMAT, encodeMessage, parseMessage, splitBatch } from "./message-format.js";
+import {
+  type AmqpError,
+  type OutgoingMessage,
+  type RheaConnection,
+  type RheaDelivery,
+  type RheaMessage,
+  type RheaReceiver,
+  type RheaSender,
+  type RheaSession,
+  type ServerContainer,
+  type ServerEvent,
+  dispositionState,
+  modifiedAnnotations,
+  rejectedErrorInfo,
+} from "./rhea-adapter.js";
+import type { SharedAccessKey } from "./sas.js";
+import type { OperationCounts } from "./stats.js";
+
+/** Service Bus Standard's largest message (and batch). */
+export const MAX_MESSAGE_SIZE = 256 * 1024;
+
+/** Marks a plain (format 0) transfer to a queue so rhea hands over its bytes instead of decoding them. */
+const PLAIN_MESSAGE_MARKER = 0xffff_fffe;
+
+const SESSION_FILTER = "com.microsoft:session-filter";
+const DEAD_LETTER_INFO = new Set(["DeadLetterReason", "DeadLetterErrorDescription"]);
+
+/** Service Bus shows a lock token as a GUID in .NET byte order; the delivery tag carries that order. */
+function dotNetOrder(token: Buffer): Buffer {
+  const tag = Buffer.from(token);
+  tag.writeUInt32LE(token.readUInt32BE(0), 0);
+  tag.writeUInt16LE(token.readUInt16BE(4), 4);
+  tag.writeUInt16LE(token.readUInt16BE(6), 6);
+  return tag;
+}
+
+/** A client's receiver: the broker's sending link, with credit counted the way the client sees it. */
+class LinkConsumer implements Consumer {
+  readonly unsettled = new Map<RheaDelivery, MessageLock>();
+  private handedToRhea = 0;
+  private drainedCredit = 0;
+  private drainRequested = false;
+  private closed = false;
+  private readonly tagPrefix = randomBytes(8);
+  private tagCounter = 0n;
+
+  constructor(
+    readonly sender: RheaSender,
+    readonly entity: Entity,
+    readonly receiveMode: ReceiveMode,
+  ) {
+    // rhea answers a drain only while credit is left; Service Bus's clients need the answer anyway.
+    sender._get_drain = () => this.completeDrain();
+  }
+
+  capacity(): number {
+    if (this.closed) return 0;
+    // rhea lowers credit only when it writes a transfer, on the next tick: count the ones queued.
+    const unwritten = this.handedToRhea - (this.sender.delivery_count - this.drainedCredit);
+    return Math.max(0, Math.min(this.sender.credit - unwritten, this.sender.session.outgoing.available()));
+  }
+
+  deliver(message: StoredMessage, lock: MessageLock | undefined): void {
+    const payload = encodeMessage(message.sections, deliveryStamp(message, lock));
+    const delivery = this.sender.send(payload, lock ? dotNetOrder(lock.token) : this.nextTag(), 0);
+    this.handedToRhea++;
+    if (lock) this.unsettled.set(delivery, lock);
+  }
+
+  onFlow(): void {
+    this.entity.pump();
+    if (this.sender._draining) {
+      this.drainRequested = true;
+      this.sender.issue_flow = true;
+      this.sender.connection._register();
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.entity.removeConsumer(this);
+    // Locks outlive the link (Service Bus then settles through $management); rhea can forget them.
+    for (const delivery of this.unsettled.keys()) {
+      delivery.settled = true;
+      delivery.remote_settled = true;
+    }
+    this.unsettled.clear();
+  }
+
+  /** Runs as rhea writes this link's flow, after the transfers queued before it. */
+  private completeDrain(): boolean {
+    if (!this.drainRequested) return false;
+    this.drainRequested = false;
+    const leftover = Math.max(0, this.sender.credit);
+    this.sender.delivery_count += leftover;
+    this.drainedCredit += leftover;
+    this.sender.credit = 0;
+    return true;
+  }
+
+  private nextTag(): Buffer {
+    const tag = Buffer.allocUnsafe(16);
+    this.tagPrefix.copy(tag, 0);
+    tag.writeBigUInt64BE(++this.tagCounter, 8);
+    return tag;
+  }
+}
+
+type LinkRole =
+  | { readonly kind: "reply" }
+  | { readonly kind: "cbs" }
+  | { readonly kind: "management"; readonly entity: Entity }
+  | { readonly kind: "producer"; readonly entity: Entity }
+  | { readonly kind: "consumer"; readonly consumer: LinkConsumer };
+
+interface ConnectionState {
+  readonly claims: Claims;
+  /** Links the client receives replies on, by link name and by target address. */
+  readonly replyLinks: Map<string, RheaSender>;
+  readonly consumers: Set<LinkConsumer>;
+}
+
+export interface LinkHandlerOptions {
+  readonly store: EntityStore;
+  readonly credential: SharedAccessKey;
+  readonly operations: OperationCounts;
+  readonly now: () => number;
+  readonly log: (line: string) => void;
+}
+
+type Outcome = "accepted" | "rejected" | "modified" | "released";
+
+export class LinkHandler {
+  private readonly connections = new Map<RheaConnection, ConnectionState>();
+  private readonly roles = new WeakMap<object, LinkRole>();
+
+  constructor(private readonly options: LinkHandlerOptions) {}
+
+  register(container: ServerContainer): void {
+    container.on("connection_open", (event) => {
+      this.onConnectionOpen(event.connection);
+    });
+    container.on("session_open", (event) => {
+      if (event.session) this.readQueueTransfersRaw(event.session);
+    });
+    container.on("sender_open", (event) => {
+      if (event.sender) this.onSenderAttach(event.connection, event.sender);
+    });
+    container.on("receiver_open", (event) => {
+      if (event.receiver) this.onReceiverAttach(event.connection, event.receiver);
+    });
+    container.on("message", (event) => {
+      this.onMessage(event);
+    });
+    container.on("sender_flow", (event) => {
+      const role = event.sender && this.roles.get(event.sender);
+      if (role?.kind === "consumer") role.consumer.onFlow();
+    });
+    for (const outcome of ["accepted", "rejected", "modified", "released"] as const) {
+      container.on(outcome, (event) => {
+        this.onOutcome(outcome, event);
+      });
+    }
+    container.on("sender_close", (event) => {
+      if (event.sender) this.onLinkClosed(event.sender);
+    });
+    container.on("receiver_close", (event) => {
+      if (event.receiver) this.roles.delete(event.receiver);
+    });
+    container.on("session_close", (event) => {
+      const state = this.connections.get(event.connection);
+      for (const consumer of state?.consumers ?? []) {
+        if (consumer.sender.session === event.session) this.onLinkClosed(consumer.sender);
+      }
+    });
+    for (const ending of ["connection_close", "disconnected"]) {
+      container.on(ending, (event) => {
+        this.onConnectionEnded(event.connection);
+      });
+    }
+    for (const failure of ["error", "protocol_error", "connection_error"]) {
+      container.on(failure, (event) => {
+        this.options.log(`connection ${event.connection.options.id}: ${failure}: ${String(event.error)}`);
+      });
+    }
+  }
+
+  /** Closes every open connection (their links go with them). */
+  closeAll(error: AmqpError): void {
+    for (const connection of [...this.connections.keys()]) {
+      connection.close(error);
+      this.onConnectionEnded(connection);
+    }
+  }
+
+  private onConnectionOpen(connection: RheaConnection): void {
+    this.connections.set(connection, { claims: new Claims(), replyLinks: new Map(), consumers: new Set() });
+    this.options.operations.connections++;
+  }
+
+  private onConnectionEnded(connection: RheaConnection): void {
+    const state = this.connections.get(connection);
+    if (!state) return;
+    this.connections.delete(connection);
+    for (const consumer of state.consumers) consumer.close();
+  }
+
+  /** Queue senders' transfers reach the broker as bytes, so each message's sections stay as sent. */
+  private readQueueTransfersRaw(session: RheaSession): void {
+    const incoming = session.incoming;
+    const onTransfer = incoming.on_transfer.bind(incoming);
+    incoming.on_transfer = (frame, receiver) => {
+      const isFirstFrame = receiver._incomplete === undefined;
+      if (isFirstFrame && frame.performative.message_format === 0 && this.roles.get(receiver)?.kind === "producer") {
+        frame.performative.message_format = PLAIN_MESSAGE_MARKER;
+      }
+      onTransfer(frame, receiver);
+    };
+  }
+
+  private state(connection: RheaConnection): ConnectionState {
+    let state = this.connections.get(connection);
+    if (!state) {
+      this.onConnectionOpen(connection);
+      state = this.connections.get(connection) as ConnectionState;
+    }
+    return state;
+  }
+
+  /** The client attached a receiver: the broker sends on this link. */
+  private onSenderAttach(connection: RheaConnection, sender: RheaSender): void {
+    const state = this.state(connection);
+    const attach = sender.remote.attach;
+    const sourceAddress = attach?.source?.address;
+    if (!sourceAddress) {
+      this.refuse(sender, CONDITION.notImplemented, "A receiver must name a source address.");
+      return;
+    }
+    const address = parseAddress(sourceAddress);
+    if (address.kind === "unsupported") {
+      this.refuse(sender, CONDITION.notImplemented, `'${sourceAddress}': ${address.reason}.`);
+      return;
+    }
+    if (address.kind === "cbs") {
+      this.acceptReplyLink(state, sender, sourceAddress);
+      return;
+    }
+    const entity = this.entityFor(sender, state, sourceAddress, address.queue, address.deadLetter);
+    if (!entity) return;
+    if (address.management) {
+      this.acceptReplyLink(state, sender, sourceAddress);
+      return;
+    }
+    if (attach.source?.filter && SESSION_FILTER in attach.source.filter) {
+      this.refuse(sender, CONDITION.notImplemented, "Sessions are not supported by this emulator.");
+      return;
+    }
+    const receiveMode: ReceiveMode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock";
+    const consumer = new LinkConsumer(sender, entity, receiveMode);
+    this.roles.set(sender, { kind: "consumer", consumer });
+    state.consumers.add(consumer);
+    this.echoAttach(sender, sourceAddress, attach.target?.address);
+    this.options.operations.linksAttached++;
+    entity.addConsumer(consumer);
+  }
+
+  /** The client attached a sender: the broker receives on this link. */
+  private onReceiverAttach(connection: RheaConnection, receiver: RheaReceiver): void {
+    const state = this.state(connection);
+    const attach = receiver.remote.attach;
+    const targetAddress = attach?.target?.address;
+    if (!targetAddress) {
+      this.refuse(
+        receiver,
+        CONDITION.notImplemented,
+        "Transactions are not supported by this emulator: links must target a queue.",
+      );
+      return;
+    }
+    const address = parseAddress(targetAddress);
+    if (address.kind === "unsupported") {
+      this.refuse(receiver, CONDITION.notImplemented, `'${targetAddress}': ${address.reason}.`);
+      return;
+    }
+    let role: LinkRole;
+    if (address.kind === "cbs") {
+      role = { kind: "cbs" };
+    } else {
+      const entity = this.entityFor(receiver, state, targetAddress, address.queue, address.deadLetter);
+      if (!entity) return;
+      if (address.management) {
+        role = { kind: "management", entity };
+      } else if (entity.isDeadLetterQueue) {
+        this.refuse(
+          receiver,
+          CONDITION.notAllowed,
+          "Messages reach a dead-letter queue only by being dead-lettered; it cannot be sent to.",
+        );
+        return;
+      } else {
+        role = { kind: "producer", entity };
+        receiver.local.attach.max_message_size = MAX_MESSAGE_SIZE;
+      }
+    }
+    this.roles.set(receiver, role);
+    this.echoAttach(receiver, attach.source?.address, targetAddress);
+    this.options.operations.linksAttached++;
+  }
+
+  private entityFor(
+    link: RheaSender | RheaReceiver,
+    state: ConnectionState,
+    address: string,
+    queue: string,
+    deadLetter: boolean,
+  ): Entity | undefined {
+    const entity = this.options.store.find(queue, deadLetter);
+    if (!entity) {
+      this.refuse(link, CONDITION.notFound, `The messaging entity '${address}' could not be found.`);
+      return undefined;
+    }
+    if (!state.claims.allows(addressPath(address), this.options.now())) {
+      this.refuse(link, CONDITION.unauthorized, `Unauthorized access to '${address}': put a token on $cbs first.`);
+      return undefined;
+    }
+    return entity;
+  }
+
+  private acceptReplyLink(state: ConnectionState, sender: RheaSender, sourceAddress: string): void {
+    const targetAddress = sender.remote.attach?.target?.address;
+    this.roles.set(sender, { kind: "reply" });
+    state.replyLinks.set(sender.name, sender);
+    if (targetAddress) state.replyLinks.set(targetAddress, sender);
+    this.echoAttach(sender, sourceAddress, targetAddress);
+    this.options.operations.linksAttached++;
+  }
+
+  private echoAttach(
+    link: RheaSender | RheaReceiver,
+    source: string | null | undefined,
+    target: string | null | undefined,
+  ): void {
+    const attach = link.remote.attach;
+    if (source) link.set_source({ address: source });
+    if (target) link.set_target({ address: target });
+    if (typeof attach?.snd_settle_mode === "number") link.local.attach.snd_settle_mode = attach.snd_settle_mode;
+    if (typeof attach?.rcv_settle_mode === "number") link.local.attach.rcv_settle_mode = attach.rcv_settle_mode;
+  }
+
+  private refuse(link: RheaSender | RheaReceiver, condition: Condition, description: string): void {
+    this.options.operations.linksRefused++;
+    this.options.log(`refused link '${link.name}': ${condition}: ${description}`);
+    link.close({ condition, description });
+  }
+
+  private onLinkClosed(sender: RheaSender): void {
+    const role = this.roles.get(sender);
+    this.roles.delete(sender);
+    if (role?.kind === "consumer") {
+      role.consumer.close();
+      this.connections.get(sender.connection)?.consumers.delete(role.consumer);
+    }
+    if (role?.kind === "reply") {
+      const replyLinks = this.connections.get(sender.connection)?.replyLinks;
+      for (const [key, link] of replyLinks ?? []) if (link === sender) replyLinks?.delete(key);
+    }
+  }
+
+  private onMessage(event: ServerEvent): void {
+    const { receiver, delivery } = event;
+    if (!receiver || !delivery) return;
+    const role = this.roles.get(receiver);
+    switch (role?.kind) {
+      case "producer":
+        this.onSend(role.entity, delivery, event.message, event.format);
+        return;
+      case "cbs":
+        this.onCbsRequest(event.connection, delivery, event.message as RheaMessage);
+        return;
+      case "management":
+        this.onManagementRequest(event.connection, role.entity, delivery, event.message as RheaMessage);
+        return;
+      default:
+        delivery.reject({ condition: CONDITION.notAllowed, description: "This link does not take messages." });
+    }
+  }
+
+  private onSend(entity: Entity, delivery: RheaDelivery, payload: unknown, format: number | null | undefined): void {
+    if (!Buffer.isBuffer(payload)) {
+      delivery.reject({ condition: CONDITION.decodeError, description: "Expected an encoded message." });
+      return;
+    }
+    if (payload.length > MAX_MESSAGE_SIZE) {
+      delivery.reject({
+        condition: CONDITION.messageSizeExceeded,
+        description: `The message is ${payload.length} bytes; the limit is ${MAX_MESSAGE_SIZE}.`,
+      });
+      return;
+    }
+    try {
+      let encoded: Buffer[];
+      if (format === PLAIN_MESSAGE_MARKER || format === null || format === undefined) encoded = [payload];
+      else if (format === BATCH_MESSAGE_FORMAT) encoded = splitBatch(payload);
+      else throw new BrokerError(CONDITION.notImplemented, `Message format ${format} is not supported.`);
+      const parsed = encoded.map(parseMessage);
+      this.options.operations.sendRequests++;
+      entity.send(parsed);
+      delivery.accept();
+    } catch (error) {
+      if (error instanceof BrokerError) {
+        delivery.reject({ condition: error.condition, description: error.message });
+      } else if (error instanceof AmqpDecodeError) {
+        delivery.reject({ condition: CONDITION.decodeError, description: error.message });
+      } else {
+        throw error;
+      }
+    }
+  }
+
+  private reply(connection: RheaConnection, request: RheaMessage, response: OutgoingMessage): void {
+    const replyTo = typeof request.reply_to === "string" ? request.reply_to : undefined;
+    const link = replyTo === undefined ? undefined : this.connections.get(connection)?.replyLinks.get(replyTo);
+    if (!link) {
+      this.options.log(`no reply link '${String(replyTo)}' for a request; the response is dropped`);
+      return;
+    }
+    link.send(response);
+  }
+
+  private onCbsRequest(connection: RheaConnection, delivery: RheaDelivery, request: RheaMessage): void {
+    this.options.operations.cbsPutTokens++;
+    const now = this.options.now();
+    const outcome = putToken(request, this.options.credential, now);
+    if (outcome.claim) this.state(connection).claims.add(outcome.claim, now);
+    else this.options.log(`CBS put-token refused (${outcome.statusCode}): ${outcome.description}`);
+    delivery.accept();
+    this.reply(connection, request, {
+      correlation_id: request.message_id,
+      application_properties: { "status-code": outcome.statusCode, "status-description": outcome.description },
+    });
+  }
+
+  private onManagementRequest(
+    connection: RheaConnection,
+    entity: Entity,
+    delivery: RheaDelivery,
+    request: RheaMessage,
+  ): void {
+    const operation = request.application_properties?.operation;
+    const name = typeof operation === "string" ? operation : "(none)";
+    const operations = this.options.operations;
+    operations.managementRequests++;
+    operations.managementByOperation[name] = (operations.managementByOperation[name] ?? 0) + 1;
+    const response = handleManagementRequest(entity, name, request.body);
+    delivery.accept();
+    this.reply(connection, request, {
+      correlation_id: request.message_id,
+      application_properties: {
+        statusCode: response.statusCode,
+        statusDescription: response.statusDescription,
+        ...(response.errorCondition ? { "error-condition": response.errorCondition } : {}),
+      },
+      ...(response.body === undefined ? {} : { body: response.body }),
+    });
+  }
+
+  /** A receiver settled a message over its link: apply it and answer, settled, as Service Bus does. */
+  private onOutcome(outcome: Outcome, event: ServerEvent): void {
+    const { sender, delivery } = event;
+    const role = sender && this.roles.get(sender);
+    if (role?.kind !== "consumer" || !delivery) return;
+    const lock = role.consumer.unsettled.get(delivery);
+    if (!lock) return;
+    role.consumer.unsettled.delete(delivery);
+    const settlement = settlementFrom(outcome, delivery);
+    let answer: unknown;
+    try {
+      role.consumer.entity.settle(lock, settlement);
+      answer = answerFor(outcome, settlement);
+    } catch (error) {
+      if (!(error instanceof BrokerError)) throw error;
+      answer = dispositionState.rejected({ condition: error.condition, description: error.message });
+    }
+    if (!delivery.remote_settled) {
+      delivery.update(true, answer);
+      // Settled on both sides now, so rhea may drop it from the session's window.
+      delivery.remote_settled = true;
+    }
+  }
+}
+
+function settlementFrom(outcome: Outcome, delivery: RheaDelivery): Settlement {
+  const state = delivery.remote_state;
+  switch (outcome) {
+    case "accepted":
+      return { kind: "complete" };
+    case "released":
+      return { kind: "abandon" };
+    case "modified":
+      return {
+        kind: state?.undeliverable_here === true ? "defer" : "abandon",
+        properties: modifiedAnnotations(state),
+      };
+    case "rejected": {
+      const error = state?.error;
+      if (error?.condition === CONDITION.deadLetter) {
+        const reason = error.info?.DeadLetterReason;
+        const description = error.info?.DeadLetterErrorDescription;
+        return {
+          kind: "deadLetter",
+          reason: typeof reason === "string" ? reason : undefined,
+          description: typeof description === "string" ? description : undefined,
+          properties: rejectedErrorInfo(state, DEAD_LETTER_INFO),
+        };
+      }
+      return { kind: "deadLetter", reason: error?.condition ?? undefined, description: error?.description ?? undefined };
+    }
+  }
+}
+
+/** The settled state the broker answers with: the receiver's outcome, without any error. */
+function answerFor(outcome: Outcome, settlement: Settlement): unknown {
+  switch (outcome) {
+    case "accepted":
+      return dispositionState.accepted();
+    case "released":
+      return dispositionState.released();
+    case "modified":
+      return dispositionState.modified(settlement.kind === "defer");
+    case "rejected":
+      return dispositionState.rejected();
+  }
+}

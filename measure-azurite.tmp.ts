@@ -1,0 +1,13 @@
+import { performance } from "node:perf_hooks";
+import { startAzurite } from "./local/azurite.js";
+const mode = (process.argv[2] ?? "in-process") as "in-process" | "child-process";
+const t0 = performance.now();
+const first = await startAzurite({ mode });
+const t1 = performance.now();
+const second = await startAzurite({ mode });
+const t2 = performance.now();
+const c0 = performance.now();
+await first.close();
+const c1 = performance.now();
+await second.close();
+console.log(JSON.stringify({ mode, firstStartMs: Math.round(t1 - t0), secondStartMs: Math.round(t2 - t1), closeMs: Math.round(c1 - c0) }));

@@ -1,0 +1,217 @@
+/**
+ * Writes a decision's changes to one customer partition as ONE entity-group transaction:
+ * - an entity the state held is replaced with its ETag (412 if anyone wrote it since the load);
+ *   one it did not hold is inserted (409 if it exists after all);
+ * - history rows are inserted, keyed by the entity's new revision;
+ * - the partition's version row is written too (with its ETag) when the state was loaded, so two
+ *   decisions on one customer can never both commit, even when they touch different rows.
+ * Index entries are written before the transaction and removed after it (see indexPlan.ts).
+ *
+ * More than 100 operations (or 4 MiB) is refused, never split: a split would let a reader see half a
+ * decision. Line items live inside their migration row and a decision touches a handful of rows, so
+ * a real decision stays far below the limit; hitting it is a bug to fix, not a case to handle.
+ */
+import type { TransactionAction } from "@azure/data-tables";
+
+import { STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
+import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
+import { buildEntity, type WritableEntity } from "./entityIo.js";
+import { InvalidChangesError, TransactionTooLargeError, WriteConflictError, statusOf } from "./errors.js";
+import { planIndexes, type IndexedChange, type IndexPlan } from "./indexPlan.js";
+import { removeIndexEntries, writeIndexEntries } from "./indexes.js";
+import { historyRowKey, stateRowKey, VERSION_ROW, type StateKind } from "./keys.js";
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPERATIONS } from "./limits.js";
+import type { TableStore } from "./tableStore.js";
+import { RestError } from "@azure/data-tables";
+
+export interface CommitPlan {
+  readonly actions: readonly TransactionAction[];
+  readonly index: IndexPlan;
+}
+
+export interface CommitReceipt {
+  /** Operations in the customer transaction; 0 when the changes changed nothing (no round trip). */
+  readonly operations: number;
+  readonly indexWrites: number;
+  readonly indexRemovals: number;
+  /** Index removals that failed after the commit stood; readers clean those entries later. */
+  readonly cleanupErrors: readonly unknown[];
+}
+
+/**
+ * Commits changes decided on `state`. Throws WriteConflictError on 409/412 (a racing writer: reload
+ * and decide again — withCustomerPartition does), InvalidChangesError / TransactionTooLargeError /
+ * EntityLimitError before anything is written.
+ *
+ * Round trips: 0 when nothing changed; else 1 for the transaction, plus 1 per index partition
+ * written before it (in parallel) and 1 per index partition cleaned after it.
+ */
+export async function commit(
+  store: TableStore,
+  state: CustomerState,
+  changes: readonly Change[],
+): Promise<CommitReceipt> {
+  const client = await store.table("customers");
+  const plan = planCommit(client.tableName, state, changes);
+  if (plan.actions.length === 0)
+    return { operations: 0, indexWrites: 0, indexRemovals: 0, cleanupErrors: [] };
+  await writeIndexEntries(store, plan.index.writes);
+  try {
+    await client.submitTransaction([...plan.actions]);
+  } catch (error) {
+    const status = statusOf(error);
+    if (error instanceof RestError && (status === 409 || status === 412)) {
+      throw new WriteConflictError(state.customerId, status, error);
+    }
+    throw error;
+  }
+  const cleanupErrors: unknown[] = [];
+  try {
+    await removeIndexEntries(store, plan.index.removals);
+  } catch (error) {
+    cleanupErrors.push(error);
+  }
+  return {
+    operations: plan.actions.length,
+    indexWrites: plan.index.writes.length,
+    indexRemovals: plan.index.removals.length,
+    cleanupErrors,
+  };
+}
+
+/** The transaction and index changes for `changes` on `state`; validates everything first. */
+export function planCommit(table: string, state: CustomerState, changes: readonly Change[]): CommitPlan {
+  const { customerId } = state;
+  const problems: string[] = [];
+  const puts = changes.filter((change): change is EntityPut => change.kind !== "history");
+  const histories = changes.filter((change): change is HistoryAppend => change.kind === "history");
+  const withHistory = new Set(histories.map((change) => `${change.entity.kind}|${change.entity.id}`));
+
+  const actions: TransactionAction[] = [];
+  const revisions = new Map<string, number>();
+  const indexed: IndexedChange[] = [];
+  const rowKeys = new Set<string>();
+  for (const change of puts) {
+    const parsed = STATE_SCHEMAS[change.kind].safeParse(change.value);
+    if (!parsed.success) {
+      problems.push(
+        `${change.kind}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
+      continue;
+    }
+    const value = parsed.data as Record<string, unknown> & { id: string };
+    const owner = change.kind === "customer" ? value.id : value.customerId;
+    if (owner !== customerId) {
+      problems.push(`${change.kind} "${value.id}" belongs to customer "${String(owner)}"`);
+      continue;
+    }
+    if (state.version.tracked && !state.loaded.has(change.kind)) {
+      problems.push(
+        `${change.kind} "${value.id}": that kind was not loaded, so it cannot be written from this state`,
+      );
+      continue;
+    }
+    const rowKey = stateRowKey(change.kind, value.id);
+    if (rowKeys.has(rowKey)) {
+      problems.push(`${change.kind} "${value.id}" is put twice`);
+      continue;
+    }
+    rowKeys.add(rowKey);
+    const existing = storedOf(state, change.kind, value.id);
+    const entityKey = `${change.kind}|${value.id}`;
+    if (existing !== undefined && !withHistory.has(entityKey) && sameValue(existing.value, value)) continue;
+    const revision = (existing?.revision ?? 0) + 1;
+    revisions.set(entityKey, revision);
+    const entity = buildEntity(table, customerId, rowKey, value, { _rev: revision });
+    actions.push(
+      existing === undefined ? ["create", entity] : ["update", entity, "Replace", { etag: existing.etag }],
+    );
+    if (change.kind === "relationship" || change.kind === "migration") {
+      indexed.push({ kind: change.kind, before: existing?.value, after: value } as IndexedChange);
+    }
+  }
+
+  const sequences = new Map<string, number>();
+  for (const change of histories) {
+    const entityKey = `${change.entity.kind}|${change.entity.id}`;
+    const revision = revisions.get(entityKey);
+    if (revision === undefined) {
+      problems.push(
+        `history for ${change.entity.kind} "${change.entity.id}", which this commit does not put`,
+      );
+      continue;
+    }
+    const record = historyRecordSchema.safeParse({
+      ...change.entry,
+      entityKind: change.entity.kind,
+      entityId: change.entity.id,
+      lineItem: change.lineItem,
+    });
+    if (!record.success) {
+      problems.push(
+        `history for ${entityKey}: ${record.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
+      continue;
+    }
+    const sequence = sequences.get(entityKey) ?? 0;
+    sequences.set(entityKey, sequence + 1);
+    const rowKey = historyRowKey(change.entity.kind, change.entity.id, revision, sequence);
+    actions.push(["create", buildEntity(table, customerId, rowKey, record.data)]);
+  }
+  if (problems.length > 0) throw new InvalidChangesError(customerId, problems);
+  if (actions.length === 0) return { actions, index: { writes: [], removals: [] } };
+
+  if (state.version.tracked) actions.unshift(versionAction(table, customerId, state.version));
+  checkTransactionSize(customerId, actions);
+  return { actions, index: planIndexes(customerId, indexed) };
+}
+
+function versionAction(
+  table: string,
+  customerId: string,
+  version: Extract<CustomerState["version"], { tracked: true }>,
+): TransactionAction {
+  const entity = buildEntity(table, customerId, VERSION_ROW, {}, { _version: version.value + 1 });
+  return version.etag === undefined
+    ? ["create", entity]
+    : ["update", entity, "Replace", { etag: version.etag }];
+}
+
+function checkTransactionSize(customerId: string, actions: readonly TransactionAction[]): void {
+  if (actions.length > MAX_TRANSACTION_OPERATIONS) {
+    throw new TransactionTooLargeError(
+      customerId,
+      `${actions.length} operations (at most ${MAX_TRANSACTION_OPERATIONS} in one entity-group transaction)`,
+    );
+  }
+  // JSON bodies plus a generous allowance for each operation's MIME headers.
+  const bytes = actions.reduce(
+    (sum, [, entity]) => sum + Buffer.byteLength(JSON.stringify(entity as WritableEntity)) + 1024,
+    0,
+  );
+  if (bytes > MAX_TRANSACTION_BYTES) {
+    throw new TransactionTooLargeError(customerId, `about ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`);
+  }
+}
+
+function storedOf(
+  state: CustomerState,
+  kind: StateKind,
+  id: string,
+): StoredEntity<Record<string, unknown>> | undefined {
+  switch (kind) {
+    case "customer":
+      return state.customer;
+    case "subscription":
+      return state.subscriptions.get(id);
+    case "relationship":
+      return state.relationships.get(id);
+    case "migration":
+      return state.migrations.get(id);
+  }
+}
+
+/** Both went through the same schema, so equal values serialise equally. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

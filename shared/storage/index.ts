@@ -1,0 +1,86 @@
+/** The storage layer's public API (README.md describes the table design). */
+export {
+  createTableStore,
+  getTableStore,
+  resetTableStoreForTests,
+  TableStore,
+  type TableStoreOptions,
+} from "./tableStore.js";
+export { connectionFromConfig, type TableConnection } from "./connection.js";
+export { TABLE_NAMES, type TableName } from "./tableNames.js";
+export {
+  RoundTripCounter,
+  tableRoundTrips,
+  ROUND_TRIP_KINDS,
+  type RoundTripKind,
+  type RoundTripSnapshot,
+} from "./roundTrips.js";
+export {
+  ConcurrencyConflictError,
+  CorruptEntityError,
+  EntityLimitError,
+  InvalidChangesError,
+  TransactionTooLargeError,
+  WriteConflictError,
+  type EntityAddress,
+} from "./errors.js";
+export { getOffer, getOffers, getPartner, putOffer, putPartner, type PutOutcome } from "./reference.js";
+export {
+  blankCustomerState,
+  loadCustomerState,
+  type CustomerState,
+  type EntityOfKind,
+  type LoadOptions,
+  type PartitionVersion,
+  type StoredEntity,
+} from "./customerState.js";
+export {
+  appendHistory,
+  put,
+  type Change,
+  type EntityPut,
+  type HistoryAppend,
+  type HistoryRecord,
+} from "./changes.js";
+export { commit, type CommitReceipt } from "./commit.js";
+export {
+  withCustomerPartition,
+  DEFAULT_MAX_ATTEMPTS,
+  type Decide,
+  type Decision,
+  type UnitOfWorkOptions,
+  type UnitOfWorkOutcome,
+} from "./unitOfWork.js";
+export {
+  findMigration,
+  findRelationship,
+  getEntity,
+  listEntities,
+  readHistory,
+  type Found,
+} from "./customerReads.js";
+export {
+  findCustomerOf,
+  INDEX_GRACE_MS,
+  listDue,
+  removeIndexEntries,
+  staleDueEntries,
+  type DueEntry,
+  type IndexHit,
+} from "./indexes.js";
+export { invitationDueAt, migrationDueAt } from "./indexPlan.js";
+export {
+  claim,
+  complete,
+  hashRequest,
+  release,
+  IDEMPOTENCY_LEASE_MS,
+  IDEMPOTENCY_TTL_MS,
+  storedResponseSchema,
+  type ClaimOptions,
+  type ClaimResult,
+  type IdempotencyScope,
+  type PlannedResponse,
+  type StoredResponse,
+} from "./idempotency.js";
+export type { StateKind, HistoryEntityKind, ByIdKind, DueKind } from "./keys.js";

@@ -1,0 +1,180 @@
+/**
+ * The `indexes` table: small entities that make every look-up not starting from a customer a point
+ * read or a key-range scan.
+ * - `rel|<id>` / `mig|<id>`, row `customer`: the customer of a relationship / migration.
+ * - `due|<yyyy-mm-dd>`, row `<customerId>|<migrationId>`: a migration the sweep must visit at `dueAt`
+ *   (one entry per migration, at its earliest pending time; see indexPlan.ts).
+ * - `inv|<yyyy-mm-dd>`, row `<customerId>|<relationshipId>`: a pending invitation expiring at `dueAt`.
+ * Entries a sweep has handled are removed, so due partitions hold only what is still due: reading
+ * "everything due up to as-of" scans the due partitions from the first one left to as-of's day, and
+ * its cost follows what is due, not how many migrations exist. A late entry (a past day written
+ * after a sweep ran) is still found, since nothing before as-of is skipped.
+ */
+import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { z } from "zod";
+
+import { idSchema, isoTimeSchema } from "../domain/model.js";
+import type { CustomerState } from "./customerState.js";
+import { decodeEntity } from "./entityCodec.js";
+import { addressOf, buildEntity, quote, queryRaw, rangeFilter, readRaw } from "./entityIo.js";
+import { statusOf } from "./errors.js";
+import { invitationDueAt, migrationDueAt, type IndexEntry, type IndexKey } from "./indexPlan.js";
+import { byIdKeys, duePartitionRange, normalizeTime, type ByIdKind, type DueKind } from "./keys.js";
+import { MAX_TRANSACTION_OPERATIONS } from "./limits.js";
+import type { TableStore } from "./tableStore.js";
+
+/** How old a dangling or stale entry must be before a reader removes it: a commit may be in flight. */
+export const INDEX_GRACE_MS = 5 * 60_000;
+
+const byIdSchema = z.object({ customerId: idSchema });
+const dueSchema = z.object({ customerId: idSchema, entityId: idSchema, dueAt: isoTimeSchema });
+
+/** The customer of a relationship or migration; 1 round trip. The entity itself may not exist (yet). */
+export async function findCustomerOf(
+  store: TableStore,
+  kind: ByIdKind,
+  id: string,
+): Promise<IndexHit | undefined> {
+  const client = await store.table("indexes");
+  const { partitionKey, rowKey } = byIdKeys(kind, id);
+  const raw = await readRaw(client, partitionKey, rowKey);
+  if (raw === undefined) return undefined;
+  const { customerId } = decodeEntity(byIdSchema, addressOf(client, raw), raw);
+  return { customerId, key: { partitionKey, rowKey }, writtenAt: raw.timestamp ?? "" };
+}
+
+export interface IndexHit {
+  readonly customerId: string;
+  readonly key: IndexKey;
+  /** When the entry was last written (the service's Timestamp). */
+  readonly writtenAt: string;
+}
+
+export interface DueEntry {
+  readonly kind: DueKind;
+  readonly customerId: string;
+  /** The migration (term-end) or relationship (invitation). */
+  readonly entityId: string;
+  readonly dueAt: string;
+  readonly key: IndexKey;
+  readonly writtenAt: string;
+}
+
+/**
+ * Every entry due at or before `asOf` (entries later on as-of's own day stay for the next run).
+ * One key-range query over the due partitions, a round trip per 1,000 entries.
+ */
+export async function listDue(store: TableStore, kind: DueKind, asOf: string): Promise<DueEntry[]> {
+  const client = await store.table("indexes");
+  const filter = `${rangeFilter("PartitionKey", duePartitionRange(kind, asOf))} and dueAt le ${quote(normalizeTime(asOf))}`;
+  return (await queryRaw(client, filter)).map((raw) => {
+    const fields = decodeEntity(dueSchema, addressOf(client, raw), raw);
+    return {
+      kind,
+      ...fields,
+      key: { partitionKey: raw.partitionKey ?? "", rowKey: raw.rowKey ?? "" },
+      writtenAt: raw.timestamp ?? "",
+    };
+  });
+}
+
+/**
+ * The entries, among those read for one customer, that its state no longer backs (entity missing,
+ * or due at another time) and that are older than the grace period: safe to remove.
+ */
+export function staleDueEntries(
+  state: CustomerState,
+  entries: readonly DueEntry[],
+  now: Date,
+  graceMs: number = INDEX_GRACE_MS,
+): DueEntry[] {
+  return entries.filter((entry) => {
+    if (entry.customerId !== state.customerId) return false;
+    const current =
+      entry.kind === "term-end"
+        ? migrationDueAt(state.migrations.get(entry.entityId)?.value)
+        : invitationDueAt(state.relationships.get(entry.entityId)?.value);
+    return current !== normalizeTime(entry.dueAt) && isOlderThan(entry.writtenAt, now, graceMs);
+  });
+}
+
+export function isOlderThan(writtenAt: string, now: Date, graceMs: number): boolean {
+  const written = Date.parse(writtenAt);
+  return !Number.isNaN(written) && now.getTime() - written > graceMs;
+}
+
+/** Upserts entries: one transaction per partition (per 100 entries), in parallel. */
+export async function writeIndexEntries(store: TableStore, entries: readonly IndexEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const client = await store.table("indexes");
+  await Promise.all(
+    groupByPartition(entries).map((group) =>
+      submit(
+        client,
+        group.map((entry): TransactionAction => [
+          "upsert",
+          buildEntity(client.tableName, entry.partitionKey, entry.rowKey, entry.fields),
+          "Replace",
+        ]),
+      ),
+    ),
+  );
+}
+
+/** Deletes entries (missing ones are fine): one transaction per partition, in parallel. */
+export async function removeIndexEntries(store: TableStore, keys: readonly IndexKey[]): Promise<void> {
+  if (keys.length === 0) return;
+  const client = await store.table("indexes");
+  await Promise.all(
+    groupByPartition(keys).map(async (group) => {
+      if (group.length === 1) return Promise.all(group.map((key) => deleteIfPresent(client, key)));
+      try {
+        await submit(
+          client,
+          group.map((key): TransactionAction => ["delete", key]),
+        );
+      } catch (error) {
+        // A transaction fails whole when one row is already gone: delete the rest one by one.
+        if (statusOf(error) !== 404) throw error;
+        return Promise.all(group.map((key) => deleteIfPresent(client, key)));
+      }
+      return [];
+    }),
+  );
+}
+
+async function deleteIfPresent(client: TableClient, key: IndexKey): Promise<void> {
+  try {
+    await client.deleteEntity(key.partitionKey, key.rowKey);
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+}
+
+/** A single operation goes as itself (cheaper on the wire), more as one transaction. */
+async function submit(client: TableClient, actions: readonly TransactionAction[]): Promise<void> {
+  const [only] = actions;
+  if (actions.length === 1 && only !== undefined) {
+    const [action, entity] = only;
+    if (action === "delete") await client.deleteEntity(entity.partitionKey, entity.rowKey);
+    else await client.upsertEntity(entity, "Replace");
+    return;
+  }
+  await client.submitTransaction([...actions]);
+}
+
+function groupByPartition<T extends IndexKey>(items: readonly T[]): T[][] {
+  const byPartition = new Map<string, T[]>();
+  for (const item of items) {
+    const group = byPartition.get(item.partitionKey) ?? [];
+    group.push(item);
+    byPartition.set(item.partitionKey, group);
+  }
+  const groups: T[][] = [];
+  for (const group of byPartition.values()) {
+    for (let start = 0; start < group.length; start += MAX_TRANSACTION_OPERATIONS) {
+      groups.push(group.slice(start, start + MAX_TRANSACTION_OPERATIONS));
+    }
+  }
+  return groups;
+}

@@ -1,0 +1,157 @@
+/**
+ * Every partition and row key the storage layer writes, in one place (README.md has the table).
+ * Ids are checked against the model's idSchema (letters, digits, `.`, `_`, `:`, `-`), so `|` can
+ * separate key parts unambiguously and no key holds a character Table Storage refuses.
+ */
+import { createHash } from "node:crypto";
+
+import { idSchema } from "../domain/model.js";
+
+export type StateKind = "customer" | "subscription" | "relationship" | "migration";
+export const STATE_KINDS: readonly StateKind[] = ["customer", "subscription", "relationship", "migration"];
+/** The entities that have a status, hence a history. */
+export type HistoryEntityKind = "subscription" | "relationship" | "migration";
+
+/** Throws unless `id` is a valid model id; returns it for chaining. */
+export function checkedId(what: string, id: string): string {
+  const parsed = idSchema.safeParse(id);
+  if (!parsed.success)
+    throw new Error(`${what} "${id}" is not a valid id: ${parsed.error.issues[0]?.message ?? ""}`);
+  return id;
+}
+
+// ---- customers table: PartitionKey = customerId ------------------------------------------------
+
+export const PROFILE_ROW = "profile";
+/** Bumped by every commit made from a loaded state, so two decisions on one customer serialise. */
+export const VERSION_ROW = "version";
+const KIND_PREFIX: Readonly<Record<Exclude<StateKind, "customer">, string>> = {
+  subscription: "sub|",
+  relationship: "rel|",
+  migration: "mig|",
+};
+const HISTORY_PREFIX = "hist|";
+const HISTORY_KIND: Readonly<Record<HistoryEntityKind, string>> = {
+  subscription: "sub",
+  relationship: "rel",
+  migration: "mig",
+};
+
+export function stateRowKey(kind: StateKind, id: string): string {
+  return kind === "customer" ? PROFILE_ROW : `${KIND_PREFIX[kind]}${checkedId(kind, id)}`;
+}
+
+/** The kind and id a state row key names, or undefined for rows that are not entities. */
+export function parseStateRowKey(rowKey: string): { kind: StateKind; id: string } | undefined {
+  if (rowKey === PROFILE_ROW) return { kind: "customer", id: "" };
+  for (const [kind, prefix] of Object.entries(KIND_PREFIX) as [Exclude<StateKind, "customer">, string][]) {
+    if (rowKey.startsWith(prefix)) return { kind, id: rowKey.slice(prefix.length) };
+  }
+  return undefined;
+}
+
+/** Row keys of one state kind, as a range (the profile is a single row). */
+export function stateKindRange(kind: StateKind): KeyRange {
+  return kind === "customer" ? { ge: PROFILE_ROW, le: PROFILE_ROW } : prefixRange(KIND_PREFIX[kind]);
+}
+
+/**
+ * `hist|<kind>|<entityId>|<revision>|<sequence>`: an entity's history is one range, in the order
+ * the changes were committed. The revision is the entity row's own counter (bumped by every write
+ * of it), so keys never collide even when two commits share a clock reading, and a retried commit
+ * reuses the same keys.
+ */
+export function historyRowKey(
+  kind: HistoryEntityKind,
+  entityId: string,
+  revision: number,
+  sequence: number,
+): string {
+  return `${historyPrefix(kind, entityId)}${pad(revision, 10)}|${pad(sequence, 3)}`;
+}
+
+export function historyPrefix(kind: HistoryEntityKind, entityId: string): string {
+  return `${HISTORY_PREFIX}${HISTORY_KIND[kind]}|${checkedId(kind, entityId)}|`;
+}
+
+/** Every state row sorts after the history block, so "all state" is one range without history. */
+export const STATE_ROWS_AFTER = prefixRange(HISTORY_PREFIX).lt;
+for (const key of [PROFILE_ROW, VERSION_ROW, ...Object.values(KIND_PREFIX)]) {
+  if (key <= STATE_ROWS_AFTER)
+    throw new Error(`State row key "${key}" must sort after "${STATE_ROWS_AFTER}"`);
+}
+
+// ---- reference table ----------------------------------------------------------------------------
+
+export type ReferenceKind = "partner" | "offer";
+/** PartitionKey = the kind, RowKey = the id: a point read each. */
+export function referenceKeys(kind: ReferenceKind, id: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: kind, rowKey: checkedId(kind, id) };
+}
+
+// ---- indexes table ------------------------------------------------------------------------------
+
+export type ByIdKind = "relationship" | "migration";
+const BY_ID_PREFIX: Readonly<Record<ByIdKind, string>> = { relationship: "rel|", migration: "mig|" };
+const BY_ID_ROW = "customer";
+
+/** `rel|<id>` / `mig|<id>` → its customer: one small partition per id, a point read. */
+export function byIdKeys(kind: ByIdKind, id: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: `${BY_ID_PREFIX[kind]}${checkedId(kind, id)}`, rowKey: BY_ID_ROW };
+}
+
+export type DueKind = "term-end" | "invitation";
+const DUE_PREFIX: Readonly<Record<DueKind, string>> = { "term-end": "due|", invitation: "inv|" };
+
+/** `due|<yyyy-mm-dd>` / `inv|<yyyy-mm-dd>`, row `<customerId>|<entityId>`. */
+export function dueKeys(kind: DueKind, dueAt: string, customerId: string, entityId: string) {
+  return {
+    partitionKey: `${DUE_PREFIX[kind]}${utcDay(dueAt)}`,
+    rowKey: `${checkedId("customer", customerId)}|${checkedId(kind, entityId)}`,
+  };
+}
+
+/** Partitions holding entries due on or before `asOf`'s day: from the first day there is to that day. */
+export function duePartitionRange(kind: DueKind, asOf: string): KeyRange {
+  return { ge: DUE_PREFIX[kind], le: `${DUE_PREFIX[kind]}${utcDay(asOf)}` };
+}
+
+// ---- idempotency table --------------------------------------------------------------------------
+
+/** PartitionKey = the calling partner, RowKey = SHA-256 of the key (keys may hold any printable character). */
+export function idempotencyKeys(partnerId: string, key: string): { partitionKey: string; rowKey: string } {
+  return { partitionKey: checkedId("partner", partnerId), rowKey: sha256Hex(key) };
+}
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+export type KeyRange = { ge: string; lt: string } | { ge: string; le: string };
+
+/** Every key starting with `prefix`: from the prefix to the prefix with its last character bumped. */
+export function prefixRange(prefix: string): { ge: string; lt: string } {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return { ge: prefix, lt: `${prefix.slice(0, -1)}${String.fromCharCode(last + 1)}` };
+}
+
+/** An ISO time's UTC day, `yyyy-mm-dd`. */
+export function utcDay(isoTime: string): string {
+  return normalizeTime(isoTime).slice(0, 10);
+}
+
+/** ISO times in one fixed shape (`toISOString`), so they compare as strings. */
+export function normalizeTime(isoTime: string): string {
+  const time = Date.parse(isoTime);
+  if (Number.isNaN(time)) throw new Error(`Not an ISO time: "${isoTime}"`);
+  return new Date(time).toISOString();
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+function pad(value: number, width: number): string {
+  if (!Number.isSafeInteger(value) || value < 0 || String(value).length > width) {
+    throw new Error(`${value} does not fit a ${width}-digit key part`);
+  }
+  return String(value).padStart(width, "0");
+}
