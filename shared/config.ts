@@ -38,7 +38,20 @@ const settingsSchema = z.object({
         .map((secret) => secret.trim())
         .filter((secret) => secret.length > 0),
     )
-    .pipe(z.array(z.string().min(16, "each secret must be at least 16 characters")).min(1)),
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .min(16, "each secret must be at least 16 characters")
+            // An unresolved Key Vault reference arrives as its own text: never accept it as a secret.
+            .refine(
+              (secret) => !secret.startsWith("@Microsoft.KeyVault("),
+              "the Key Vault reference did not resolve",
+            ),
+        )
+        .min(1),
+    ),
   /** REL-3: days before an unanswered invitation expires. */
   INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** NCRONTAB (six fields) for the nightly sweep. */

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${timestamp()} ${signal}: stopping.`);
-    void emulator.close().then(() => process.exit(0));
+    void emulator.close().then(() => {
+      process.exit(0);
+    });
   };
   process.on("SIGINT", () => {
     stop("SIGINT");

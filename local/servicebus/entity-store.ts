@@ -180,14 +180,20 @@ export class Entity {
       return;
     }
     this.pumping = true;
+    this.pumpAgain = false;
     try {
-      do {
-        this.pumpAgain = false;
-        this.pumpOnce();
-      } while (this.pumpAgain);
+      do this.pumpOnce();
+      while (this.takePumpRequest());
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Whether pump() was asked for again while it ran (a delivery can make more messages ready). */
+  private takePumpRequest(): boolean {
+    const again = this.pumpAgain;
+    this.pumpAgain = false;
+    return again;
   }
 
   findLock(token: Buffer): MessageLock | undefined {

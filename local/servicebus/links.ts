@@ -162,7 +162,7 @@ export class LinkHandler {
 
   register(container: ServerContainer): void {
     container.on("connection_open", (event) => {
-      this.onConnectionOpen(event.connection);
+      this.state(event.connection);
     });
     container.on("session_open", (event) => {
       if (event.session) this.readQueueTransfersRaw(event.session);
@@ -217,10 +217,6 @@ export class LinkHandler {
     }
   }
 
-  private onConnectionOpen(connection: RheaConnection): void {
-    this.connections.set(connection, { claims: new Claims(), replyLinks: new Map(), consumers: new Set() });
-    this.options.operations.connections++;
-  }
 
   private onConnectionEnded(connection: RheaConnection): void {
     const state = this.connections.get(connection);
@@ -245,8 +241,9 @@ export class LinkHandler {
   private state(connection: RheaConnection): ConnectionState {
     let state = this.connections.get(connection);
     if (!state) {
-      this.onConnectionOpen(connection);
-      state = this.connections.get(connection) as ConnectionState;
+      state = { claims: new Claims(), replyLinks: new Map(), consumers: new Set() };
+      this.connections.set(connection, state);
+      this.options.operations.connections++;
     }
     return state;
   }
@@ -275,7 +272,7 @@ export class LinkHandler {
       this.acceptReplyLink(state, sender, sourceAddress);
       return;
     }
-    if (attach.source?.filter && SESSION_FILTER in attach.source.filter) {
+    if (attach.source.filter && SESSION_FILTER in attach.source.filter) {
       this.refuse(sender, CONDITION.notImplemented, "Sessions are not supported by this emulator.");
       return;
     }

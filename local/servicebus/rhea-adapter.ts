@@ -129,9 +129,11 @@ export interface ServerContainer {
 
 /** A container for one emulator, with SASL ANONYMOUS (Service Bus then authorises links through CBS). */
 export function createServerContainer(id: string): ServerContainer {
-  const container = rhea.create_container({ id });
-  (container.sasl_server_mechanisms as { enable_anonymous(): void }).enable_anonymous();
-  return container as unknown as ServerContainer;
+  const container = rhea.create_container({ id }) as unknown as ServerContainer & {
+    readonly sasl_server_mechanisms: { enable_anonymous(): void };
+  };
+  container.sasl_server_mechanisms.enable_anonymous();
+  return container;
 }
 
 interface DescribedOutcome {

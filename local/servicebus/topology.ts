@@ -22,7 +22,7 @@ export function parseIsoDuration(text: string): number | undefined {
   if (!match || text === "P" || text.endsWith("T")) return undefined;
   const [weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0] = match
     .slice(1)
-    .map((part) => (part === undefined ? 0 : Number(part)));
+    .map((part: string | undefined) => Number(part ?? 0));
   const totalHours = (weeks * 7 + days) * 24 + hours;
   return Math.round(((totalHours * 60 + minutes) * 60 + seconds) * 1000);
 }

@@ -35,4 +35,13 @@ describe("config", () => {
       }
     }
   });
+
+  it("refuses an unresolved Key Vault reference as a webhook secret", () => {
+    expect(() =>
+      loadConfig({
+        ...valid,
+        WEBHOOK_SECRETS: "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)",
+      }),
+    ).toThrow(/Key Vault reference did not resolve/);
+  });
 });

@@ -61,7 +61,7 @@ export function decideRelationshipRequest(input: RelationshipRequestInput): Rela
   const others = input.relationships.filter((other) => other.id !== relationship.id);
   // REL-1 (inference): one invitation or active relationship per partner and customer at a time.
   const duplicate = others.find((other) => other.partnerId === partner.id && isStanding(other, now));
-  if (false) {
+  if (duplicate !== undefined) {
     found.push(
       violation(
         "REL-1",
