@@ -62,7 +62,10 @@ export function skipValue(buffer: Buffer, offset: number): number {
 }
 
 /** A described value's descriptor (numeric code or symbol) and where its value starts. */
-export function readDescriptor(buffer: Buffer, offset: number): { descriptor: number | string; valueOffset: number } {
+export function readDescriptor(
+  buffer: Buffer,
+  offset: number,
+): { descriptor: number | string; valueOffset: number } {
   need(buffer, offset, 2);
   if (buffer[offset] !== 0x00) throw new AmqpDecodeError(`expected a described value at ${offset}`);
   const decoded = readScalar(buffer, offset + 1);
@@ -73,7 +76,10 @@ export function readDescriptor(buffer: Buffer, offset: number): { descriptor: nu
 }
 
 /** Start and end offsets of each element of a list or map (a map's keys and values alternate). */
-export function compoundElements(buffer: Buffer, offset: number): { elements: [number, number][]; end: number } {
+export function compoundElements(
+  buffer: Buffer,
+  offset: number,
+): { elements: [number, number][]; end: number } {
   need(buffer, offset, 1);
   const code = buffer[offset] ?? 0;
   let count: number;

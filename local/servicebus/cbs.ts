@@ -52,7 +52,11 @@ export function putToken(request: unknown, credential: SharedAccessKey, now: num
       description: `Unauthorized: the token is for '${verdict.resource}', which does not cover '${name}'.`,
     };
   }
-  return { statusCode: 202, description: "Accepted", claim: { path: audience, expiresAt: verdict.expiresAt } };
+  return {
+    statusCode: 202,
+    description: "Accepted",
+    claim: { path: audience, expiresAt: verdict.expiresAt },
+  };
 }
 
 /** The claims one connection holds. */

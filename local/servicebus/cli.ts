@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   });
   const parsed = argumentsSchema.safeParse(values);
   if (!parsed.success) {
-    console.error(`${parsed.error.issues.map((issue) => `--${issue.path.join(".")}: ${issue.message}`).join("\n")}\n${USAGE}`);
+    console.error(
+      `${parsed.error.issues.map((issue) => `--${issue.path.join(".")}: ${issue.message}`).join("\n")}\n${USAGE}`,
+    );
     process.exit(2);
   }
   const options = parsed.data;
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
     ...(options.topology === undefined ? {} : { topology: options.topology }),
     ...(options["key-name"] === undefined ? {} : { keyName: options["key-name"] }),
     ...(options.key === undefined ? {} : { key: options.key }),
-    log: options.quiet ? () => undefined : (line) => console.error(`${timestamp()} ${line}`),
+    log: (line) => {
+      if (!options.quiet) console.error(`${timestamp()} ${line}`);
+    },
   });
   console.log(`Service Bus emulator listening on ${emulator.host}:${emulator.port} (pid ${process.pid}).`);
   console.log(emulator.connectionString);

@@ -43,7 +43,10 @@ const optionsSchema = z.object({
   port: z.int().min(0).max(65535).default(0),
   host: z
     .string()
-    .regex(/^127(?:\.\d{1,3}){3}$/, "must be a loopback IPv4 address (127.x.x.x): the emulator serves this machine only")
+    .regex(
+      /^127(?:\.\d{1,3}){3}$/,
+      "must be a loopback IPv4 address (127.x.x.x): the emulator serves this machine only",
+    )
     .default("127.0.0.1"),
   topology: z.unknown().optional(),
   keyName: z.string().min(1).default(EMULATOR_KEY_NAME),
@@ -54,7 +57,9 @@ const optionsSchema = z.object({
 /** Connections still open this long after close() asked them to end are cut. */
 const CLOSE_GRACE_MS = 200;
 
-export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions = {}): Promise<ServiceBusEmulator> {
+export async function startServiceBusEmulator(
+  options: ServiceBusEmulatorOptions = {},
+): Promise<ServiceBusEmulator> {
   const settings = optionsSchema.parse(options);
   const topology =
     settings.topology === undefined || typeof settings.topology === "string"
@@ -81,7 +86,6 @@ export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions
     // Settlements are answered by the broker itself, once it has applied them.
     autoaccept: false,
     treat_modified_as_released: false,
-    require_sasl: true,
   });
   const sockets = new Set<Socket>();
   server.on("connection", (socket: Socket) => {

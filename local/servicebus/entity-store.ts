@@ -90,7 +90,11 @@ export function deliveryStamp(message: StoredMessage, lock?: MessageLock): Deliv
   };
 }
 
-function deadLetterProperties(reason?: string, description?: string, others?: PropertyChanges): PropertyChanges {
+function deadLetterProperties(
+  reason?: string,
+  description?: string,
+  others?: PropertyChanges,
+): PropertyChanges {
   const changes = new Map(others);
   if (reason !== undefined) changes.set("DeadLetterReason", encodeString(reason));
   if (description !== undefined) changes.set("DeadLetterErrorDescription", encodeString(description));
@@ -204,7 +208,10 @@ export class Entity {
   settle(lock: MessageLock, settlement: Settlement): void {
     const now = this.context.now();
     if (settlement.kind === "deadLetter" && this.isDeadLetterQueue) {
-      throw new BrokerError(CONDITION.notAllowed, "A message in a dead-letter queue cannot be dead-lettered.");
+      throw new BrokerError(
+        CONDITION.notAllowed,
+        "A message in a dead-letter queue cannot be dead-lettered.",
+      );
     }
     this.assertHeld(lock, now);
     this.context.operations.settlements++;
@@ -326,7 +333,9 @@ export class Entity {
       sequenceNumber,
       enqueuedTime,
       // Service Bus gives every message an id; the .NET SDK's default form is a GUID without dashes.
-      sections: parsed.messageId ? parsed.sections : withMessageId(parsed.sections, randomUUID().replaceAll("-", "")),
+      sections: parsed.messageId
+        ? parsed.sections
+        : withMessageId(parsed.sections, randomUUID().replaceAll("-", "")),
       deliveryCount: 0,
       state: scheduled ? "scheduled" : "active",
       timeToLiveMs,
@@ -373,7 +382,11 @@ export class Entity {
       const message = this.ready.pop();
       if (!message) return;
       message.ready = false;
-      if (this.messages.get(message.sequenceNumber) !== message || message.state !== "active" || message.lock) {
+      if (
+        this.messages.get(message.sequenceNumber) !== message ||
+        message.state !== "active" ||
+        message.lock
+      ) {
         continue;
       }
       if (message.expiresAt <= now) {

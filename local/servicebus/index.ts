@@ -1,5 +1,9 @@
 /** The Service Bus emulator's public surface. */
-export { startServiceBusEmulator, type ServiceBusEmulator, type ServiceBusEmulatorOptions } from "./emulator.js";
+export {
+  startServiceBusEmulator,
+  type ServiceBusEmulator,
+  type ServiceBusEmulatorOptions,
+} from "./emulator.js";
 export type { EmulatorStats, EntityCounts, OperationCounts } from "./stats.js";
 export {
   DEFAULT_TOPOLOGY_PATH,

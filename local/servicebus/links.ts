@@ -202,9 +202,11 @@ export class LinkHandler {
         this.onConnectionEnded(event.connection);
       });
     }
+    // rhea passes these an Error (error, protocol_error) or a context (connection_error).
     for (const failure of ["error", "protocol_error", "connection_error"]) {
-      container.on(failure, (event) => {
-        this.options.log(`connection ${event.connection.options.id}: ${failure}: ${String(event.error)}`);
+      container.on(failure, (event: unknown) => {
+        const detail = event instanceof Error ? event : (event as Partial<ServerEvent> | undefined)?.error;
+        this.options.log(`${failure}: ${detail instanceof Error ? detail.message : String(detail)}`);
       });
     }
   }
@@ -216,7 +218,6 @@ export class LinkHandler {
       this.onConnectionEnded(connection);
     }
   }
-
 
   private onConnectionEnded(connection: RheaConnection): void {
     const state = this.connections.get(connection);
@@ -231,7 +232,11 @@ export class LinkHandler {
     const onTransfer = incoming.on_transfer.bind(incoming);
     incoming.on_transfer = (frame, receiver) => {
       const isFirstFrame = receiver._incomplete === undefined;
-      if (isFirstFrame && frame.performative.message_format === 0 && this.roles.get(receiver)?.kind === "producer") {
+      if (
+        isFirstFrame &&
+        frame.performative.message_format === 0 &&
+        this.roles.get(receiver)?.kind === "producer"
+      ) {
         frame.performative.message_format = PLAIN_MESSAGE_MARKER;
       }
       onTransfer(frame, receiver);
@@ -341,7 +346,11 @@ export class LinkHandler {
       return undefined;
     }
     if (!state.claims.allows(addressPath(address), this.options.now())) {
-      this.refuse(link, CONDITION.unauthorized, `Unauthorized access to '${address}': put a token on $cbs first.`);
+      this.refuse(
+        link,
+        CONDITION.unauthorized,
+        `Unauthorized access to '${address}': put a token on $cbs first.`,
+      );
       return undefined;
     }
     return entity;
@@ -364,8 +373,10 @@ export class LinkHandler {
     const attach = link.remote.attach;
     if (source) link.set_source({ address: source });
     if (target) link.set_target({ address: target });
-    if (typeof attach?.snd_settle_mode === "number") link.local.attach.snd_settle_mode = attach.snd_settle_mode;
-    if (typeof attach?.rcv_settle_mode === "number") link.local.attach.rcv_settle_mode = attach.rcv_settle_mode;
+    if (typeof attach?.snd_settle_mode === "number")
+      link.local.attach.snd_settle_mode = attach.snd_settle_mode;
+    if (typeof attach?.rcv_settle_mode === "number")
+      link.local.attach.rcv_settle_mode = attach.rcv_settle_mode;
   }
 
   private refuse(link: RheaSender | RheaReceiver, condition: Condition, description: string): void {
@@ -402,11 +413,19 @@ export class LinkHandler {
         this.onManagementRequest(event.connection, role.entity, delivery, event.message as RheaMessage);
         return;
       default:
-        delivery.reject({ condition: CONDITION.notAllowed, description: "This link does not take messages." });
+        delivery.reject({
+          condition: CONDITION.notAllowed,
+          description: "This link does not take messages.",
+        });
     }
   }
 
-  private onSend(entity: Entity, delivery: RheaDelivery, payload: unknown, format: number | null | undefined): void {
+  private onSend(
+    entity: Entity,
+    delivery: RheaDelivery,
+    payload: unknown,
+    format: number | null | undefined,
+  ): void {
     if (!Buffer.isBuffer(payload)) {
       delivery.reject({ condition: CONDITION.decodeError, description: "Expected an encoded message." });
       return;
@@ -440,7 +459,8 @@ export class LinkHandler {
 
   private reply(connection: RheaConnection, request: RheaMessage, response: OutgoingMessage): void {
     const replyTo = typeof request.reply_to === "string" ? request.reply_to : undefined;
-    const link = replyTo === undefined ? undefined : this.connections.get(connection)?.replyLinks.get(replyTo);
+    const link =
+      replyTo === undefined ? undefined : this.connections.get(connection)?.replyLinks.get(replyTo);
     if (!link) {
       this.options.log(`no reply link '${String(replyTo)}' for a request; the response is dropped`);
       return;
@@ -457,7 +477,10 @@ export class LinkHandler {
     delivery.accept();
     this.reply(connection, request, {
       correlation_id: request.message_id,
-      application_properties: { "status-code": outcome.statusCode, "status-description": outcome.description },
+      application_properties: {
+        "status-code": outcome.statusCode,
+        "status-description": outcome.description,
+      },
     });
   }
 
@@ -534,7 +557,11 @@ function settlementFrom(outcome: Outcome, delivery: RheaDelivery): Settlement {
           properties: rejectedErrorInfo(state, DEAD_LETTER_INFO),
         };
       }
-      return { kind: "deadLetter", reason: error?.condition ?? undefined, description: error?.description ?? undefined };
+      return {
+        kind: "deadLetter",
+        reason: error?.condition ?? undefined,
+        description: error?.description ?? undefined,
+      };
     }
   }
 }

@@ -89,7 +89,10 @@ function propertyChanges(properties: Readonly<Record<string, unknown>> | undefin
   for (const [name, value] of Object.entries(properties ?? {})) {
     const encoded = encodeJsValue(value);
     if (!encoded) {
-      throw new BrokerError(CONDITION.decodeError, `Property '${name}' must be a string, number, boolean, date or binary.`);
+      throw new BrokerError(
+        CONDITION.decodeError,
+        `Property '${name}' must be a string, number, boolean, date or binary.`,
+      );
     }
     changes.set(name, encoded);
   }
@@ -119,7 +122,10 @@ function parseScheduled(entry: { message: Buffer }): ParsedMessage {
   try {
     return parseMessage(entry.message);
   } catch (error) {
-    throw new BrokerError(CONDITION.decodeError, `A scheduled message could not be decoded: ${String(error)}`);
+    throw new BrokerError(
+      CONDITION.decodeError,
+      `A scheduled message could not be decoded: ${String(error)}`,
+    );
   }
 }
 
@@ -136,7 +142,11 @@ function perform(entity: Entity, operation: string, body: unknown): ManagementRe
       if (messages.length === 0) return { statusCode: 204, statusDescription: "No messages" };
       return {
         ...OK,
-        body: { messages: messages.map((message) => ({ message: encodeMessage(message.sections, deliveryStamp(message)) })) },
+        body: {
+          messages: messages.map((message) => ({
+            message: encodeMessage(message.sections, deliveryStamp(message)),
+          })),
+        },
       };
     }
     case OPERATION.scheduleMessage: {
@@ -146,7 +156,10 @@ function perform(entity: Entity, operation: string, body: unknown): ManagementRe
       const request = parseBody(scheduleSchema, body);
       const parsed = request.messages.map(parseScheduled);
       if (parsed.some((message) => message.scheduledEnqueueTime === undefined)) {
-        throw new BrokerError(CONDITION.decodeError, "Each scheduled message needs x-opt-scheduled-enqueue-time.");
+        throw new BrokerError(
+          CONDITION.decodeError,
+          "Each scheduled message needs x-opt-scheduled-enqueue-time.",
+        );
       }
       // A time already past enqueues the message at once, as Service Bus does.
       return { ...OK, body: { "sequence-numbers": longArray(entity.send(parsed)) } };
@@ -184,12 +197,20 @@ function perform(entity: Entity, operation: string, body: unknown): ManagementRe
 }
 
 /** Performs one request; failures become the error response Service Bus would send. */
-export function handleManagementRequest(entity: Entity, operation: string, body: unknown): ManagementResponse {
+export function handleManagementRequest(
+  entity: Entity,
+  operation: string,
+  body: unknown,
+): ManagementResponse {
   try {
     return perform(entity, operation, body);
   } catch (error) {
     if (error instanceof BrokerError) {
-      return { statusCode: error.statusCode, statusDescription: error.message, errorCondition: error.condition };
+      return {
+        statusCode: error.statusCode,
+        statusDescription: error.message,
+        errorCondition: error.condition,
+      };
     }
     throw error;
   }

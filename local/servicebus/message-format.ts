@@ -244,7 +244,10 @@ export function withApplicationProperties(
   }
   return {
     ...sections,
-    applicationProperties: encodeDescribed(SECTION.applicationProperties, encodeMap(Buffer.concat(kept), count)),
+    applicationProperties: encodeDescribed(
+      SECTION.applicationProperties,
+      encodeMap(Buffer.concat(kept), count),
+    ),
   };
 }
 

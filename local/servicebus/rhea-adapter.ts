@@ -124,10 +124,14 @@ export interface ServerEvent {
 
 export interface ServerContainer {
   on(event: string, listener: (event: ServerEvent) => void): void;
+  on(event: "error" | "protocol_error" | "connection_error", listener: (event: unknown) => void): void;
   listen(options: Readonly<Record<string, unknown>>): Server;
 }
 
-/** A container for one emulator, with SASL ANONYMOUS (Service Bus then authorises links through CBS). */
+/**
+ * A container for one emulator. Clients use SASL ANONYMOUS, or no SASL layer at all (the SDK skips it
+ * when its connection string carries a SharedAccessSignature); either way links are authorised by CBS.
+ */
 export function createServerContainer(id: string): ServerContainer {
   const container = rhea.create_container({ id }) as unknown as ServerContainer & {
     readonly sasl_server_mechanisms: { enable_anonymous(): void };
@@ -190,7 +194,10 @@ export function modifiedAnnotations(outcome: RheaOutcome | undefined): Map<strin
 }
 
 /** The info map of a `rejected` outcome's error, minus `skip`, each value encoded as sent. */
-export function rejectedErrorInfo(outcome: RheaOutcome | undefined, skip: ReadonlySet<string>): Map<string, Buffer> {
+export function rejectedErrorInfo(
+  outcome: RheaOutcome | undefined,
+  skip: ReadonlySet<string>,
+): Map<string, Buffer> {
   const error = outcome?.value?.[0];
   const fields = isTyped(error) && Array.isArray(error.value) ? (error.value as readonly unknown[]) : [];
   return encodedMapEntries(fields[2], skip);

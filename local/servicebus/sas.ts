@@ -18,7 +18,11 @@ function sign(key: string, encodedResource: string, expiry: string): string {
 }
 
 /** Creates a token as the SDK does (expiry in seconds since the epoch). */
-export function createSasToken(credential: SharedAccessKey, resource: string, expiresAtSeconds: number): string {
+export function createSasToken(
+  credential: SharedAccessKey,
+  resource: string,
+  expiresAtSeconds: number,
+): string {
   const encodedResource = encodeURIComponent(resource);
   const expiry = String(Math.floor(expiresAtSeconds));
   const signature = encodeURIComponent(sign(credential.key, encodedResource, expiry));

@@ -86,7 +86,9 @@ export class TopologyError extends Error {
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid Service Bus topology (${source}):\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    super(
+      `Invalid Service Bus topology (${source}):\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
+    );
     this.name = "TopologyError";
   }
 }

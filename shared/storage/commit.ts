@@ -11,7 +11,7 @@
  * decision. Line items live inside their migration row and a decision touches a handful of rows, so
  * a real decision stays far below the limit; hitting it is a bug to fix, not a case to handle.
  */
-import type { TransactionAction } from "@azure/data-tables";
+import { RestError, type TransactionAction } from "@azure/data-tables";
 
 import { STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
 import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
@@ -22,7 +22,6 @@ import { removeIndexEntries, writeIndexEntries } from "./indexes.js";
 import { historyRowKey, stateRowKey, VERSION_ROW, type StateKind } from "./keys.js";
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPERATIONS } from "./limits.js";
 import type { TableStore } from "./tableStore.js";
-import { RestError } from "@azure/data-tables";
 
 export interface CommitPlan {
   readonly actions: readonly TransactionAction[];
@@ -53,8 +52,9 @@ export async function commit(
 ): Promise<CommitReceipt> {
   const client = await store.table("customers");
   const plan = planCommit(client.tableName, state, changes);
-  if (plan.actions.length === 0)
+  if (plan.actions.length === 0) {
     return { operations: 0, indexWrites: 0, indexRemovals: 0, cleanupErrors: [] };
+  }
   await writeIndexEntries(store, plan.index.writes);
   try {
     await client.submitTransaction([...plan.actions]);

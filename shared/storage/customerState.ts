@@ -129,8 +129,9 @@ function stateFromRows(
       continue;
     }
     const key = parseStateRowKey(row.rowKey ?? "");
-    if (key === undefined)
+    if (key === undefined) {
       throw new CorruptEntityError(addressOf(client, row), ["row key names no known entity kind"]);
+    }
     switch (key.kind) {
       case "customer":
         customer = decodeStateRow(client, row, "customer", customerId);

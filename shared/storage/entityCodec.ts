@@ -30,8 +30,9 @@ export function encodeFields(value: Readonly<Record<string, unknown>>): StoredPr
   const properties: StoredProperties = {};
   for (const [name, field] of Object.entries(value)) {
     if (field === undefined) continue;
-    if (!FIELD_NAME.test(name))
+    if (!FIELD_NAME.test(name)) {
       throw new Error(`Field name "${name}" cannot be stored: letters and digits only`);
+    }
     if (typeof field === "boolean" || (typeof field === "number" && isInt32(field))) {
       properties[name] = field;
     } else if (typeof field === "string" && field.length <= MAX_STRING_CHARS) {

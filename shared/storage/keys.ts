@@ -15,8 +15,9 @@ export type HistoryEntityKind = "subscription" | "relationship" | "migration";
 /** Throws unless `id` is a valid model id; returns it for chaining. */
 export function checkedId(what: string, id: string): string {
   const parsed = idSchema.safeParse(id);
-  if (!parsed.success)
+  if (!parsed.success) {
     throw new Error(`${what} "${id}" is not a valid id: ${parsed.error.issues[0]?.message ?? ""}`);
+  }
   return id;
 }
 
@@ -77,8 +78,9 @@ export function historyPrefix(kind: HistoryEntityKind, entityId: string): string
 /** Every state row sorts after the history block, so "all state" is one range without history. */
 export const STATE_ROWS_AFTER = prefixRange(HISTORY_PREFIX).lt;
 for (const key of [PROFILE_ROW, VERSION_ROW, ...Object.values(KIND_PREFIX)]) {
-  if (key <= STATE_ROWS_AFTER)
+  if (key <= STATE_ROWS_AFTER) {
     throw new Error(`State row key "${key}" must sort after "${STATE_ROWS_AFTER}"`);
+  }
 }
 
 // ---- reference table ----------------------------------------------------------------------------

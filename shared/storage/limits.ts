@@ -22,10 +22,12 @@ export type PropertyValue = string | number | boolean;
 const FORBIDDEN_KEY_CHARS = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 
 export function checkKey(kind: "PartitionKey" | "RowKey", key: string): void {
-  if (key.length > MAX_KEY_CHARS)
+  if (key.length > MAX_KEY_CHARS) {
     throw new Error(`${kind} longer than ${MAX_KEY_CHARS} characters: "${key}"`);
-  if (FORBIDDEN_KEY_CHARS.test(key))
+  }
+  if (FORBIDDEN_KEY_CHARS.test(key)) {
     throw new Error(`${kind} contains a character Table Storage refuses: "${key}"`);
+  }
 }
 
 /** The service's own size formula (UTF-16 strings, fixed-size scalars). */

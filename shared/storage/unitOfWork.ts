@@ -56,8 +56,9 @@ export async function withCustomerPartition<R>(
   options: UnitOfWorkOptions = {},
 ): Promise<UnitOfWorkOutcome<R>> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new Error(`maxAttempts must be a positive integer`);
+  }
   const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
   for (let attempt = 1; ; attempt += 1) {
     const state = await loadCustomerState(store, customerId, options);

@@ -90,8 +90,6 @@ describe("host.json", () => {
   });
 
   it("says which file is missing", async () => {
-    await expect(readHostJson("/nonexistent/host.json", {})).rejects.toThrow(
-      /\/nonexistent\/host\.json/,
-    );
+    await expect(readHostJson("/nonexistent/host.json", {})).rejects.toThrow(/\/nonexistent\/host\.json/);
   });
 });

@@ -8,10 +8,7 @@ const httpApp = path.join(fixturesDir, "httpApp");
 
 describe("entry file globs", () => {
   it("expands braces and matches *, ? and ** from a root", async () => {
-    expect(expandBraces("dist/{index.js,functions/*.js}")).toEqual([
-      "dist/index.js",
-      "dist/functions/*.js",
-    ]);
+    expect(expandBraces("dist/{index.js,functions/*.js}")).toEqual(["dist/index.js", "dist/functions/*.js"]);
     expect(await globFiles(httpApp, "functions/*.ts")).toEqual([
       "functions/hooks.ts",
       "functions/partners.ts",
@@ -29,9 +26,7 @@ describe("loading a function app", () => {
   it("follows package.json main (a glob) and captures every registration with its trigger", async () => {
     const app = await loadFunctionApp({ rootDir: httpApp });
     expect(app.files).toEqual(
-      ["hooks.ts", "partners.ts", "responses.ts"].map((file) =>
-        path.join(httpApp, "functions", file),
-      ),
+      ["hooks.ts", "partners.ts", "responses.ts"].map((file) => path.join(httpApp, "functions", file)),
     );
     const getPartner = app.functions.find((registration) => registration.name === "getPartner");
     expect(getPartner).toMatchObject({
@@ -66,9 +61,7 @@ describe("loading a function app", () => {
     await expect(loadFunctionApp({ rootDir: emptyApp, modules: ["nothing.ts"] })).rejects.toThrow(
       FunctionAppLoadError,
     );
-    await expect(loadFunctionApp({ rootDir: fixturesDir })).rejects.toThrow(
-      /package\.json/,
-    );
+    await expect(loadFunctionApp({ rootDir: fixturesDir })).rejects.toThrow(/package\.json/);
   });
 
   it("refuses triggers and bindings the local host does not serve, listing every problem", async () => {

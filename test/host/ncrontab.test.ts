@@ -38,8 +38,7 @@ describe("parsing", () => {
 
   it("reads lists, ranges, steps, open steps, names and reversed ranges", () => {
     const schedule = parseNcrontab("0,30 */15 9-17/4 1 jan-MAR Mon,fri");
-    const set = (values: readonly boolean[]): number[] =>
-      values.flatMap((on, index) => (on ? [index] : []));
+    const set = (values: readonly boolean[]): number[] => values.flatMap((on, index) => (on ? [index] : []));
     expect(set(schedule.seconds)).toEqual([0, 30]);
     expect(set(schedule.minutes)).toEqual([0, 15, 30, 45]);
     expect(set(schedule.hours)).toEqual([9, 13, 17]);
@@ -92,16 +91,13 @@ describe("next occurrence", () => {
           .map((values) => values.join(",")),
       );
     const expression = fc
-      .tuple(
-        field(0, 59),
-        field(0, 59),
-        field(0, 23),
-        field(1, 28),
-        field(1, 12),
-        field(0, 6),
-      )
+      .tuple(field(0, 59), field(0, 59), field(0, 23), field(1, 28), field(1, 12), field(0, 6))
       .map((fields) => fields.join(" "));
-    const base = fc.date({ min: new Date("2000-01-01T00:00:00Z"), max: new Date("2090-01-01T00:00:00Z"), noInvalidDate: true });
+    const base = fc.date({
+      min: new Date("2000-01-01T00:00:00Z"),
+      max: new Date("2090-01-01T00:00:00Z"),
+      noInvalidDate: true,
+    });
 
     fc.assert(
       fc.property(expression, base, (text, after) => {

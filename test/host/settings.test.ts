@@ -54,9 +54,7 @@ describe("applying settings", () => {
     const lookup = (name: string): string | undefined =>
       ({ QUEUE: "relationship-requests", ENV: "dev" })[name];
     expect(resolvePlaceholders("%QUEUE%", lookup, "queueName")).toBe("relationship-requests");
-    expect(resolvePlaceholders("%ENV%-%QUEUE%", lookup, "queueName")).toBe(
-      "dev-relationship-requests",
-    );
+    expect(resolvePlaceholders("%ENV%-%QUEUE%", lookup, "queueName")).toBe("dev-relationship-requests");
     expect(resolvePlaceholders("plain", lookup, "queueName")).toBe("plain");
     expect(() => resolvePlaceholders("%MISSING%", lookup, "queueName")).toThrow(
       /queueName uses %MISSING%, but the app setting "MISSING" is not set/,

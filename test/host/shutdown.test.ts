@@ -47,6 +47,31 @@ describe("graceful shutdown", () => {
     expect(closed).toBe(true);
     expect(probe.hookEvents).toEqual(["appStart", "appTerminate"]);
   });
+
+  it("stops waiting for invocations after the shutdown bound, and says so", async () => {
+    const { log, entries } = collectingLogger();
+    const host = await startLocalHost({
+      rootDir: appDir,
+      port: 0,
+      hostname: "127.0.0.1",
+      log,
+      localSettingsPath: false,
+      shutdownTimeoutMs: 300,
+    });
+    const abandoned = fetch(`http://127.0.0.1:${host.port}/api/hang`).then(
+      (response) => response.status,
+      (error: unknown) => error,
+    );
+    await probe.hangStarted.opened;
+    await host.close();
+    expect(entries).toContainEqual({
+      kind: "host",
+      level: "warning",
+      message: "1 invocation(s) still running after 300 ms; closing anyway.",
+    });
+    expect(await abandoned).toBeInstanceOf(Error); // the connection was closed under it
+    probe.hangRelease.open();
+  });
 });
 
 describe("the CLI", () => {

@@ -78,8 +78,6 @@ describe("timer triggers in the host", () => {
       scheduleStatus: null,
     });
     // runOnStartup ran once although its schedule (1 January) is far away.
-    expect(probe.timerCalls.get("onStartup")).toEqual([
-      expect.objectContaining({ isPastDue: false }),
-    ]);
+    expect(probe.timerCalls.get("onStartup")).toEqual([expect.objectContaining({ isPastDue: false })]);
   });
 });

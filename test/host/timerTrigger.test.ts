@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { RpcTypedData } from "../../local/host/coreTypes.js";
 import { InFlight } from "../../local/host/inFlight.js";
 import type { Invoke } from "../../local/host/invoke.js";
 import type { FunctionRegistration, TimerTriggerSpec } from "../../local/host/registrations.js";
@@ -53,7 +52,7 @@ function setUp(expression: string, options: Partial<TimerTriggerSpec> = {}) {
   const clock = new FakeClock("2024-05-01T10:00:03.000Z");
   const calls: TimerInfoJson[] = [];
   const invoke: Invoke = (_registration, input) => {
-    calls.push(JSON.parse((input.triggerData as RpcTypedData).json ?? "null") as TimerInfoJson);
+    calls.push(JSON.parse(input.triggerData.json ?? "null") as TimerInfoJson);
     return Promise.resolve({ ok: true, invocationId: String(calls.length), response: {} });
   };
   const spec: TimerTriggerSpec = {

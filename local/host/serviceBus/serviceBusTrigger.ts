@@ -52,6 +52,13 @@ export function startServiceBusTriggers(options: ServiceBusTriggersOptions): Ser
       );
     }
   }
+  if (options.functions.length > 0 && options.settings.prefetchCount > 0) {
+    options.log({
+      kind: "host",
+      level: "information",
+      message: `host.json serviceBus.prefetchCount (${options.settings.prefetchCount}) has no effect locally: the JavaScript SDK asks for at most maxConcurrentCalls messages at a time.`,
+    });
+  }
   let stopping = false;
   const listeners: Listener[] = options.functions.map(({ registration, spec }) => {
     const client = clients.get(spec.connection);

@@ -159,7 +159,7 @@ function scopeViolations(subscription: Subscription, context: ItemPlanningContex
   }
   // MC-1: direct, Advisor, Open and EA purchases are in scope. MC-2: so are third-party sellers
   // outside CSP and Syndication; a Syndication purchase is not (inference).
-  if (false) {
+  if (subscription.channel === "syndication") {
     found.push(
       violation(
         "MC-2",

@@ -121,7 +121,6 @@ function advanceDueItems(
     const original = originals.get(item.subscriptionId);
     const provisionAt = item.status === "planned" ? lineItemDueAt(item) : null;
     if (provisionAt !== null && isAtOrBefore(provisionAt, now)) {
-      // MC-3: the original's term has ended, so the move may happen now.
       if (original === undefined) {
         skipped.push({
           migrationId: migration.id,
@@ -129,6 +128,14 @@ function advanceDueItems(
           reason: `Original subscription ${item.subscriptionId} was not found, so its replacement cannot be provisioned`,
         });
         return item;
+      }
+      // MC-3: never before the original's term end; if its term was extended meanwhile, wait for the new end.
+      if (!isAtOrBefore(original.termEnd, now)) {
+        return {
+          ...item,
+          provisionAt: original.termEnd,
+          cancelAt: item.cancelAt === null ? null : original.termEnd,
+        };
       }
       const step = provisionItem(item, original, context);
       changes.push(...step.changes);

@@ -306,3 +306,22 @@ describe("line item history of the sweep", () => {
     ]);
   });
 });
+
+describe("MC-3 in the sweep", () => {
+  it("reschedules a deferred move whose original's term was extended, instead of moving it early", () => {
+    const scheduled = decided([item({ subscriptionId: "sub-csp", startAt: "term-end" })]);
+    const renewed = { ...otherCsp, termEnd: LATER_END };
+    const input = { now: TERM_END, migrations: [scheduled], subscriptions: [renewed], relationships: [] };
+    const plan = sweep(input);
+    expect(plan.subscriptionChanges).toEqual([]);
+    expect(plan.migrations[0]!.migration.items[0]).toMatchObject({
+      status: "planned",
+      provisionAt: LATER_END,
+      cancelAt: LATER_END,
+    });
+    expect(plan.migrations[0]!.itemHistory).toEqual([]);
+    expectIdempotent(input);
+    const later = sweep({ ...applyPlan(input, plan), now: LATER_END });
+    expect(later.migrations[0]!.migration.status).toBe("completed");
+  });
+});

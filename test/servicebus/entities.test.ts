@@ -1,0 +1,99 @@
+/** Only declared queues exist; what the emulator does not implement is refused with a clear error. */
+import type { ServiceBusClient } from "@azure/service-bus";
+import rhea from "rhea";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
+import { errorOf, testClient, testQueue } from "./support.js";
+
+let emulator: ServiceBusEmulator;
+let client: ServiceBusClient;
+const log: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startServiceBusEmulator({
+    port: 0,
+    topology: { queues: [testQueue("orders")] },
+    log: (line) => log.push(line),
+  });
+  client = testClient(emulator.connectionString);
+});
+
+afterAll(async () => {
+  await client.close();
+  await emulator.close();
+});
+
+describe("entities", () => {
+  it("refuses to send to an undeclared queue with amqp:not-found", async () => {
+    const error = await errorOf(client.createSender("nowhere").sendMessages({ body: 1 }));
+    expect(error.code).toBe("MessagingEntityNotFound");
+    expect(error.message).toContain("'nowhere' could not be found");
+  });
+
+  it("refuses to receive from an undeclared queue, and from its dead-letter queue", async () => {
+    for (const receiver of [
+      client.createReceiver("nowhere"),
+      client.createReceiver("nowhere", { subQueueType: "deadLetter" }),
+    ]) {
+      const error = await errorOf(receiver.receiveMessages(1, { maxWaitTimeInMs: 1000 }));
+      expect(error.code).toBe("MessagingEntityNotFound");
+    }
+  });
+
+  it("matches queue names case-insensitively, as Service Bus does", async () => {
+    await client.createSender("ORDERS").sendMessages({ body: "upper" });
+    const [message] = await client
+      .createReceiver("orders", { receiveMode: "receiveAndDelete" })
+      .receiveMessages(1, { maxWaitTimeInMs: 5000 });
+    expect(message?.body).toBe("upper");
+  });
+
+  it("refuses to send to a dead-letter queue", async () => {
+    const error = await errorOf(client.createSender("orders/$DeadLetterQueue").sendMessages({ body: 1 }));
+    expect(error.message).toMatch(/only by being dead-lettered/);
+  });
+});
+
+describe("not implemented", () => {
+  it("refuses a session receiver", async () => {
+    const refusedBefore = emulator.stats().operations.linksRefused;
+    const error = await errorOf(client.acceptSession("orders", "session-1"));
+    // The SDK words this refusal itself; the emulator's reason is in its log.
+    expect(error.code).toBe("SessionCannotBeLocked");
+    expect(emulator.stats().operations.linksRefused).toBe(refusedBefore + 1);
+    expect(log.some((line) => line.includes("amqp:not-implemented: Sessions are not supported"))).toBe(true);
+  });
+
+  it("refuses topics and subscriptions", async () => {
+    const error = await errorOf(
+      client.createReceiver("events", "audit").receiveMessages(1, { maxWaitTimeInMs: 1000 }),
+    );
+    expect(error.message).toMatch(/NotImplemented.*topics and subscriptions are not supported/);
+  });
+
+  it("refuses a transaction coordinator link", async () => {
+    // The SDK for JavaScript has no transactions, so attach a coordinator as a .NET client would.
+    const container = rhea.create_container();
+    const connection = container.connect({
+      host: "127.0.0.1",
+      port: emulator.port,
+      username: "anonymous",
+      reconnect: false,
+    });
+    try {
+      const sender = connection.open_sender({ name: "coordinator" });
+      const coordinator = rhea.types.described(rhea.types.wrap_ulong(0x30), rhea.types.wrap_list([]));
+      (sender as unknown as { local: { attach: { target: unknown } } }).local.attach.target = coordinator;
+      const condition = await new Promise<string>((resolve) => {
+        sender.on("sender_error", (context) => {
+          resolve(String((context.sender?.error as { condition?: string } | undefined)?.condition));
+        });
+      });
+      expect(condition).toBe("amqp:not-implemented");
+      expect(log.some((line) => line.includes("Transactions are not supported"))).toBe(true);
+    } finally {
+      connection.close();
+    }
+  });
+});
