@@ -1,9 +1,7 @@
 /**
- * Reading a portal's request: signature first (nothing is parsed before it passes), then the body
- * and path against their zod schemas, every problem listed.
+ * Reading a portal's request: the signature first (nothing is parsed before it passes), then the
+ * path, the Idempotency-Key and the body against their schemas, with every problem listed at once.
  */
-import { createHash } from "node:crypto";
-
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
 
@@ -15,16 +13,30 @@ export const IDEMPOTENCY_HEADER = "idempotency-key";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
 
-export interface SignedBody {
-  raw: Buffer;
+type ParamSchemas = Record<string, z.ZodType>;
+type ParamValues<P extends ParamSchemas> = { [K in keyof P]: z.output<P[K]> };
+
+export interface WebhookSpec<B extends z.ZodType | undefined, P extends ParamSchemas> {
+  secrets: readonly string[];
+  now: Date;
+  body: B;
+  params: P;
+  /** Whether an Idempotency-Key is required (every POST). */
+  idempotent: boolean;
 }
 
-/** Reads the raw body and checks its signature; a missing or wrong signature is 401. */
-export async function readSignedBody(
+export interface Webhook<B, P> {
+  raw: Buffer;
+  body: B;
+  params: P;
+  idempotencyKey: string;
+}
+
+/** A signed request read and validated whole: 401, 413, 415 or one 400 listing every problem. */
+export async function readWebhook<B extends z.ZodType | undefined, P extends ParamSchemas>(
   request: HttpRequest,
-  secrets: readonly string[],
-  now: Date,
-): Promise<Parsed<SignedBody>> {
+  spec: WebhookSpec<B, P>,
+): Promise<Parsed<Webhook<B extends z.ZodType ? z.output<B> : undefined, ParamValues<P>>>> {
   const raw = Buffer.from(await request.arrayBuffer());
   if (raw.length > MAX_BODY_BYTES) {
     return {
@@ -36,40 +48,45 @@ export async function readSignedBody(
     timestamp: request.headers.get(TIMESTAMP_HEADER),
     signature: request.headers.get(SIGNATURE_HEADER),
     rawBody: raw,
-    secrets,
-    now,
+    secrets: spec.secrets,
+    now: spec.now,
   });
   if (!check.ok) return { ok: false, response: problem("unauthorized", check.reason) };
-  return { ok: true, value: { raw } };
-}
 
-/** Parses a signed body as JSON and validates it, listing every schema problem. */
-export function parseJsonBody<S extends z.ZodType>(
-  request: HttpRequest,
-  raw: Buffer,
-  schema: S,
-): Parsed<z.output<S>> {
-  const contentType = request.headers.get("content-type") ?? "";
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    return { ok: false, response: problem("unsupported-media-type", `Content-Type was '${contentType}'`) };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString("utf8"));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return invalid([{ path: "", message: `The body is not valid JSON: ${reason}` }]);
-  }
-  const result = schema.safeParse(json);
-  return result.success ? { ok: true, value: result.data } : invalid(fieldErrors(result.error));
-}
-
-/** Validates route parameters (ids in the path) with their schemas, all at once. */
-export function parseParams<T extends Record<string, z.ZodType>>(
-  request: HttpRequest,
-  schemas: T,
-): Parsed<{ [K in keyof T]: z.output<T[K]> }> {
   const errors: FieldError[] = [];
+  const params = parseParams(request, spec.params, errors);
+  const idempotencyKey = spec.idempotent ? readIdempotencyKey(request, errors) : "";
+  let body: unknown = undefined;
+  if (spec.body !== undefined) {
+    const contentType = request.headers.get("content-type") ?? "";
+    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+      return { ok: false, response: problem("unsupported-media-type", `Content-Type was '${contentType}'`) };
+    }
+    body = parseJson(raw, spec.body, errors);
+  }
+  if (errors.length > 0) {
+    return { ok: false, response: problem("bad-request", "The request is invalid", { errors }) };
+  }
+  return {
+    ok: true,
+    value: { raw, body: body as B extends z.ZodType ? z.output<B> : undefined, params, idempotencyKey },
+  };
+}
+
+/** Validates route parameters (ids in the path); a GET's only input. */
+export function readParams<P extends ParamSchemas>(request: HttpRequest, schemas: P): Parsed<ParamValues<P>> {
+  const errors: FieldError[] = [];
+  const params = parseParams(request, schemas, errors);
+  if (errors.length > 0)
+    return { ok: false, response: problem("bad-request", "The path is invalid", { errors }) };
+  return { ok: true, value: params };
+}
+
+function parseParams<P extends ParamSchemas>(
+  request: HttpRequest,
+  schemas: P,
+  errors: FieldError[],
+): ParamValues<P> {
   const values: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(schemas)) {
     const result = schema.safeParse(request.params[name]);
@@ -79,30 +96,32 @@ export function parseParams<T extends Record<string, z.ZodType>>(
         ...result.error.issues.map((issue) => ({ path: `/params/${name}`, message: issue.message })),
       );
   }
-  if (errors.length > 0)
-    return { ok: false, response: problem("bad-request", "The path is invalid", { errors }) };
-  return { ok: true, value: values as { [K in keyof T]: z.output<T[K]> } };
+  return values as ParamValues<P>;
 }
 
-/** The Idempotency-Key header: required on every POST, 1–200 printable characters. */
-export function readIdempotencyKey(request: HttpRequest): Parsed<string> {
+function readIdempotencyKey(request: HttpRequest, errors: FieldError[]): string {
   const key = request.headers.get(IDEMPOTENCY_HEADER);
   if (key === null || !/^[\x20-\x7E]{1,200}$/.test(key)) {
-    return invalid([
-      {
-        path: "/headers/idempotency-key",
-        message: "Idempotency-Key is required: 1-200 printable characters",
-      },
-    ]);
+    errors.push({
+      path: "/headers/idempotency-key",
+      message: "Idempotency-Key is required: 1-200 printable characters",
+    });
+    return "";
   }
-  return { ok: true, value: key };
+  return key;
 }
 
-/** What makes two requests "the same" for idempotency: method, route and exact body bytes. */
-export function requestHash(method: string, route: string, raw: Buffer): string {
-  return createHash("sha256").update(`${method.toUpperCase()} ${route}\n`).update(raw).digest("base64url");
-}
-
-function invalid(errors: FieldError[]): { ok: false; response: HttpResponseInit } {
-  return { ok: false, response: problem("bad-request", "The request body is invalid", { errors }) };
+function parseJson(raw: Buffer, schema: z.ZodType, errors: FieldError[]): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString("utf8"));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    errors.push({ path: "", message: `The body is not valid JSON: ${reason}` });
+    return undefined;
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  errors.push(...fieldErrors(result.error));
+  return undefined;
 }

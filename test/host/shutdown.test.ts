@@ -74,6 +74,33 @@ describe("graceful shutdown", () => {
   });
 });
 
+describe("start-up", () => {
+  it("says which port is taken", async () => {
+    const first = await startLocalHost({
+      rootDir: appDir,
+      port: 0,
+      hostname: "127.0.0.1",
+      log: "quiet",
+      localSettingsPath: false,
+    });
+    try {
+      await expect(
+        startLocalHost({
+          rootDir: appDir,
+          port: first.port,
+          hostname: "127.0.0.1",
+          log: "quiet",
+          localSettingsPath: false,
+        }),
+      ).rejects.toThrow(
+        `Cannot listen on port ${first.port} (in use: pick another port, or 0 for a free one)`,
+      );
+    } finally {
+      await first.close();
+    }
+  });
+});
+
 describe("the CLI", () => {
   it.each(["SIGINT", "SIGTERM"] as const)("serves the app and exits 0 on %s", async (signal) => {
     const cli = path.join(import.meta.dirname, "../../local/host/cli.ts");

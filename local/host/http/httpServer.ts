@@ -42,9 +42,13 @@ export async function startHttpFrontEnd(
     void options.inFlight.run(() => handle(options, request, response, () => stopping));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const fail = (error: NodeJS.ErrnoException): void => {
+      const hint = error.code === "EADDRINUSE" ? " (in use: pick another port, or 0 for a free one)" : "";
+      reject(new Error(`Cannot listen on port ${port}${hint}: ${error.message}`, { cause: error }));
+    };
+    server.once("error", fail);
     server.listen(port, hostname, () => {
-      server.off("error", reject);
+      server.off("error", fail);
       resolve();
     });
   });
