@@ -100,6 +100,15 @@ export async function startLocalHost(options: StartLocalHostOptions = {}): Promi
         ...(options.modules === undefined ? {} : { modules: options.modules }),
       }));
     const functions = resolveFunctions(app.functions, lookupSetting);
+    for (const { registration } of functions) {
+      if (registration.metadata.retryOptions !== undefined) {
+        log({
+          kind: "host",
+          level: "warning",
+          message: `Function '${registration.name}': its retry policy is not applied by the local host; a failed invocation is not retried.`,
+        });
+      }
+    }
 
     const files = new Set(app.files);
     const hooks = (name: HookName) => coreRegistry.hooksFor(name, files);

@@ -47,7 +47,7 @@ export function formatLogEntry(entry: HostLogEntry): string {
     case "function":
       return `[${entry.invocationId}] ${entry.functionName}${levelTag(entry.level)}: ${entry.message}`;
     case "host":
-      return `${levelTag(entry.level).trim() || "[host]"} ${entry.message}`.trim();
+      return `${levelTag(entry.level).trim()} ${entry.message}`.trim();
   }
 }
 

@@ -19,7 +19,7 @@ type ParamValues<P extends ParamSchemas> = { [K in keyof P]: z.output<P[K]> };
 export interface WebhookSpec<B extends z.ZodType | undefined, P extends ParamSchemas> {
   secrets: readonly string[];
   now: Date;
-  body: B;
+  body?: B;
   params: P;
   /** Whether an Idempotency-Key is required (every POST). */
   idempotent: boolean;

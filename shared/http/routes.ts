@@ -52,27 +52,29 @@ export interface RouteSpec {
   responses: Partial<Record<200 | 201 | 202 | 503, { description: string; schema: z.ZodType }>>;
 }
 
-const reference = (
+function reference<P extends Record<string, z.ZodType>, B extends z.ZodType, R extends z.ZodType>(
   name: string,
   route: string,
   summary: string,
-  params: Record<string, z.ZodType>,
-  body: z.ZodType,
-  record: z.ZodType,
-): RouteSpec => ({
-  name,
-  method: "PUT",
-  route,
-  summary,
-  signed: true,
-  idempotent: false,
-  params,
-  body,
-  responses: {
-    200: { description: "Updated", schema: record },
-    201: { description: "Created", schema: record },
-  },
-});
+  params: P,
+  body: B,
+  record: R,
+) {
+  return {
+    name,
+    method: "PUT" as const,
+    route,
+    summary,
+    signed: true,
+    idempotent: false,
+    params,
+    body,
+    responses: {
+      200: { description: "Updated", schema: record },
+      201: { description: "Created", schema: record },
+    },
+  } satisfies RouteSpec;
+}
 
 const accepted = { 202: { description: "Accepted; poll the Location header", schema: acceptedSchema } };
 

@@ -11,14 +11,8 @@ import { testClient, testQueue } from "./support.js";
 const CLI = fileURLToPath(new URL("../../local/servicebus/cli.ts", import.meta.url));
 
 let child: ChildProcessWithoutNullStreams;
+let exited: Promise<number | null>;
 let output = "";
-const exited = new Promise<number | null>((resolve) => {
-  process.nextTick(() => {
-    child.on("exit", (code) => {
-      resolve(code);
-    });
-  });
-});
 
 function waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
@@ -41,6 +35,11 @@ beforeAll(() => {
   const path = join(mkdtempSync(join(tmpdir(), "sb-cli-")), "topology.json");
   writeFileSync(path, JSON.stringify({ queues: [testQueue("cli-orders")] }));
   child = spawn(process.execPath, ["--import", "tsx", CLI, "--port", "0", "--topology", path]);
+  exited = new Promise((resolve) => {
+    child.on("exit", (code) => {
+      resolve(code);
+    });
+  });
   child.stdout.setEncoding("utf8");
   child.stdout.on("data", (chunk: string) => {
     output += chunk;

@@ -1,6 +1,6 @@
 /** Only declared queues exist; what the emulator does not implement is refused with a clear error. */
 import type { ServiceBusClient } from "@azure/service-bus";
-import rhea from "rhea";
+import rhea, { type EventContext } from "rhea";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
@@ -83,10 +83,14 @@ describe("not implemented", () => {
     });
     try {
       const sender = connection.open_sender({ name: "coordinator" });
-      const coordinator = rhea.types.described(rhea.types.wrap_ulong(0x30), rhea.types.wrap_list([]));
+      // A target described as amqp:coordinator:list (0x30) instead of amqp:target:list.
+      const coordinator: unknown = rhea.types.described(
+        rhea.types.wrap_ulong(0x30),
+        rhea.types.wrap_list([]),
+      );
       (sender as unknown as { local: { attach: { target: unknown } } }).local.attach.target = coordinator;
       const condition = await new Promise<string>((resolve) => {
-        sender.on("sender_error", (context) => {
+        sender.on("sender_error", (context: EventContext) => {
           resolve(String((context.sender?.error as { condition?: string } | undefined)?.condition));
         });
       });

@@ -53,9 +53,9 @@ describe("connection", () => {
     await client.createSender("orders").sendMessages({ body: 1 });
     await own.close();
     await client.close();
-    await expect(startServiceBusEmulator({ port: own.port, topology }).then((again) => again.close())).resolves.toBe(
-      undefined,
-    );
+    await expect(
+      startServiceBusEmulator({ port: own.port, topology }).then((again) => again.close()),
+    ).resolves.toBe(undefined);
   });
 });
 
@@ -71,7 +71,9 @@ describe("SAS tokens over CBS", () => {
   });
 
   it("refuses an unknown key name with 401", async () => {
-    const error = await errorOf(sendWith(emulator.connectionString.replace(EMULATOR_KEY_NAME, "SomeoneElse")));
+    const error = await errorOf(
+      sendWith(emulator.connectionString.replace(EMULATOR_KEY_NAME, "SomeoneElse")),
+    );
     expect(error.code).toBe("UnauthorizedAccess");
   });
 

@@ -10,7 +10,10 @@ let emulator: ServiceBusEmulator;
 let client: ServiceBusClient;
 
 beforeAll(async () => {
-  emulator = await startServiceBusEmulator({ port: 0, topology: { queues: QUEUES.map((name) => testQueue(name)) } });
+  emulator = await startServiceBusEmulator({
+    port: 0,
+    topology: { queues: QUEUES.map((name) => testQueue(name)) },
+  });
   client = testClient(emulator.connectionString);
 });
 
@@ -54,7 +57,7 @@ describe("peek-lock and receive-and-delete", () => {
     await client.createSender("delete").sendMessages([{ body: 1 }, { body: 2 }]);
     const receiver = client.createReceiver("delete", { receiveMode: "receiveAndDelete" });
     const messages = await receiver.receiveMessages(2, { maxWaitTimeInMs: 5000 });
-    expect(messages.map((message) => message.body)).toEqual([1, 2]);
+    expect(messages.map((message): unknown => message.body)).toEqual([1, 2]);
     expect(messages.every((message) => message.lockToken === undefined)).toBe(true);
     expect(counts("delete")).toMatchObject({ active: 0 });
     await receiver.close();
@@ -78,14 +81,15 @@ describe("batches", () => {
     const sender = client.createSender("batches");
     const batch = await sender.createMessageBatch();
     expect(batch.maxSizeInBytes).toBeGreaterThan(0);
-    for (let index = 0; index < 50; index++) expect(batch.tryAddMessage({ body: `batch-${index}` })).toBe(true);
+    for (let index = 0; index < 50; index++)
+      expect(batch.tryAddMessage({ body: `batch-${index}` })).toBe(true);
     const sendsBefore = emulator.stats().operations.sendRequests;
     await sender.sendMessages(batch);
     await sender.sendMessages(Array.from({ length: 30 }, (_, index) => ({ body: `array-${index}` })));
     expect(emulator.stats().operations.sendRequests).toBe(sendsBefore + 2);
 
     const received = await receiveAll("batches", 80);
-    expect(received.map((message) => message.body)).toEqual([
+    expect(received.map((message): unknown => message.body)).toEqual([
       ...Array.from({ length: 50 }, (_, index) => `batch-${index}`),
       ...Array.from({ length: 30 }, (_, index) => `array-${index}`),
     ]);
@@ -108,10 +112,21 @@ describe("fidelity", () => {
       to: "somewhere",
       replyTo: "replies",
       timeToLive: 60_000,
-      applicationProperties: { when, count: 42, negative: -7, big: 2 ** 40, ratio: 0.25, flag: true, label: "x" },
+      applicationProperties: {
+        when,
+        count: 42,
+        negative: -7,
+        big: 2 ** 40,
+        ratio: 0.25,
+        flag: true,
+        label: "x",
+      },
     };
     await client.createSender("fidelity").sendMessages(sent);
-    const receiver = client.createReceiver("fidelity", { receiveMode: "receiveAndDelete", skipConvertingDate: true });
+    const receiver = client.createReceiver("fidelity", {
+      receiveMode: "receiveAndDelete",
+      skipConvertingDate: true,
+    });
     const [received] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     expect(received).toMatchObject({
       messageId: "fidelity-1",
@@ -158,7 +173,9 @@ describe("fidelity", () => {
 
 describe("message ids", () => {
   it("gives a message without an id one of its own, and keeps a sender's", async () => {
-    await client.createSender("ids").sendMessages([{ body: "anonymous" }, { body: "named", messageId: "mine" }]);
+    await client
+      .createSender("ids")
+      .sendMessages([{ body: "anonymous" }, { body: "named", messageId: "mine" }]);
     const [anonymous, named] = await receiveAll("ids", 2);
     expect(anonymous?.messageId).toMatch(/^[0-9a-f]{32}$/);
     expect(named?.messageId).toBe("mine");
@@ -189,16 +206,16 @@ describe("peek", () => {
     await client.createSender("peek").sendMessages([{ body: "a" }, { body: "b" }, { body: "c" }]);
     const receiver = client.createReceiver("peek");
     const all = await receiver.peekMessages(10);
-    expect(all.map((message) => message.body)).toEqual(["a", "b", "c"]);
+    expect(all.map((message): unknown => message.body)).toEqual(["a", "b", "c"]);
     expect(all.every((message) => message.lockToken === undefined)).toBe(true);
 
     const second = all[1]!.sequenceNumber;
     const fromSecond = await receiver.peekMessages(10, { fromSequenceNumber: second });
-    expect(fromSecond.map((message) => message.body)).toEqual(["b", "c"]);
+    expect(fromSecond.map((message): unknown => message.body)).toEqual(["b", "c"]);
     expect(await receiver.peekMessages(1, { fromSequenceNumber: second })).toHaveLength(1);
 
     const received = await receiver.receiveMessages(3, { maxWaitTimeInMs: 5000 });
-    expect(received.map((message) => [message.body, message.deliveryCount])).toEqual([
+    expect(received.map((message): unknown[] => [message.body, message.deliveryCount])).toEqual([
       ["a", 0],
       ["b", 0],
       ["c", 0],

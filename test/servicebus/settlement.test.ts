@@ -76,9 +76,11 @@ describe("defer", () => {
 
 describe("dead-letter", () => {
   it("moves a message to the dead-letter queue with reason, description and changed properties", async () => {
-    await client
-      .createSender("dead-letter")
-      .sendMessages({ body: { order: 7 }, messageId: "poison-1", applicationProperties: { source: "portal" } });
+    await client.createSender("dead-letter").sendMessages({
+      body: { order: 7 },
+      messageId: "poison-1",
+      applicationProperties: { source: "portal" },
+    });
     const receiver = manualReceiver("dead-letter");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     await receiver.deadLetterMessage(message!, {
@@ -89,7 +91,10 @@ describe("dead-letter", () => {
     expect(emulator.stats().entities["dead-letter"]).toMatchObject({ active: 0, deadLettered: 1 });
 
     const deadLetters = manualReceiver("dead-letter");
-    const dlq = client.createReceiver("dead-letter", { subQueueType: "deadLetter", maxAutoLockRenewalDurationInMs: 0 });
+    const dlq = client.createReceiver("dead-letter", {
+      subQueueType: "deadLetter",
+      maxAutoLockRenewalDurationInMs: 0,
+    });
     expect(await deadLetters.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([]);
     const [dead] = await dlq.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     expect(dead).toMatchObject({
@@ -124,7 +129,9 @@ describe("dead-letter", () => {
 
 describe("abandon", () => {
   it("applies the properties to modify", async () => {
-    await client.createSender("abandon-properties").sendMessages({ body: "x", applicationProperties: { tries: 0 } });
+    await client
+      .createSender("abandon-properties")
+      .sendMessages({ body: "x", applicationProperties: { tries: 0 } });
     const receiver = manualReceiver("abandon-properties");
     const [first] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     await receiver.abandonMessage(first!, { tries: 1, reason: "busy" });

@@ -58,10 +58,15 @@ describe("subscribe", () => {
       },
       { maxConcurrentCalls: 4, autoCompleteMessages: true },
     );
-    await vi.waitFor(() => expect(counts("auto-complete")).toMatchObject({ active: 0, locked: 0 }), {
-      timeout: 15_000,
-      interval: 50,
-    });
+    await vi.waitFor(
+      () => {
+        expect(counts("auto-complete")).toMatchObject({ active: 0, locked: 0 });
+      },
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    );
     await subscription.close();
     await receiver.close();
     expect(seen.size).toBe(total);
@@ -88,10 +93,15 @@ describe("subscribe", () => {
       },
       { maxConcurrentCalls: 2, autoCompleteMessages: false },
     );
-    await vi.waitFor(() => expect(counts("manual-complete")).toMatchObject({ active: 0 }), {
-      timeout: 15_000,
-      interval: 50,
-    });
+    await vi.waitFor(
+      () => {
+        expect(counts("manual-complete")).toMatchObject({ active: 0 });
+      },
+      {
+        timeout: 15_000,
+        interval: 50,
+      },
+    );
     await subscription.close();
     await receiver.close();
     expect(attempts.sort()).toEqual([
@@ -121,10 +131,15 @@ describe("subscribe", () => {
       },
       { maxConcurrentCalls: 1, autoCompleteMessages: true },
     );
-    await vi.waitFor(() => expect(counts("long-handler")).toMatchObject({ active: 0 }), {
-      timeout: 20_000,
-      interval: 100,
-    });
+    await vi.waitFor(
+      () => {
+        expect(counts("long-handler")).toMatchObject({ active: 0 });
+      },
+      {
+        timeout: 20_000,
+        interval: 100,
+      },
+    );
     await subscription.close();
     await receiver.close();
     expect(deliveries).toEqual([0]);

@@ -4,7 +4,10 @@ import { ServiceBusClient, type ServiceBusReceivedMessage, isServiceBusError } f
 import type { QueueDefinition } from "../../local/servicebus/topology.js";
 
 /** A queue with test-friendly settings: short lock, three deliveries, dead-lettering on expiry. */
-export function testQueue(name: string, overrides: Partial<Omit<QueueDefinition, "name">> = {}): QueueDefinition {
+export function testQueue(
+  name: string,
+  overrides: Partial<Omit<QueueDefinition, "name">> = {},
+): QueueDefinition {
   return {
     name,
     lockDuration: "PT5S",

@@ -16,7 +16,10 @@ beforeAll(async () => {
         testQueue("expire-to-dlq"),
         testQueue("expire-and-drop", { deadLetteringOnMessageExpiration: false }),
         testQueue("short-default-ttl", { defaultMessageTimeToLive: "PT1S" }),
-        testQueue("dedupe", { requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: "PT1S" }),
+        testQueue("dedupe", {
+          requiresDuplicateDetection: true,
+          duplicateDetectionHistoryTimeWindow: "PT1S",
+        }),
         testQueue("no-dedupe"),
         testQueue("schedule"),
       ],
@@ -36,10 +39,16 @@ function counts(queue: string) {
 
 describe("time to live", () => {
   it("dead-letters an expired message when the queue says so", async () => {
-    await client.createSender("expire-to-dlq").sendMessages({ body: "stale", messageId: "ttl-1", timeToLive: 300 });
+    await client
+      .createSender("expire-to-dlq")
+      .sendMessages({ body: "stale", messageId: "ttl-1", timeToLive: 300 });
     const dlq = client.createReceiver("expire-to-dlq", { subQueueType: "deadLetter" });
     const [dead] = await dlq.receiveMessages(1, { maxWaitTimeInMs: 10_000 });
-    expect(dead).toMatchObject({ messageId: "ttl-1", body: "stale", deadLetterReason: "TTLExpiredException" });
+    expect(dead).toMatchObject({
+      messageId: "ttl-1",
+      body: "stale",
+      deadLetterReason: "TTLExpiredException",
+    });
     expect(dead?.deadLetterErrorDescription).toMatch(/expired/);
     expect(counts("expire-to-dlq")).toMatchObject({ active: 0 });
     await dlq.completeMessage(dead!);
@@ -49,10 +58,15 @@ describe("time to live", () => {
   it("drops an expired message when the queue does not dead-letter on expiry", async () => {
     await client.createSender("expire-and-drop").sendMessages({ body: "stale", timeToLive: 300 });
     expect(counts("expire-and-drop")).toMatchObject({ active: 1 });
-    await vi.waitFor(() => expect(counts("expire-and-drop")).toMatchObject({ active: 0, deadLettered: 0 }), {
-      timeout: 10_000,
-      interval: 100,
-    });
+    await vi.waitFor(
+      () => {
+        expect(counts("expire-and-drop")).toMatchObject({ active: 0, deadLettered: 0 });
+      },
+      {
+        timeout: 10_000,
+        interval: 100,
+      },
+    );
   });
 
   it("applies the queue's default time to live, which also caps a longer one", async () => {
@@ -60,10 +74,15 @@ describe("time to live", () => {
     await sender.sendMessages([{ body: "default" }, { body: "too long", timeToLive: 3_600_000 }]);
     const [peeked] = await client.createReceiver("short-default-ttl").peekMessages(1);
     expect(peeked?.timeToLive).toBe(1000);
-    await vi.waitFor(() => expect(counts("short-default-ttl")).toMatchObject({ active: 0, deadLettered: 2 }), {
-      timeout: 10_000,
-      interval: 100,
-    });
+    await vi.waitFor(
+      () => {
+        expect(counts("short-default-ttl")).toMatchObject({ active: 0, deadLettered: 2 });
+      },
+      {
+        timeout: 10_000,
+        interval: 100,
+      },
+    );
   });
 
   it("does not deliver a message that expired while it waited", async () => {
@@ -94,7 +113,7 @@ describe("duplicate detection", () => {
     while (bodies.length < 3) {
       const batch = await receiver.receiveMessages(3, { maxWaitTimeInMs: 2000 });
       if (batch.length === 0) break;
-      bodies.push(...batch.map((message) => message.body));
+      bodies.push(...batch.map((message): unknown => message.body));
     }
     expect(bodies).toEqual([1, 3, 4]);
     await receiver.close();
@@ -143,7 +162,10 @@ describe("scheduled messages", () => {
 
   it("schedules a sent message that carries a scheduled enqueue time", async () => {
     const sender = client.createSender("schedule");
-    await sender.sendMessages({ body: "via send", scheduledEnqueueTimeUtc: new Date(Date.now() + 3_600_000) });
+    await sender.sendMessages({
+      body: "via send",
+      scheduledEnqueueTimeUtc: new Date(Date.now() + 3_600_000),
+    });
     expect(counts("schedule")).toMatchObject({ scheduled: 1 });
     const [peeked] = await client.createReceiver("schedule").peekMessages(1);
     await sender.cancelScheduledMessages(peeked!.sequenceNumber!);

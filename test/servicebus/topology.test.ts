@@ -32,7 +32,10 @@ describe("ISO 8601 durations", () => {
 describe("topology", () => {
   it("loads the project's file: the two queues the app uses", () => {
     const topology = loadTopology();
-    expect(topology.queues.map((queue) => queue.name).sort()).toEqual(["migration-requests", "relationship-requests"]);
+    expect(topology.queues.map((queue) => queue.name).sort()).toEqual([
+      "migration-requests",
+      "relationship-requests",
+    ]);
     const settings = queueSettings(topology.queues[0]!);
     expect(settings).toMatchObject({
       lockDurationMs: 60_000,

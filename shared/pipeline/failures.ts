@@ -1,0 +1,53 @@
+/**
+ * Telling a dependency that is down (answer 503, the caller retries) from a bug (throw: the host
+ * logs a 500). Bad input never gets here: it is answered 4xx before any I/O.
+ */
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+
+import { problem } from "../http/problem.js";
+import { ConcurrencyConflictError } from "../storage/index.js";
+
+const TRANSIENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "REQUEST_SEND_ERROR",
+  "ServiceUnavailable",
+  "ServiceCommunicationProblem",
+  "ServiceBusy",
+  "ServiceTimeout",
+  "GeneralError",
+]);
+
+/** An error from Table Storage or Service Bus that says the service could not be reached or was busy. */
+export function isDependencyFailure(error: unknown): boolean {
+  if (error instanceof ConcurrencyConflictError) return true;
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const { code, statusCode, name } = current as Error & { code?: unknown; statusCode?: unknown };
+    if (typeof code === "string" && TRANSIENT_CODES.has(code)) return true;
+    if (typeof statusCode === "number" && (statusCode === 503 || statusCode === 500 || statusCode === 408))
+      return true;
+    if (name === "ServiceBusError" || name === "MessagingError" || name === "AbortError") return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/** Wraps an HTTP handler: a dependency that fails is a 503 problem with Retry-After, never a bare 500. */
+export function answeringUnavailable(handler: HttpHandler): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      if (!isDependencyFailure(error)) throw error;
+      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      context.warn(`dependency unavailable: ${reason}`);
+      return problem("unavailable", `Storage or messaging is unavailable; retry shortly (${reason})`, {
+        headers: { "retry-after": "5" },
+      });
+    }
+  };
+}
