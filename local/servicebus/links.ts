@@ -3,38 +3,25 @@
  * dead-letter queues, and `$management` request/response links. Refusals follow AMQP: an attach
  * without a terminus, then a detach carrying the error.
  */
-import { randomBytes } from "node:crypto";
-
 import { addressPath, parseAddress } from "./addresses.js";
 import { AmqpDecodeError } from "./amqp-codec.js";
 import { Claims, putToken } from "./cbs.js";
-import {
-  type Consumer,
-  type Entity,
-  type EntityStore,
-  type MessageLock,
-  type ReceiveMode,
-  type Settlement,
-  type StoredMessage,
-  deliveryStamp,
-} from "./entity-store.js";
+import { ConsumerLink } from "./consumer-link.js";
+import type { Entity, EntityStore, ReceiveMode } from "./entity-store.js";
 import { BrokerError, CONDITION, type Condition } from "./errors.js";
 import { handleManagementRequest } from "./management.js";
-import { BATCH_MESSAGE_FORMAT, encodeMessage, parseMessage, splitBatch } from "./message-format.js";
-import {
-  type AmqpError,
-  type OutgoingMessage,
-  type RheaConnection,
-  type RheaDelivery,
-  type RheaMessage,
-  type RheaReceiver,
-  type RheaSender,
-  type RheaSession,
-  type ServerContainer,
-  type ServerEvent,
-  dispositionState,
-  modifiedAnnotations,
-  rejectedErrorInfo,
+import { BATCH_MESSAGE_FORMAT, parseMessage, splitBatch } from "./message-format.js";
+import type {
+  AmqpError,
+  OutgoingMessage,
+  RheaConnection,
+  RheaDelivery,
+  RheaMessage,
+  RheaReceiver,
+  RheaSender,
+  RheaSession,
+  ServerContainer,
+  ServerEvent,
 } from "./rhea-adapter.js";
 import type { SharedAccessKey } from "./sas.js";
 import type { OperationCounts } from "./stats.js";
@@ -46,102 +33,19 @@ export const MAX_MESSAGE_SIZE = 256 * 1024;
 const PLAIN_MESSAGE_MARKER = 0xffff_fffe;
 
 const SESSION_FILTER = "com.microsoft:session-filter";
-const DEAD_LETTER_INFO = new Set(["DeadLetterReason", "DeadLetterErrorDescription"]);
-
-/** Service Bus shows a lock token as a GUID in .NET byte order; the delivery tag carries that order. */
-function dotNetOrder(token: Buffer): Buffer {
-  const tag = Buffer.from(token);
-  tag.writeUInt32LE(token.readUInt32BE(0), 0);
-  tag.writeUInt16LE(token.readUInt16BE(4), 4);
-  tag.writeUInt16LE(token.readUInt16BE(6), 6);
-  return tag;
-}
-
-/** A client's receiver: the broker's sending link, with credit counted the way the client sees it. */
-class LinkConsumer implements Consumer {
-  readonly unsettled = new Map<RheaDelivery, MessageLock>();
-  private handedToRhea = 0;
-  private drainedCredit = 0;
-  private drainRequested = false;
-  private closed = false;
-  private readonly tagPrefix = randomBytes(8);
-  private tagCounter = 0n;
-
-  constructor(
-    readonly sender: RheaSender,
-    readonly entity: Entity,
-    readonly receiveMode: ReceiveMode,
-  ) {
-    // rhea answers a drain only while credit is left; Service Bus's clients need the answer anyway.
-    sender._get_drain = () => this.completeDrain();
-  }
-
-  capacity(): number {
-    if (this.closed) return 0;
-    // rhea lowers credit only when it writes a transfer, on the next tick: count the ones queued.
-    const unwritten = this.handedToRhea - (this.sender.delivery_count - this.drainedCredit);
-    return Math.max(0, Math.min(this.sender.credit - unwritten, this.sender.session.outgoing.available()));
-  }
-
-  deliver(message: StoredMessage, lock: MessageLock | undefined): void {
-    const payload = encodeMessage(message.sections, deliveryStamp(message, lock));
-    const delivery = this.sender.send(payload, lock ? dotNetOrder(lock.token) : this.nextTag(), 0);
-    this.handedToRhea++;
-    if (lock) this.unsettled.set(delivery, lock);
-  }
-
-  onFlow(): void {
-    this.entity.pump();
-    if (this.sender._draining) {
-      this.drainRequested = true;
-      this.sender.issue_flow = true;
-      this.sender.connection._register();
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.entity.removeConsumer(this);
-    // Locks outlive the link (Service Bus then settles through $management); rhea can forget them.
-    for (const delivery of this.unsettled.keys()) {
-      delivery.settled = true;
-      delivery.remote_settled = true;
-    }
-    this.unsettled.clear();
-  }
-
-  /** Runs as rhea writes this link's flow, after the transfers queued before it. */
-  private completeDrain(): boolean {
-    if (!this.drainRequested) return false;
-    this.drainRequested = false;
-    const leftover = Math.max(0, this.sender.credit);
-    this.sender.delivery_count += leftover;
-    this.drainedCredit += leftover;
-    this.sender.credit = 0;
-    return true;
-  }
-
-  private nextTag(): Buffer {
-    const tag = Buffer.allocUnsafe(16);
-    this.tagPrefix.copy(tag, 0);
-    tag.writeBigUInt64BE(++this.tagCounter, 8);
-    return tag;
-  }
-}
 
 type LinkRole =
   | { readonly kind: "reply" }
   | { readonly kind: "cbs" }
   | { readonly kind: "management"; readonly entity: Entity }
   | { readonly kind: "producer"; readonly entity: Entity }
-  | { readonly kind: "consumer"; readonly consumer: LinkConsumer };
+  | { readonly kind: "consumer"; readonly consumer: ConsumerLink };
 
 interface ConnectionState {
   readonly claims: Claims;
   /** Links the client receives replies on, by link name and by target address. */
   readonly replyLinks: Map<string, RheaSender>;
-  readonly consumers: Set<LinkConsumer>;
+  readonly consumers: Set<ConsumerLink>;
 }
 
 export interface LinkHandlerOptions {
@@ -151,8 +55,6 @@ export interface LinkHandlerOptions {
   readonly now: () => number;
   readonly log: (line: string) => void;
 }
-
-type Outcome = "accepted" | "rejected" | "modified" | "released";
 
 export class LinkHandler {
   private readonly connections = new Map<RheaConnection, ConnectionState>();
@@ -182,7 +84,8 @@ export class LinkHandler {
     });
     for (const outcome of ["accepted", "rejected", "modified", "released"] as const) {
       container.on(outcome, (event) => {
-        this.onOutcome(outcome, event);
+        const role = event.sender && this.roles.get(event.sender);
+        if (role?.kind === "consumer" && event.delivery) role.consumer.onOutcome(outcome, event.delivery);
       });
     }
     container.on("sender_close", (event) => {
@@ -282,7 +185,7 @@ export class LinkHandler {
       return;
     }
     const receiveMode: ReceiveMode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock";
-    const consumer = new LinkConsumer(sender, entity, receiveMode);
+    const consumer = new ConsumerLink(sender, entity, receiveMode);
     this.roles.set(sender, { kind: "consumer", consumer });
     state.consumers.add(consumer);
     this.echoAttach(sender, sourceAddress, attach.target?.address);
@@ -506,76 +409,5 @@ export class LinkHandler {
       },
       ...(response.body === undefined ? {} : { body: response.body }),
     });
-  }
-
-  /** A receiver settled a message over its link: apply it and answer, settled, as Service Bus does. */
-  private onOutcome(outcome: Outcome, event: ServerEvent): void {
-    const { sender, delivery } = event;
-    const role = sender && this.roles.get(sender);
-    if (role?.kind !== "consumer" || !delivery) return;
-    const lock = role.consumer.unsettled.get(delivery);
-    if (!lock) return;
-    role.consumer.unsettled.delete(delivery);
-    const settlement = settlementFrom(outcome, delivery);
-    let answer: unknown;
-    try {
-      role.consumer.entity.settle(lock, settlement);
-      answer = answerFor(outcome, settlement);
-    } catch (error) {
-      if (!(error instanceof BrokerError)) throw error;
-      answer = dispositionState.rejected({ condition: error.condition, description: error.message });
-    }
-    if (!delivery.remote_settled) {
-      delivery.update(true, answer);
-      // Settled on both sides now, so rhea may drop it from the session's window.
-      delivery.remote_settled = true;
-    }
-  }
-}
-
-function settlementFrom(outcome: Outcome, delivery: RheaDelivery): Settlement {
-  const state = delivery.remote_state;
-  switch (outcome) {
-    case "accepted":
-      return { kind: "complete" };
-    case "released":
-      return { kind: "abandon" };
-    case "modified":
-      return {
-        kind: state?.undeliverable_here === true ? "defer" : "abandon",
-        properties: modifiedAnnotations(state),
-      };
-    case "rejected": {
-      const error = state?.error;
-      if (error?.condition === CONDITION.deadLetter) {
-        const reason = error.info?.DeadLetterReason;
-        const description = error.info?.DeadLetterErrorDescription;
-        return {
-          kind: "deadLetter",
-          reason: typeof reason === "string" ? reason : undefined,
-          description: typeof description === "string" ? description : undefined,
-          properties: rejectedErrorInfo(state, DEAD_LETTER_INFO),
-        };
-      }
-      return {
-        kind: "deadLetter",
-        reason: error?.condition ?? undefined,
-        description: error?.description ?? undefined,
-      };
-    }
-  }
-}
-
-/** The settled state the broker answers with: the receiver's outcome, without any error. */
-function answerFor(outcome: Outcome, settlement: Settlement): unknown {
-  switch (outcome) {
-    case "accepted":
-      return dispositionState.accepted();
-    case "released":
-      return dispositionState.released();
-    case "modified":
-      return dispositionState.modified(settlement.kind === "defer");
-    case "rejected":
-      return dispositionState.rejected();
   }
 }

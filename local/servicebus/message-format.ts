@@ -79,7 +79,6 @@ const ENCODED_KEY = {
   enqueuedTime: encodeSymbol(ANNOTATION.enqueuedTime),
   lockedUntil: encodeSymbol(ANNOTATION.lockedUntil),
   messageState: encodeSymbol(ANNOTATION.messageState),
-  enqueueSequenceNumber: encodeSymbol(ANNOTATION.enqueueSequenceNumber),
 };
 
 export interface StoredSections {
@@ -283,16 +282,13 @@ export function encodeMessage(sections: StoredSections, stamp: DeliveryStamp): B
       encodeUint(stamp.deliveryCount),
     ]),
   );
-  const sequenceNumber = encodeLong(stamp.sequenceNumber);
   const annotationParts = [
     ENCODED_KEY.sequenceNumber,
-    sequenceNumber,
-    ENCODED_KEY.enqueueSequenceNumber,
-    sequenceNumber,
+    encodeLong(stamp.sequenceNumber),
     ENCODED_KEY.enqueuedTime,
     encodeTimestamp(stamp.enqueuedTime),
   ];
-  let pairs = 3;
+  let pairs = 2;
   if (stamp.lockedUntil !== undefined) {
     annotationParts.push(ENCODED_KEY.lockedUntil, encodeTimestamp(stamp.lockedUntil));
     pairs++;

@@ -16,13 +16,18 @@ export const acceptedSchema = z.object({ id: idSchema, status: z.string() }).met
 });
 export type Accepted = z.infer<typeof acceptedSchema>;
 
+/** A history entry as the GET routes show it; `lineItem` names the subscription of a line item's step. */
+export const historyViewEntrySchema = historyEntrySchema
+  .extend({ lineItem: idSchema.optional() })
+  .meta({ id: "HistoryViewEntry" });
+
 export const relationshipViewSchema = relationshipSchema
-  .extend({ history: z.array(historyEntrySchema) })
+  .extend({ history: z.array(historyViewEntrySchema) })
   .meta({ id: "RelationshipView" });
 export type RelationshipView = z.infer<typeof relationshipViewSchema>;
 
 export const migrationViewSchema = migrationSchema
-  .extend({ history: z.array(historyEntrySchema) })
+  .extend({ history: z.array(historyViewEntrySchema) })
   .meta({ id: "MigrationView" });
 export type MigrationView = z.infer<typeof migrationViewSchema>;
 

@@ -3,11 +3,21 @@
  * migration is decided (rejected with rule ids, awaiting its relationship, or provisioned and then
  * awaiting term end or completed), with every subscription it creates, transfers or cancels.
  * A migration past that step changes nothing, so a redelivered message writes nothing. A missing
- * partner or customer fails the migration with a reason saying what to PUT; only the unexpected throws.
+ * partner or customer fails the migration with a reason saying what to PUT, and so does a decision
+ * too big for one transaction (see decideOrFail); only the unexpected throws.
  */
-import { decideMigration, failMigration, SYSTEM_ACTOR, toIso } from "../domain/index.js";
+import {
+  decideMigration,
+  failMigration,
+  type Migration,
+  type MigrationOutcome,
+  type Partner,
+  SYSTEM_ACTOR,
+  toIso,
+} from "../domain/index.js";
 import type { MigrationMessage } from "../messaging/messages.js";
-import { withCustomerPartition } from "../storage/index.js";
+import { type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
+import { COMMIT_LIMITS, fitsOneCommit } from "./commitLimits.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges } from "./persist.js";
 import { type Decided, missingParties, type ProcessingResult } from "./processing.js";
@@ -24,7 +34,9 @@ export async function processMigration(
       const decided: Decided = {
         customerId,
         moved: [{ kind: "migration", id: migrationId, from: undefined, path: [] }],
-        notes: [`migration ${migrationId} is not stored for customer ${customerId}, so there is nothing to decide`],
+        notes: [
+          `migration ${migrationId} is not stored for customer ${customerId}, so there is nothing to decide`,
+        ],
         warn: true,
       };
       return { changes: [], result: decided };
@@ -44,40 +56,70 @@ export async function processMigration(
 
     const now = rt.now();
     const partner = await rt.reference.partner(stored.partnerId);
-    const customer = state.customer?.value;
-    const subscriptions = new Map([...state.subscriptions].map(([id, entry]) => [id, entry.value] as const));
-    const missing = missingParties(stored, partner, customer);
-    const outcome =
-      partner !== undefined && customer !== undefined
-        ? decideMigration({
-            migration: stored,
-            partner,
-            customer,
-            subscriptions: [...subscriptions.values()],
-            offers: await offersForMigrations(rt.reference, [stored], subscriptions),
-            relationships: [...state.relationships.values()].map((entry) => entry.value),
-            otherMigrations: [...state.migrations.values()].map((entry) => entry.value),
-            now,
-          })
-        : failMigration(stored, `${missing.join("; ")}, then submit the migration again`, now);
-    if (!outcome.changed) return unchanged(`still ${stored.status}`);
+    const decided = await decideOrFail(rt, state, stored, partner, now);
+    if (!decided.outcome.changed) return unchanged(`still ${stored.status}`);
     const result: Decided = {
       customerId,
-      moved: [{ kind: "migration", id: stored.id, from: stored.status, path: outcome.path }],
-      notes: [
-        ...missing,
-        ...outcome.migration.violations.map((found) => `${found.rule}: ${found.message}`),
-      ],
-      warn: missing.length > 0,
+      moved: [{ kind: "migration", id: stored.id, from: stored.status, path: decided.outcome.path }],
+      notes: outcomeNotes(decided.outcome),
+      warn: decided.outcome.migration.status === "failed",
     };
-    return {
-      changes: outcomeChanges(
-        { migrations: [outcome], subscriptionChanges: outcome.subscriptionChanges },
-        (id) => subscriptions.get(id),
-        { at: toIso(now), by: SYSTEM_ACTOR },
-      ),
-      result,
-    };
+    return { changes: decided.changes, result };
   });
   return { ...done.result, attempts: done.attempts, writes: done.receipt.operations };
+}
+
+/**
+ * Decides a submitted migration, or resumes one awaiting its relationship, with its partner (passed
+ * in: the caller has looked it up) and customer (from the state). Without either, or when the
+ * decision would not fit one transaction, the migration fails with a reason saying what to do.
+ */
+export async function decideOrFail(
+  rt: Runtime,
+  state: CustomerState,
+  stored: Migration,
+  partner: Partner | undefined,
+  now: Date,
+): Promise<{ outcome: MigrationOutcome; changes: Change[] }> {
+  const customer = state.customer?.value;
+  const subscriptions = new Map([...state.subscriptions].map(([id, entry]) => [id, entry.value] as const));
+  const toChanges = (outcome: MigrationOutcome): Change[] =>
+    outcomeChanges(
+      { migrations: [outcome], subscriptionChanges: outcome.subscriptionChanges },
+      (id) => subscriptions.get(id),
+      { at: toIso(now), by: SYSTEM_ACTOR },
+    );
+  const fail = (reason: string) => {
+    const outcome = failMigration(stored, reason, now);
+    return { outcome, changes: toChanges(outcome) };
+  };
+  const missing = missingParties(stored, partner, customer);
+  if (partner === undefined || customer === undefined) {
+    return fail(`${missing.join("; ")}, then submit the migration again`);
+  }
+  const outcome = decideMigration({
+    migration: stored,
+    partner,
+    customer,
+    subscriptions: [...subscriptions.values()],
+    offers: await offersForMigrations(rt.reference, [stored], subscriptions),
+    relationships: [...state.relationships.values()].map((entry) => entry.value),
+    otherMigrations: [...state.migrations.values()].map((entry) => entry.value),
+    now,
+  });
+  const changes = toChanges(outcome);
+  if (fitsOneCommit(changes)) return { outcome, changes };
+  // Every step of every item is a history row; past one transaction the decision cannot be stored whole.
+  return fail(
+    `Deciding its ${stored.request.length} line items takes ${changes.length} writes, more than one transaction holds (${COMMIT_LIMITS.operations}); submit the items as several smaller migrations`,
+  );
+}
+
+/** The violations and failure reason an outcome records, for the log. */
+export function outcomeNotes(outcome: MigrationOutcome): string[] {
+  const { violations, failureReason } = outcome.migration;
+  return [
+    ...violations.map((found) => `${found.rule}: ${found.message}`),
+    ...(outcome.path.includes("failed") && failureReason !== undefined ? [failureReason] : []),
+  ];
 }

@@ -2,7 +2,9 @@
  * The relationship queue's work, for one message, in one customer partition transaction:
  * - `relationship-request`: a submitted relationship becomes pending (the invitation) or rejected.
  * - `relationship-answer`: the customer's answer to a pending invitation, together with every
- *   migration that waited on it (resumed on acceptance, rejected on declination or expiry).
+ *   migration that waited on it (resumed on acceptance, rejected on declination or expiry). When that
+ *   is too much for one transaction, the answer commits first and the migrations follow, one commit
+ *   each; a redelivered answer finishes any still waiting on an answered relationship.
  * A decision on an entity past the step the message asks for changes nothing, so a redelivered
  * message writes nothing. Missing reference data is an outcome, not an error; only the unexpected
  * (storage down, a corrupt row) throws, so the host retries.
@@ -13,6 +15,8 @@ import {
   failMigration,
   historyEntry,
   joinMessages,
+  type Migration,
+  type MigrationOutcome,
   processRelationshipAnswer,
   type Relationship,
   type RelationshipAnswer,
@@ -22,57 +26,81 @@ import {
   toIso,
   transition,
   violation,
-  type MigrationOutcome,
 } from "../domain/index.js";
 import type { RelationshipMessage } from "../messaging/messages.js";
-import { type CustomerState, withCustomerPartition, type Change } from "../storage/index.js";
+import { type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
+import { fitsOneCommit } from "./commitLimits.js";
 import { offersForMigrations } from "./offers.js";
-import { outcomeChanges } from "./persist.js";
+import { outcomeChanges, relationshipChanges } from "./persist.js";
+import { decideOrFail, outcomeNotes } from "./processMigration.js";
 import { type Decided, missingParties, type MovedEntity, type ProcessingResult } from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 type AnswerMessage = Extract<RelationshipMessage, { type: "relationship-answer" }>;
+
+interface FirstDecision {
+  readonly decided: Decided;
+  /** Migrations still wait on the (now answered) relationship: settle them in commits of their own. */
+  readonly waitersLeft: boolean;
+}
 
 export async function processRelationship(
   message: RelationshipMessage,
   rt: Runtime = runtime(),
 ): Promise<ProcessingResult> {
   const { customerId, relationshipId } = message;
-  const done = await withCustomerPartition(rt.store, customerId, async (state) => {
-    const stored = state.relationships.get(relationshipId)?.value;
-    if (stored === undefined) {
-      const decided: Decided = {
-        customerId,
-        moved: [{ kind: "relationship", id: relationshipId, from: undefined, path: [] }],
-        notes: [
-          `relationship ${relationshipId} is not stored for customer ${customerId}, so there is nothing to ${message.type === "relationship-request" ? "decide" : "answer"}`,
-        ],
-        warn: true,
-      };
-      return { changes: [], result: decided };
-    }
-    return message.type === "relationship-request"
-      ? decideRequest(rt, state, stored)
-      : decideAnswer(rt, state, stored, message);
-  });
-  return { ...done.result, attempts: done.attempts, writes: done.receipt.operations };
+  const done = await withCustomerPartition(
+    rt.store,
+    customerId,
+    async (state): Promise<{ changes: Change[]; result: FirstDecision }> => {
+      const stored = state.relationships.get(relationshipId)?.value;
+      if (stored === undefined) {
+        const verb = message.type === "relationship-request" ? "decide" : "answer";
+        const decided: Decided = {
+          customerId,
+          moved: [{ kind: "relationship", id: relationshipId, from: undefined, path: [] }],
+          notes: [
+            `relationship ${relationshipId} is not stored for customer ${customerId}, so there is nothing to ${verb}`,
+          ],
+          warn: true,
+        };
+        return { changes: [], result: { decided, waitersLeft: false } };
+      }
+      return message.type === "relationship-request"
+        ? decideRequest(rt, state, stored)
+        : decideAnswer(rt, state, stored, message);
+    },
+  );
+  const first: ProcessingResult = {
+    ...done.result.decided,
+    attempts: done.attempts,
+    writes: done.receipt.operations,
+  };
+  if (!done.result.waitersLeft) return first;
+  const rest = await settleWaitingMigrations(rt, customerId, relationshipId);
+  return {
+    ...first,
+    moved: [...first.moved, ...rest.moved],
+    notes: [...first.notes, ...rest.notes],
+    warn: first.warn || rest.warn,
+    attempts: first.attempts + rest.attempts,
+    writes: first.writes + rest.writes,
+  };
 }
 
 async function decideRequest(
   rt: Runtime,
   state: CustomerState,
   stored: Relationship,
-): Promise<{ changes: Change[]; result: Decided }> {
+): Promise<{ changes: Change[]; result: FirstDecision }> {
   if (stored.status !== "submitted") {
-    return {
-      changes: [],
-      result: {
-        customerId: state.customerId,
-        moved: [moved(stored, [])],
-        notes: [`already ${stored.status}: a redelivered request changes nothing`],
-        warn: false,
-      },
+    const decided: Decided = {
+      customerId: state.customerId,
+      moved: [moved(stored, [])],
+      notes: [`already ${stored.status}: a redelivered request changes nothing`],
+      warn: false,
     };
+    return { changes: [], result: { decided, waitersLeft: false } };
   }
   const now = rt.now();
   const partner = await rt.reference.partner(stored.partnerId);
@@ -83,23 +111,18 @@ async function decideRequest(
           relationship: stored,
           partner,
           customer,
-          relationships: [...state.relationships.values()].map((entry) => entry.value),
+          relationships: valuesOf(state.relationships),
           now,
           invitationTtlDays: rt.config.INVITATION_TTL_DAYS,
         })
       : rejectForMissingParties(stored, missingParties(stored, partner, customer), now);
-  return {
-    changes: outcomeChanges({ relationships: [outcome] }, () => undefined, {
-      at: toIso(now),
-      by: SYSTEM_ACTOR,
-    }),
-    result: {
-      customerId: state.customerId,
-      moved: [moved(stored, outcome.path)],
-      notes: outcome.violations.map((found) => `${found.rule}: ${found.message}`),
-      warn: false,
-    },
+  const decided: Decided = {
+    customerId: state.customerId,
+    moved: [moved(stored, outcome.path)],
+    notes: outcome.violations.map((found) => `${found.rule}: ${found.message}`),
+    warn: partner === undefined || customer === undefined,
   };
+  return { changes: relationshipChanges(outcome), result: { decided, waitersLeft: false } };
 }
 
 /**
@@ -123,7 +146,9 @@ function rejectForMissingParties(
     changed: true,
     relationship: { ...relationship, status, violations: found, updatedAt: at },
     path: [status],
-    history: [historyEntry(at, SYSTEM_ACTOR, relationship.status, status, rulesOf(found), joinMessages(found))],
+    history: [
+      historyEntry(at, SYSTEM_ACTOR, relationship.status, status, rulesOf(found), joinMessages(found)),
+    ],
     violations: found,
   };
 }
@@ -133,7 +158,7 @@ async function decideAnswer(
   state: CustomerState,
   stored: Relationship,
   message: AnswerMessage,
-): Promise<{ changes: Change[]; result: Decided }> {
+): Promise<{ changes: Change[]; result: FirstDecision }> {
   const now = rt.now();
   const answer: RelationshipAnswer =
     message.answer === "accept"
@@ -143,27 +168,22 @@ async function decideAnswer(
           customerUserId: message.customerUserId,
           ...(message.reason === undefined ? {} : { reason: message.reason }),
         };
+  const waiting = waitingOn(state, stored.id);
   if (stored.status !== "pending") {
-    // Already answered (a redelivery) or never an open invitation: the rules say why, nothing is written.
+    // Already answered (a redelivery) or never an open invitation: the rules say why; nothing is written.
     const refused = answerRelationship({ relationship: stored, answer, now });
-    return {
-      changes: [],
-      result: {
-        customerId: state.customerId,
-        moved: [moved(stored, [])],
-        notes: refused.violations.map((found) => `answer not applied: ${found.rule}: ${found.message}`),
-        warn: stored.answeredBy !== message.customerUserId,
-      },
+    const decided: Decided = {
+      customerId: state.customerId,
+      moved: [moved(stored, [])],
+      notes: refused.violations.map((found) => `answer not applied: ${found.rule}: ${found.message}`),
+      warn: stored.answeredBy !== message.customerUserId,
     };
+    return { changes: [], result: { decided, waitersLeft: waiting.length > 0 } };
   }
 
   const partner = await rt.reference.partner(stored.partnerId);
   const customer = state.customer?.value;
-  const migrations = [...state.migrations.values()].map((entry) => entry.value);
   const subscriptions = new Map([...state.subscriptions].map(([id, entry]) => [id, entry.value] as const));
-  const waiting = migrations.filter(
-    (migration) => migration.status === "awaiting-relationship" && migration.relationshipId === stored.id,
-  );
   const missing = missingParties(stored, partner, customer);
   let relationship: RelationshipOutcome;
   let resumed: MigrationOutcome[];
@@ -175,8 +195,8 @@ async function decideAnswer(
       partner,
       customer,
       subscriptions: [...subscriptions.values()],
-      relationships: [...state.relationships.values()].map((entry) => entry.value),
-      migrations,
+      relationships: valuesOf(state.relationships),
+      migrations: valuesOf(state.migrations),
       offers: await offersForMigrations(rt.reference, waiting, subscriptions),
     });
     relationship = result.relationship;
@@ -187,34 +207,97 @@ async function decideAnswer(
     const reason = `${missing.join("; ")}, then submit the migration again`;
     resumed = relationship.changed ? waiting.map((migration) => failMigration(migration, reason, now)) : [];
   }
-  const before = new Map(migrations.map((migration) => [migration.id, migration.status] as const));
-  return {
-    changes: outcomeChanges(
-      {
-        relationships: [relationship],
-        migrations: resumed,
-        subscriptionChanges: resumed.flatMap((outcome) => outcome.subscriptionChanges),
-      },
-      (id) => subscriptions.get(id),
-      { at: toIso(now), by: SYSTEM_ACTOR },
-    ),
-    result: {
-      customerId: state.customerId,
-      moved: [
-        moved(stored, relationship.path),
-        ...resumed.map(
-          (outcome): MovedEntity => ({
-            kind: "migration",
-            id: outcome.migration.id,
-            from: before.get(outcome.migration.id),
-            path: outcome.path,
-          }),
-        ),
-      ],
-      notes: [...missing, ...relationship.violations.map((found) => `${found.rule}: ${found.message}`)],
-      warn: missing.length > 0,
+  const changes = outcomeChanges(
+    {
+      relationships: [relationship],
+      migrations: resumed,
+      subscriptionChanges: resumed.flatMap((outcome) => outcome.subscriptionChanges),
     },
+    (id) => subscriptions.get(id),
+    { at: toIso(now), by: SYSTEM_ACTOR },
+  );
+  const notes = [...missing, ...relationship.violations.map((found) => `${found.rule}: ${found.message}`)];
+  if (!fitsOneCommit(changes)) {
+    // The answer alone now; each waiting migration then in a commit of its own.
+    const decided: Decided = {
+      customerId: state.customerId,
+      moved: [moved(stored, relationship.path)],
+      notes,
+      warn: missing.length > 0,
+    };
+    return {
+      changes: relationshipChanges(relationship),
+      result: { decided, waitersLeft: waiting.length > 0 },
+    };
+  }
+  const before = new Map(waiting.map((migration) => [migration.id, migration.status] as const));
+  const decided: Decided = {
+    customerId: state.customerId,
+    moved: [
+      moved(stored, relationship.path),
+      ...resumed.map((outcome): MovedEntity => ({
+        kind: "migration",
+        id: outcome.migration.id,
+        from: before.get(outcome.migration.id),
+        path: outcome.path,
+      })),
+    ],
+    notes: [...notes, ...resumed.flatMap(outcomeNotes)],
+    warn: missing.length > 0 || resumed.some((outcome) => outcome.path.includes("failed")),
   };
+  return { changes, result: { decided, waitersLeft: false } };
+}
+
+/**
+ * Decides, one commit each, the migrations still waiting on a relationship that is no longer pending,
+ * oldest first. One that stays waiting (its partner has another open invitation) is left alone.
+ */
+async function settleWaitingMigrations(
+  rt: Runtime,
+  customerId: string,
+  relationshipId: string,
+): Promise<Omit<ProcessingResult, "customerId">> {
+  const movedAlong: MovedEntity[] = [];
+  const notes: string[] = [];
+  let attempts = 0;
+  let writes = 0;
+  let warn = false;
+  const tried = new Set<string>();
+  for (;;) {
+    const done = await withCustomerPartition(rt.store, customerId, async (state) => {
+      const relationship = state.relationships.get(relationshipId)?.value;
+      const next =
+        relationship === undefined || relationship.status === "pending"
+          ? undefined
+          : waitingOn(state, relationshipId).find((migration) => !tried.has(migration.id));
+      if (next === undefined) return { changes: [], result: undefined };
+      const partner = await rt.reference.partner(next.partnerId);
+      const decided = await decideOrFail(rt, state, next, partner, rt.now());
+      return { changes: decided.changes, result: { migration: next, outcome: decided.outcome } };
+    });
+    attempts += done.attempts;
+    writes += done.receipt.operations;
+    if (done.result === undefined) return { moved: movedAlong, notes, warn, attempts, writes };
+    const { migration, outcome } = done.result;
+    tried.add(migration.id);
+    movedAlong.push({ kind: "migration", id: migration.id, from: migration.status, path: outcome.path });
+    notes.push(...outcomeNotes(outcome));
+    warn ||= outcome.path.includes("failed");
+  }
+}
+
+/** The migrations waiting on a relationship, oldest first (the order the rules decide them in). */
+function waitingOn(state: CustomerState, relationshipId: string): Migration[] {
+  return valuesOf(state.migrations)
+    .filter(
+      (migration) =>
+        migration.status === "awaiting-relationship" && migration.relationshipId === relationshipId,
+    )
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+}
+
+function valuesOf<T>(entries: ReadonlyMap<string, { readonly value: T }>): T[] {
+  return [...entries.values()].map((entry) => entry.value);
 }
 
 function moved(relationship: Relationship, path: readonly string[]): MovedEntity {

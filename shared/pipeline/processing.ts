@@ -47,7 +47,9 @@ export function missingParties(
 ): string[] {
   const missing: string[] = [];
   if (partner === undefined) {
-    missing.push(`Partner ${record.partnerId} is not registered: PUT /api/partners/${record.partnerId} first`);
+    missing.push(
+      `Partner ${record.partnerId} is not registered: PUT /api/partners/${record.partnerId} first`,
+    );
   }
   if (customer === undefined) {
     missing.push(

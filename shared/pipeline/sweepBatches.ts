@@ -15,7 +15,7 @@ import type {
   SweepPlan,
 } from "../domain/index.js";
 import type { Change } from "../storage/index.js";
-import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPERATIONS } from "../storage/limits.js";
+import { COMMIT_LIMITS, type CommitLimits, fitsOneCommit } from "./commitLimits.js";
 
 export interface SweepBatch {
   readonly relationships: readonly RelationshipOutcome[];
@@ -24,17 +24,6 @@ export interface SweepBatch {
   /** True when the batch is the whole plan; otherwise plan again after committing it. */
   readonly complete: boolean;
 }
-
-export interface CommitLimits {
-  readonly operations: number;
-  readonly bytes: number;
-}
-
-/** One operation is kept for the partition's version row, which every commit writes too. */
-export const COMMIT_LIMITS: CommitLimits = {
-  operations: MAX_TRANSACTION_OPERATIONS - 1,
-  bytes: MAX_TRANSACTION_BYTES,
-};
 
 type Outcomes = Omit<SweepBatch, "complete">;
 
@@ -48,9 +37,13 @@ export function firstBatch(
   toChanges: (outcomes: Outcomes) => readonly Change[],
   limits: CommitLimits = COMMIT_LIMITS,
 ): SweepBatch {
-  const fits = (outcomes: Outcomes): boolean => withinLimits(toChanges(outcomes), limits);
+  const fits = (outcomes: Outcomes): boolean => fitsOneCommit(toChanges(outcomes), limits);
   const units: Outcomes[] = [
-    ...plan.relationships.map((outcome) => ({ relationships: [outcome], migrations: [], subscriptionChanges: [] })),
+    ...plan.relationships.map((outcome) => ({
+      relationships: [outcome],
+      migrations: [],
+      subscriptionChanges: [],
+    })),
     ...plan.migrations.map((outcome) => ({
       relationships: [],
       migrations: [outcome],
@@ -80,7 +73,12 @@ export function firstBatch(
   const before = stored(first.migration.id);
   if (before === undefined) throw new Error(`Migration ${first.migration.id} is planned but not stored`);
   const partial = largestFittingPart(before, first, fits);
-  return { relationships: [], migrations: [partial], subscriptionChanges: partial.subscriptionChanges, complete: false };
+  return {
+    relationships: [],
+    migrations: [partial],
+    subscriptionChanges: partial.subscriptionChanges,
+    complete: false,
+  };
 }
 
 /** The migration's first changed items, as many as fit one commit. */
@@ -93,7 +91,8 @@ function largestFittingPart(
   let best: MigrationOutcome | undefined;
   for (let count = 1; count < changedIds.length; count += 1) {
     const part = partialMigrationOutcome(stored, outcome, new Set(changedIds.slice(0, count)));
-    if (!fits({ relationships: [], migrations: [part], subscriptionChanges: part.subscriptionChanges })) break;
+    if (!fits({ relationships: [], migrations: [part], subscriptionChanges: part.subscriptionChanges }))
+      break;
     best = part;
   }
   if (best === undefined) {
@@ -136,14 +135,8 @@ export function partialMigrationOutcome(
     path: [],
     history: [],
     itemHistory: outcome.itemHistory.filter((step) => ids.has(step.subscriptionId)),
-    subscriptionChanges: outcome.subscriptionChanges.filter((change) => ids.has(change.originalSubscriptionId)),
+    subscriptionChanges: outcome.subscriptionChanges.filter((change) =>
+      ids.has(change.originalSubscriptionId),
+    ),
   };
-}
-
-function withinLimits(changes: readonly Change[], limits: CommitLimits): boolean {
-  if (changes.length > limits.operations) return false;
-  // As the commit estimates it, doubled: stored JSON is escaped once more inside the entity.
-  let bytes = 0;
-  for (const change of changes) bytes += 2 * Buffer.byteLength(JSON.stringify(change)) + 1024;
-  return bytes <= limits.bytes;
 }

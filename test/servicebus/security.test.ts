@@ -1,4 +1,5 @@
 /** Connection and security, as Service Bus does them: SASL ANONYMOUS, then a SAS token per link over CBS. */
+import rhea, { type EventContext } from "rhea";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
@@ -95,6 +96,28 @@ describe("SAS tokens over CBS", () => {
     const error = await errorOf(sendWith(sasConnectionString(token), "orders"));
     expect(error.code).toBe("UnauthorizedAccess");
     expect(error.message).toMatch(/does not cover/);
+  });
+
+  it("refuses a link to a queue before a token was put for it", async () => {
+    // The SDK always puts a token first, so attach as a bare AMQP client would.
+    const connection = rhea.create_container().connect({
+      host: "127.0.0.1",
+      port: emulator.port,
+      username: "anonymous",
+      reconnect: false,
+    });
+    try {
+      const receiver = connection.open_receiver({ source: { address: "orders" } });
+      const condition = await new Promise<string>((resolve) => {
+        receiver.on("receiver_error", (context: EventContext) => {
+          resolve(String((context.receiver?.error as { condition?: string } | undefined)?.condition));
+        });
+      });
+      expect(condition).toBe("amqp:unauthorized-access");
+      expect(log.some((line) => line.includes("put a token on $cbs first"))).toBe(true);
+    } finally {
+      connection.close();
+    }
   });
 
   it("checks against the key it was started with", async () => {

@@ -3,7 +3,7 @@ import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } f
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
-import { sequenceNumberOf, testClient, testQueue } from "./support.js";
+import { errorOf, sequenceNumberOf, testClient, testQueue } from "./support.js";
 
 const QUEUES = ["peek-lock", "delete", "abandon", "batches", "fidelity", "ids", "drain", "peek"] as const;
 let emulator: ServiceBusEmulator;
@@ -168,6 +168,19 @@ describe("fidelity", () => {
     await client.createSender("fidelity").sendMessages({ body: "d", applicationProperties: { when } });
     const [received] = await receiveAll("fidelity", 1);
     expect(received?.applicationProperties?.when).toBe(when.getTime());
+  });
+});
+
+describe("size", () => {
+  it("carries a large message whole, and refuses one over Service Bus's 256 KB", async () => {
+    const large = Buffer.alloc(200 * 1024, 7);
+    const sender = client.createSender("fidelity");
+    await sender.sendMessages({ body: large });
+    const [received] = await receiveAll("fidelity", 1);
+    expect(Buffer.compare(received?.body as Buffer, large)).toBe(0);
+
+    const error = await errorOf(sender.sendMessages({ body: Buffer.alloc(300 * 1024) }));
+    expect(error.code).toBe("MessageSizeExceeded");
   });
 });
 

@@ -1,0 +1,25 @@
+/**
+ * Decides migrations from the migration-requests queue. A rule violation is an outcome (the message
+ * completes); a message that fails its schema, or an unexpected failure, throws, so the host abandons
+ * it and Service Bus dead-letters it after the queue's maxDeliveryCount.
+ */
+import { app, type InvocationContext } from "@azure/functions";
+
+import { migrationMessageSchema, QUEUES } from "../shared/messaging/messages.js";
+import { processMigration } from "../shared/pipeline/processMigration.js";
+import { summarize } from "../shared/pipeline/processing.js";
+import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+
+export async function processMigrationMessage(message: unknown, context: InvocationContext): Promise<void> {
+  const parsed = readQueueMessage(migrationMessageSchema, QUEUES.migrations, message);
+  const result = await processMigration(parsed);
+  const line = `${parsed.type} ${parsed.requestId}: ${summarize(result)}`;
+  if (result.warn) context.warn(line);
+  else context.log(line);
+}
+
+app.serviceBusQueue("processMigrationMessage", {
+  connection: "ServiceBusConnection",
+  queueName: QUEUES.migrations,
+  handler: processMigrationMessage,
+});

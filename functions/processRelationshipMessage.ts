@@ -1,0 +1,29 @@
+/**
+ * Decides relationship requests and applies customers' answers, from the relationship-requests
+ * queue. A rule violation is an outcome (the message completes); a message that fails its schema, or
+ * an unexpected failure, throws, so the host abandons it and Service Bus dead-letters it after the
+ * queue's maxDeliveryCount.
+ */
+import { app, type InvocationContext } from "@azure/functions";
+
+import { QUEUES, relationshipMessageSchema } from "../shared/messaging/messages.js";
+import { processRelationship } from "../shared/pipeline/processRelationship.js";
+import { summarize } from "../shared/pipeline/processing.js";
+import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+
+export async function processRelationshipMessage(
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
+  const parsed = readQueueMessage(relationshipMessageSchema, QUEUES.relationships, message);
+  const result = await processRelationship(parsed);
+  const line = `${parsed.type} ${parsed.requestId}: ${summarize(result)}`;
+  if (result.warn) context.warn(line);
+  else context.log(line);
+}
+
+app.serviceBusQueue("processRelationshipMessage", {
+  connection: "ServiceBusConnection",
+  queueName: QUEUES.relationships,
+  handler: processRelationshipMessage,
+});

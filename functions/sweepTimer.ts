@@ -1,0 +1,46 @@
+/**
+ * The nightly term-end sweep, on the SWEEP_SCHEDULE app setting (NCRONTAB). A run after a missed one
+ * (isPastDue) needs nothing special: the sweep reads everything due up to now, however old.
+ * The name `sweepTimer` is what the Bicep alert on missed runs queries.
+ */
+import { app, type InvocationContext, type Timer } from "@azure/functions";
+
+import { getConfig } from "../shared/config.js";
+import { TIMER_ACTOR } from "../shared/domain/index.js";
+import { runtime } from "../shared/pipeline/runtime.js";
+import { runSweep } from "../shared/pipeline/sweep.js";
+
+export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
+  const report = await runSweep({
+    asOf: runtime().now(),
+    dryRun: false,
+    by: TIMER_ACTOR,
+    log: (line) => {
+      context.warn(line);
+    },
+  });
+  const counts = new Map<string, number>();
+  for (const transition of report.transitions) {
+    const key = `${transition.entity} → ${transition.to}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const detail = [...counts].map(([key, count]) => `${count} ${key}`).join(", ");
+  context.log(
+    `sweep as of ${report.asOf}${timer.isPastDue ? " (past due, catching up)" : ""}: ${report.customers} customer(s), ${report.transitions.length} transition(s)${detail === "" ? "" : `: ${detail}`}`,
+  );
+}
+
+/**
+ * The schedule, resolved here rather than as `%SWEEP_SCHEDULE%`: a host refuses a placeholder whose
+ * setting is unset, while the config supplies the default (and validates six fields). If the settings
+ * cannot be read at all, the placeholder is left for the host, which then names the missing setting.
+ */
+export function sweepSchedule(): string {
+  try {
+    return getConfig().SWEEP_SCHEDULE;
+  } catch {
+    return "%SWEEP_SCHEDULE%";
+  }
+}
+
+app.timer("sweepTimer", { schedule: sweepSchedule(), runOnStartup: false, handler: sweepTimer });

@@ -1,0 +1,148 @@
+/**
+ * The whole service on one machine: Azurite (Table service), the project's Service Bus emulator and
+ * the local Functions host on the app, wired together with the settings the app reads. What
+ * `npm start`, `npm run demo` and the end-to-end tests run.
+ */
+import path from "node:path";
+
+import { startAzurite, type RunningAzurite } from "./azurite.js";
+import { entryOverride, projectRoot } from "./appLocation.js";
+import { readHostJson } from "./host/hostJson.js";
+import { startLocalHost, type FunctionSummary, type HostLogger, type LocalHost } from "./host/index.js";
+import { consoleLogger } from "./host/logging.js";
+import { readLocalSettings } from "./host/settings.js";
+import { startServiceBusEmulator, type ServiceBusEmulator } from "./servicebus/index.js";
+import { planStack, wireSettings, type SettingsSource } from "./stackSettings.js";
+
+export interface LocalStackOptions {
+  /** The host's HTTP port; 0 picks a free one. Default 7071, as `func start`. */
+  readonly port?: number;
+  /** Keep Azurite's tables under `<root>/.azurite/` across runs; default in memory. */
+  readonly persist?: boolean;
+  /** Only failures and errors are logged. */
+  readonly quiet?: boolean;
+  /** Where the settings come from; default process.env (local.settings.json fills in what is unset). */
+  readonly env?: SettingsSource;
+  /** The app folder; default the project this module belongs to. */
+  readonly rootDir?: string;
+  /** Entry files (glob); default package.json `main`, or the TypeScript sources when running from them. */
+  readonly main?: string;
+  /** false: read no local.settings.json. */
+  readonly localSettingsPath?: string | false;
+  /** Receives the host's log entries; overrides `quiet`. */
+  readonly log?: HostLogger;
+}
+
+export type LocalService =
+  | { readonly kind: "started"; readonly connectionString: string; readonly port: number }
+  | { readonly kind: "external" };
+
+export interface LocalStack {
+  /** `http://localhost:7071/api/`: every route is relative to it. */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** The first of WEBHOOK_SECRETS: what a local portal signs with. */
+  readonly webhookSecret: string;
+  readonly tables: LocalService & { readonly persistedAt?: string };
+  readonly serviceBus: LocalService;
+  readonly functions: readonly FunctionSummary[];
+  /** Stops the host, then the emulator, then Azurite; resolves once every port is closed. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_PORT = 7071;
+export const PERSIST_FOLDER = ".azurite";
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const rootDir = path.resolve(options.rootDir ?? projectRoot(import.meta.url));
+  const localSettingsPath =
+    options.localSettingsPath === false
+      ? false
+      : (options.localSettingsPath ?? path.join(rootDir, "local.settings.json"));
+  const localSettings = localSettingsPath === false ? undefined : await readLocalSettings(localSettingsPath);
+  // As `func start`: the environment wins over local.settings.json.
+  const source = { ...localSettings?.values, ...(options.env ?? process.env) };
+  const plan = planStack(source);
+  const { routePrefix } = await readHostJson(path.join(rootDir, "host.json"), source);
+  const log = options.log ?? (options.quiet === true ? failuresOnly() : consoleLogger());
+
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => errors.push(error));
+    }
+    stops.length = 0;
+    if (errors.length > 0) throw new AggregateError(errors, "The local stack did not stop cleanly");
+  };
+
+  try {
+    const persistedAt = options.persist === true ? path.join(rootDir, PERSIST_FOLDER) : undefined;
+    let azurite: RunningAzurite | undefined;
+    if (plan.startTables) {
+      azurite = await startAzurite({
+        inMemory: persistedAt === undefined ? true : { location: persistedAt },
+        silent: true,
+      });
+      stops.push(azurite.close);
+    }
+    let emulator: ServiceBusEmulator | undefined;
+    if (plan.startServiceBus) {
+      emulator = await startServiceBusEmulator({
+        topology: path.join(rootDir, "infra", "servicebus-topology.json"),
+        log: (line) => {
+          if (options.quiet !== true) process.stderr.write(`[servicebus] ${line}\n`);
+        },
+      });
+      stops.push(emulator.close);
+    }
+    const settings = wireSettings(plan, {
+      ...(azurite === undefined ? {} : { tablesConnection: azurite.connectionString }),
+      ...(emulator === undefined ? {} : { serviceBusConnection: emulator.connectionString }),
+    });
+    const main = options.main ?? entryOverride(import.meta.url);
+    const host: LocalHost = await startLocalHost({
+      rootDir,
+      ...(main === undefined ? {} : { main }),
+      port: options.port ?? DEFAULT_PORT,
+      env: settings,
+      localSettingsPath,
+      log,
+    });
+    stops.push(host.close);
+
+    let closing: Promise<void> | undefined;
+    return {
+      baseUrl: `${host.url}/${routePrefix === "" ? "" : `${routePrefix}/`}`,
+      port: host.port,
+      webhookSecret: plan.webhookSecret,
+      tables:
+        azurite === undefined
+          ? { kind: "external" }
+          : {
+              kind: "started",
+              connectionString: azurite.connectionString,
+              port: azurite.port,
+              ...(persistedAt === undefined ? {} : { persistedAt }),
+            },
+      serviceBus:
+        emulator === undefined
+          ? { kind: "external" }
+          : { kind: "started", connectionString: emulator.connectionString, port: emulator.port },
+      functions: host.functions,
+      close: () => (closing ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Failed invocations and error-level messages only, to stderr. */
+function failuresOnly(): HostLogger {
+  const write = consoleLogger({ minLevel: "error" });
+  return (entry) => {
+    if (entry.kind === "invocation" && entry.outcome === "Succeeded") return;
+    write(entry);
+  };
+}

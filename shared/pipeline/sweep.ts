@@ -1,0 +1,266 @@
+/**
+ * The term-end sweep (nightly timer and POST /api/admin/sweep): reads the index entries due by
+ * `asOf` (term ends and invitation expiries), and for each customer they name plans with the rules'
+ * `planSweep` over that customer's state and commits the plan in one partition transaction (more
+ * when it does not fit one; see sweepBatches.ts). Customers run in parallel, a few at a time.
+ *
+ * - Cost follows what is due: the index holds only what is still due, and only the partitions of
+ *   customers with something due are read.
+ * - Idempotent: a commit moves or removes the entries it handles, so a second run finds nothing;
+ *   a plan made on a state that already moved is empty.
+ * - Safe under concurrency: every commit writes the partition's version row with its ETag, so two
+ *   sweeps (or a sweep and a processor) never both commit on one customer; the loser re-plans on the
+ *   new state, which no longer has anything to do.
+ * - Resumable: each customer commits on its own. One that fails does not stop the others; the run
+ *   then throws SweepError naming it, and the next run does what is left.
+ */
+import {
+  type Instant,
+  planSweep,
+  type Subscription,
+  type SweepPlan,
+  TIMER_ACTOR,
+  toIso,
+} from "../domain/index.js";
+import type { SweepReport, SweepTransition } from "../http/views.js";
+import {
+  type CustomerState,
+  type DueEntry,
+  invitationDueAt,
+  listDue,
+  loadCustomerState,
+  migrationDueAt,
+  removeIndexEntries,
+  staleDueEntries,
+  withCustomerPartition,
+} from "../storage/index.js";
+import { mapWithConcurrency } from "./concurrency.js";
+import { type ChangeProvenance, outcomeChanges, subscriptionSteps } from "./persist.js";
+import { runtime, type Runtime } from "./runtime.js";
+import { firstBatch, type SweepBatch } from "./sweepBatches.js";
+
+export const SWEEP_CONCURRENCY = 8;
+/** A plan needing more commits than this for one customer is a bug (each commit moves at least one item). */
+const MAX_COMMITS_PER_CUSTOMER = 1_000;
+
+export interface SweepOptions {
+  /** Sweep as if it were this time: everything due at or before it. */
+  readonly asOf: Instant;
+  /** Plan only: write nothing, report what would change. */
+  readonly dryRun: boolean;
+  /** The actor the history names; "timer" by default. */
+  readonly by?: string;
+  /** Customers swept at once. */
+  readonly concurrency?: number;
+  /** Told about what needs an operator's eye: items that cannot move, stale index entries, failures. */
+  readonly log?: (line: string) => void;
+  readonly runtime?: Runtime;
+}
+
+export interface SweepFailure {
+  readonly customerId: string;
+  readonly error: unknown;
+}
+
+/** Some customers could not be swept; the report says what the others did. Run again to finish. */
+export class SweepError extends Error {
+  constructor(
+    readonly report: SweepReport,
+    readonly failures: readonly SweepFailure[],
+  ) {
+    super(
+      `The sweep as of ${report.asOf} failed for ${failures.length} customer(s): ${failures
+        .map(
+          ({ customerId, error }) =>
+            `${customerId}: ${error instanceof Error ? error.message : String(error)}`,
+        )
+        .join("; ")}`,
+      { cause: failures[0]?.error },
+    );
+    this.name = "SweepError";
+  }
+}
+
+export async function runSweep(options: SweepOptions): Promise<SweepReport> {
+  const rt = options.runtime ?? runtime();
+  const asOf = toIso(options.asOf);
+  const by = options.by ?? TIMER_ACTOR;
+  const log = options.log ?? (() => undefined);
+  const [termEnds, invitations] = await Promise.all([
+    listDue(rt.store, "term-end", asOf),
+    listDue(rt.store, "invitation", asOf),
+  ]);
+  const byCustomer = groupByCustomer([...termEnds, ...invitations]);
+  const customerIds = [...byCustomer.keys()].sort();
+  const failures: SweepFailure[] = [];
+  const results = await mapWithConcurrency(
+    customerIds,
+    options.concurrency ?? SWEEP_CONCURRENCY,
+    async (customerId) => {
+      const entries = byCustomer.get(customerId) ?? [];
+      const context: CustomerSweep = { rt, customerId, entries, asOf, by, log };
+      try {
+        return options.dryRun ? await planCustomer(context) : await sweepCustomer(context);
+      } catch (error) {
+        failures.push({ customerId, error });
+        log(`customer ${customerId}: not swept: ${error instanceof Error ? error.message : String(error)}`);
+        return [];
+      }
+    },
+  );
+  const report: SweepReport = {
+    asOf,
+    dryRun: options.dryRun,
+    customers: customerIds.length,
+    transitions: results.flat(),
+  };
+  if (failures.length > 0) throw new SweepError(report, failures);
+  return report;
+}
+
+interface CustomerSweep {
+  readonly rt: Runtime;
+  readonly customerId: string;
+  /** The index entries that brought the sweep here. */
+  readonly entries: readonly DueEntry[];
+  readonly asOf: string;
+  readonly by: string;
+  readonly log: (line: string) => void;
+}
+
+/** Dry run: the whole plan, as transitions, from one read. */
+async function planCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
+  const state = await loadCustomerState(sweep.rt.store, sweep.customerId);
+  const plan = planFor(state, sweep);
+  reportSkipped(plan, sweep);
+  return transitionsOf(state, plan, sweep);
+}
+
+/** Commits the customer's plan, in as many commits as it needs; returns what they did. */
+async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
+  const { rt, customerId } = sweep;
+  const transitions: SweepTransition[] = [];
+  for (let round = 1; ; round += 1) {
+    const done = await withCustomerPartition(rt.store, customerId, (state) => {
+      const plan = planFor(state, sweep);
+      const batch = firstBatch(
+        plan,
+        (id) => state.migrations.get(id)?.value,
+        (outcomes) => outcomeChanges(outcomes, previousOf(state), provenance(sweep)),
+      );
+      return {
+        changes: outcomeChanges(batch, previousOf(state), provenance(sweep)),
+        result: { plan, batch },
+      };
+    });
+    const { plan, batch } = done.result;
+    transitions.push(...transitionsOf(done.state, batch, sweep));
+    if (round === 1) {
+      reportSkipped(plan, sweep);
+      await removeStaleEntries(done.state, sweep);
+    }
+    if (batch.complete) return transitions;
+    if (done.receipt.operations === 0 || round >= MAX_COMMITS_PER_CUSTOMER) {
+      throw new Error(`the sweep of customer ${customerId} made no progress after ${round} commit(s)`);
+    }
+  }
+}
+
+/** Everything of the customer's that the sweep may move; planSweep ignores what is not due. */
+function planFor(state: CustomerState, sweep: CustomerSweep): SweepPlan {
+  return planSweep({
+    now: sweep.asOf,
+    migrations: [...state.migrations.values()].map((entry) => entry.value),
+    subscriptions: [...state.subscriptions.values()].map((entry) => entry.value),
+    relationships: [...state.relationships.values()].map((entry) => entry.value),
+    by: sweep.by,
+  });
+}
+
+function previousOf(state: CustomerState): (id: string) => Subscription | undefined {
+  return (id) => state.subscriptions.get(id)?.value;
+}
+
+function provenance(sweep: CustomerSweep): ChangeProvenance {
+  return { at: sweep.asOf, by: sweep.by };
+}
+
+/**
+ * Entries the state no longer backs (their entity moved on or is gone, and no commit of ours removed
+ * them, e.g. after a failed clean-up) are removed, so they are not read again every night. An entry
+ * on the day the entity is due now is never removed: that key is the live entry, and a racing commit
+ * may just have rewritten it.
+ */
+async function removeStaleEntries(state: CustomerState, sweep: CustomerSweep): Promise<void> {
+  const stale = staleDueEntries(state, sweep.entries, sweep.rt.now()).filter((entry) => {
+    const current =
+      entry.kind === "term-end"
+        ? migrationDueAt(state.migrations.get(entry.entityId)?.value)
+        : invitationDueAt(state.relationships.get(entry.entityId)?.value);
+    return current === undefined || toIso(current).slice(0, 10) !== toIso(entry.dueAt).slice(0, 10);
+  });
+  if (stale.length === 0) return;
+  try {
+    await removeIndexEntries(
+      sweep.rt.store,
+      stale.map((entry) => entry.key),
+    );
+    sweep.log(`customer ${sweep.customerId}: removed ${stale.length} stale index entr(y/ies)`);
+  } catch (error) {
+    // Harmless: the entries are read again next time and ignored the same way.
+    sweep.log(`customer ${sweep.customerId}: stale index entries not removed: ${String(error)}`);
+  }
+}
+
+function reportSkipped(plan: SweepPlan, sweep: CustomerSweep): void {
+  for (const skip of plan.skipped) {
+    sweep.log(
+      `customer ${sweep.customerId}: migration ${skip.migrationId}, item ${skip.subscriptionId} stays due: ${skip.reason}`,
+    );
+  }
+}
+
+/** What a plan or batch changes, as the report's transitions, in the order they are written. */
+function transitionsOf(
+  state: CustomerState,
+  outcomes: Pick<SweepBatch, "relationships" | "migrations" | "subscriptionChanges">,
+  sweep: CustomerSweep,
+): SweepTransition[] {
+  const { customerId } = sweep;
+  const transitions: SweepTransition[] = [];
+  for (const outcome of outcomes.relationships) {
+    for (const entry of outcome.history) {
+      transitions.push({ entity: "relationship", customerId, id: outcome.relationship.id, ...step(entry) });
+    }
+  }
+  for (const outcome of outcomes.migrations) {
+    const { id } = outcome.migration;
+    for (const entry of outcome.history)
+      transitions.push({ entity: "migration", customerId, id, ...step(entry) });
+    for (const { subscriptionId, entry } of outcome.itemHistory) {
+      transitions.push({ entity: "line-item", customerId, id: `${id}/${subscriptionId}`, ...step(entry) });
+    }
+  }
+  for (const { subscription, entry } of subscriptionSteps(
+    outcomes.subscriptionChanges,
+    previousOf(state),
+    provenance(sweep),
+  )) {
+    transitions.push({ entity: "subscription", customerId, id: subscription.id, ...step(entry) });
+  }
+  return transitions;
+}
+
+function step(entry: { from: string | null; to: string; rules: SweepTransition["rules"] }) {
+  return { from: entry.from, to: entry.to, rules: [...entry.rules] };
+}
+
+function groupByCustomer(entries: readonly DueEntry[]): Map<string, DueEntry[]> {
+  const groups = new Map<string, DueEntry[]>();
+  for (const entry of entries) {
+    const group = groups.get(entry.customerId) ?? [];
+    group.push(entry);
+    groups.set(entry.customerId, group);
+  }
+  return groups;
+}
