@@ -80,21 +80,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const persistedAt = options.persist === true ? path.join(rootDir, PERSIST_FOLDER) : undefined;
     let azurite: RunningAzurite | undefined;
     if (plan.startTables) {
-      azurite = await startAzurite({
+      const started = await startAzurite({
         inMemory: persistedAt === undefined ? true : { location: persistedAt },
         silent: true,
       });
-      stops.push(azurite.close);
+      stops.push(() => started.close());
+      azurite = started;
     }
     let emulator: ServiceBusEmulator | undefined;
     if (plan.startServiceBus) {
-      emulator = await startServiceBusEmulator({
+      const started = await startServiceBusEmulator({
         topology: path.join(rootDir, "infra", "servicebus-topology.json"),
         log: (line) => {
           if (options.quiet !== true) process.stderr.write(`[servicebus] ${line}\n`);
         },
       });
-      stops.push(emulator.close);
+      stops.push(() => started.close());
+      emulator = started;
     }
     const settings = wireSettings(plan, {
       ...(azurite === undefined ? {} : { tablesConnection: azurite.connectionString }),
@@ -109,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localSettingsPath,
       log,
     });
-    stops.push(host.close);
+    stops.push(() => host.close());
 
     let closing: Promise<void> | undefined;
     return {

@@ -276,10 +276,10 @@ export class LinkHandler {
     const attach = link.remote.attach;
     if (source) link.set_source({ address: source });
     if (target) link.set_target({ address: target });
-    if (typeof attach?.snd_settle_mode === "number")
-      link.local.attach.snd_settle_mode = attach.snd_settle_mode;
-    if (typeof attach?.rcv_settle_mode === "number")
-      link.local.attach.rcv_settle_mode = attach.rcv_settle_mode;
+    // Agree to the client's settlement modes (peek-lock or receive-and-delete).
+    const { snd_settle_mode: senderMode, rcv_settle_mode: receiverMode } = attach ?? {};
+    if (typeof senderMode === "number") link.local.attach.snd_settle_mode = senderMode;
+    if (typeof receiverMode === "number") link.local.attach.rcv_settle_mode = receiverMode;
   }
 
   private refuse(link: RheaSender | RheaReceiver, condition: Condition, description: string): void {

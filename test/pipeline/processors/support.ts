@@ -22,6 +22,7 @@ import {
   appendHistory,
   blankCustomerState,
   commit,
+  createTableStore,
   loadCustomerState,
   put,
   putOffer,
@@ -32,7 +33,7 @@ import {
   type TableStore,
   type TableStoreOptions,
 } from "../../../shared/storage/index.js";
-import { tableSettingsFor, testTableStore, uniqueId } from "../../setup/tables.js";
+import { tablesConnection, tablesPrefixFor, uniqueId } from "../../setup/tables.js";
 
 export const NOW = "2025-03-01T00:00:00.000Z";
 export const TERM_START = "2024-07-01T00:00:00.000Z";
@@ -54,17 +55,28 @@ export interface PipelineWorld {
   readonly clock: Clock;
 }
 
-/** Points the process's runtime at the file's tables, with a clock the test sets. */
+/**
+ * Points the process's runtime at the file's tables, with a clock the test sets. `tables` gives a
+ * test tables of its own (the file's prefix plus that suffix), for tests that read a whole table.
+ */
 export function usePipelineRuntime(
   fileUrl: string,
-  options: Omit<TableStoreOptions, "connection" | "prefix"> & { env?: Record<string, string> } = {},
+  options: Omit<TableStoreOptions, "connection" | "prefix"> & {
+    env?: Record<string, string>;
+    tables?: string;
+  } = {},
 ): PipelineWorld {
-  const { env, ...storeOptions } = options;
-  Object.assign(process.env, SETTINGS, tableSettingsFor(fileUrl), env);
+  const { env, tables, ...storeOptions } = options;
+  const prefix = `${tablesPrefixFor(fileUrl)}${tables ?? ""}`;
+  Object.assign(process.env, SETTINGS, { TABLES_CONNECTION: tablesConnection(), TABLES_PREFIX: prefix }, env);
   resetConfigForTests();
   resetTableStoreForTests();
   resetRuntime();
-  const store = testTableStore(fileUrl, storeOptions);
+  const store = createTableStore({
+    connection: { kind: "connection-string", connectionString: tablesConnection() },
+    prefix,
+    ...storeOptions,
+  });
   const clock: Clock = { now: new Date(NOW) };
   setRuntimeForTests({
     store,
