@@ -47,3 +47,15 @@ export function lockLost(): BrokerError {
     "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.",
   );
 }
+
+/** Any failure as the error a client gets; a fault of the emulator itself becomes amqp:internal-error. */
+export function asBrokerError(error: unknown): BrokerError {
+  if (error instanceof BrokerError) return error;
+  if (error instanceof Error && error.name === "AmqpDecodeError") {
+    return new BrokerError(CONDITION.decodeError, error.message);
+  }
+  return new BrokerError(
+    CONDITION.internalError,
+    `Emulator fault: ${error instanceof Error ? error.message : String(error)}`,
+  );
+}

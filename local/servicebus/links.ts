@@ -4,11 +4,10 @@
  * without a terminus, then a detach carrying the error.
  */
 import { addressPath, parseAddress } from "./addresses.js";
-import { AmqpDecodeError } from "./amqp-codec.js";
 import { Claims, putToken } from "./cbs.js";
 import { ConsumerLink } from "./consumer-link.js";
 import type { Entity, EntityStore, ReceiveMode } from "./entity-store.js";
-import { BrokerError, CONDITION, type Condition } from "./errors.js";
+import { BrokerError, CONDITION, type Condition, asBrokerError } from "./errors.js";
 import { handleManagementRequest } from "./management.js";
 import { BATCH_MESSAGE_FORMAT, parseMessage, splitBatch } from "./message-format.js";
 import type {
@@ -350,13 +349,9 @@ export class LinkHandler {
       entity.send(parsed);
       delivery.accept();
     } catch (error) {
-      if (error instanceof BrokerError) {
-        delivery.reject({ condition: error.condition, description: error.message });
-      } else if (error instanceof AmqpDecodeError) {
-        delivery.reject({ condition: CONDITION.decodeError, description: error.message });
-      } else {
-        throw error;
-      }
+      const refusal = asBrokerError(error);
+      if (refusal.condition === CONDITION.internalError) this.options.log(refusal.message);
+      delivery.reject({ condition: refusal.condition, description: refusal.message });
     }
   }
 
@@ -398,7 +393,7 @@ export class LinkHandler {
     const operations = this.options.operations;
     operations.managementRequests++;
     operations.managementByOperation[name] = (operations.managementByOperation[name] ?? 0) + 1;
-    const response = handleManagementRequest(entity, name, request.body);
+    const response = handleManagementRequest(entity, name, request.body, this.options.log);
     delivery.accept();
     this.reply(connection, request, {
       correlation_id: request.message_id,
