@@ -14,7 +14,7 @@ import {
   type StoredMessage,
   deliveryStamp,
 } from "./entity-store.js";
-import { BrokerError, CONDITION } from "./errors.js";
+import { CONDITION, asBrokerError } from "./errors.js";
 import { encodeMessage } from "./message-format.js";
 import {
   type RheaDelivery,
@@ -90,8 +90,8 @@ export class ConsumerLink implements Consumer {
       this.entity.settle(lock, settlement);
       answer = answerFor(outcome, settlement);
     } catch (error) {
-      if (!(error instanceof BrokerError)) throw error;
-      answer = dispositionState.rejected({ condition: error.condition, description: error.message });
+      const failure = asBrokerError(error);
+      answer = dispositionState.rejected({ condition: failure.condition, description: failure.message });
     }
     if (!delivery.remote_settled) {
       delivery.update(true, answer);

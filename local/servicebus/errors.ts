@@ -1,4 +1,5 @@
 /** Errors the broker reports, each with the AMQP condition Service Bus uses and its HTTP-style status. */
+import { AmqpDecodeError } from "./amqp-codec.js";
 
 export const CONDITION = {
   notFound: "amqp:not-found",
@@ -51,7 +52,7 @@ export function lockLost(): BrokerError {
 /** Any failure as the error a client gets; a fault of the emulator itself becomes amqp:internal-error. */
 export function asBrokerError(error: unknown): BrokerError {
   if (error instanceof BrokerError) return error;
-  if (error instanceof Error && error.name === "AmqpDecodeError") {
+  if (error instanceof AmqpDecodeError) {
     return new BrokerError(CONDITION.decodeError, error.message);
   }
   return new BrokerError(

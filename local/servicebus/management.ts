@@ -12,7 +12,7 @@ import {
   type Settlement,
   deliveryStamp,
 } from "./entity-store.js";
-import { BrokerError, CONDITION } from "./errors.js";
+import { BrokerError, CONDITION, asBrokerError } from "./errors.js";
 import { type ParsedMessage, encodeMessage, parseMessage } from "./message-format.js";
 import { longArray, timestampArray, uuid } from "./rhea-adapter.js";
 
@@ -201,17 +201,17 @@ export function handleManagementRequest(
   entity: Entity,
   operation: string,
   body: unknown,
+  log: (line: string) => void,
 ): ManagementResponse {
   try {
     return perform(entity, operation, body);
   } catch (error) {
-    if (error instanceof BrokerError) {
-      return {
-        statusCode: error.statusCode,
-        statusDescription: error.message,
-        errorCondition: error.condition,
-      };
-    }
-    throw error;
+    const failure = asBrokerError(error);
+    if (failure.condition === CONDITION.internalError) log(`${operation}: ${failure.message}`);
+    return {
+      statusCode: failure.statusCode,
+      statusDescription: failure.message,
+      errorCondition: failure.condition,
+    };
   }
 }

@@ -123,7 +123,7 @@ describe("migration requests", () => {
     expect(lines).toEqual([
       expect.objectContaining({
         level: "information",
-        text: expect.stringContaining("submitted → rejected"),
+        text: expect.stringContaining("submitted → rejected") as string,
       }),
     ]);
   });

@@ -74,7 +74,10 @@ describe("relationship requests", () => {
     const due = await listDue(world.store, "invitation", expiresAt);
     expect(due.filter((entry) => entry.entityId === id)).toHaveLength(1);
     expect(lines).toEqual([
-      expect.objectContaining({ level: "information", text: expect.stringContaining("submitted → pending") }),
+      expect.objectContaining({
+        level: "information",
+        text: expect.stringContaining("submitted → pending") as string,
+      }),
     ]);
   });
 

@@ -1,0 +1,121 @@
+/** The two ways the sweep runs: the admin route and the nightly timer, called as the host calls them. */
+import { HttpRequest, type Timer } from "@azure/functions";
+import { describe, expect, it } from "vitest";
+
+import { ADMIN_SWEEP_ACTOR, postSweep } from "../../../functions/postSweep.js";
+import { sweepSchedule, sweepTimer } from "../../../functions/sweepTimer.js";
+import { resetConfigForTests } from "../../../shared/config.js";
+import { problemSchema } from "../../../shared/http/problem.js";
+import { sweepReportSchema } from "../../../shared/http/views.js";
+import { getEntity, readHistory } from "../../../shared/storage/index.js";
+import { invocation, putCatalogue, tableRows, usePipelineRuntime } from "../processors/support.js";
+import { migratingCustomer } from "./scenarios.js";
+
+const AFTER_TERM_END = "2025-07-02T00:00:00.000Z";
+
+function sweepRequest(query: string): HttpRequest {
+  return new HttpRequest({ method: "POST", url: `http://localhost:7071/api/admin/sweep${query}` });
+}
+
+async function world(tables: string) {
+  const pipeline = usePipelineRuntime(import.meta.url, { tables });
+  await putCatalogue(pipeline.store);
+  return pipeline;
+}
+
+function timer(isPastDue: boolean): Timer {
+  return {
+    isPastDue,
+    schedule: { adjustForDST: true },
+    scheduleStatus: {
+      last: "2025-06-30T02:00:00.000Z",
+      next: "2025-07-02T02:00:00.000Z",
+      lastUpdated: "2025-06-30T02:00:00.000Z",
+    },
+  };
+}
+
+describe("POST /api/admin/sweep", () => {
+  it("answers 400 naming every bad query parameter", async () => {
+    await world("h");
+    const response = await postSweep(
+      sweepRequest("?asOf=yesterday&dryRun=maybe"),
+      invocation("postSweep").context,
+    );
+
+    expect(response.status).toBe(400);
+    expect(response.headers).toMatchObject({ "content-type": "application/problem+json" });
+    const body = problemSchema.parse(JSON.parse(response.body as string));
+    expect(body.errors?.map((error) => error.path)).toEqual(["/query/asOf", "/query/dryRun"]);
+  });
+
+  it("says what it would do on a dry run, writing nothing", async () => {
+    const { store } = await world("i");
+    const { customerId, migrationId } = await migratingCustomer(store);
+    const before = await tableRows(store, "customers");
+
+    const response = await postSweep(
+      sweepRequest(`?asOf=${AFTER_TERM_END}&dryRun=true`),
+      invocation("postSweep").context,
+    );
+
+    expect(response.status).toBe(200);
+    const report = sweepReportSchema.parse(response.jsonBody);
+    expect(report).toMatchObject({ asOf: AFTER_TERM_END, dryRun: true, customers: 1 });
+    expect(report.transitions).toContainEqual(
+      expect.objectContaining({ entity: "migration", id: migrationId, to: "completed" }),
+    );
+    expect(report.transitions.every((transition) => transition.customerId === customerId)).toBe(true);
+    expect(await tableRows(store, "customers")).toEqual(before);
+  });
+
+  it("sweeps as of now when no asOf is given, naming the operator's sweep in the history", async () => {
+    const { store, clock } = await world("j");
+    const { customerId, migrationId } = await migratingCustomer(store);
+    clock.now = new Date(AFTER_TERM_END);
+
+    const response = await postSweep(sweepRequest(""), invocation("postSweep").context);
+
+    expect(sweepReportSchema.parse(response.jsonBody)).toMatchObject({ asOf: AFTER_TERM_END, dryRun: false });
+    expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).toBe("completed");
+    expect(await readHistory(store, customerId, { kind: "subscription", id: "sub-1" })).toMatchObject([
+      { to: "expired", by: ADMIN_SWEEP_ACTOR },
+    ]);
+  });
+});
+
+describe("the nightly timer", () => {
+  it("catches up on a missed night by sweeping everything due up to now, and logs one line", async () => {
+    const { store, clock } = await world("k");
+    const { customerId, migrationId } = await migratingCustomer(store);
+    clock.now = new Date("2025-07-05T02:00:07.000Z");
+    const { context, lines } = invocation("sweepTimer");
+
+    await sweepTimer(timer(true), context);
+
+    expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).toBe("completed");
+    expect(lines).toEqual([
+      {
+        level: "information",
+        text: "sweep as of 2025-07-05T02:00:07.000Z (past due, catching up): 1 customer(s), 3 transition(s): 1 migration → completed, 1 line-item → original-expired, 1 subscription → expired",
+      },
+    ]);
+  });
+
+  it("runs on SWEEP_SCHEDULE, and on the default schedule when the setting is absent", async () => {
+    await world("l");
+    const saved = process.env.SWEEP_SCHEDULE;
+    try {
+      delete process.env.SWEEP_SCHEDULE;
+      resetConfigForTests();
+      expect(sweepSchedule()).toBe("0 0 2 * * *");
+      process.env.SWEEP_SCHEDULE = "0 30 1 * * *";
+      resetConfigForTests();
+      expect(sweepSchedule()).toBe("0 30 1 * * *");
+    } finally {
+      if (saved === undefined) delete process.env.SWEEP_SCHEDULE;
+      else process.env.SWEEP_SCHEDULE = saved;
+      resetConfigForTests();
+    }
+  });
+});
