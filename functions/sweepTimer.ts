@@ -8,26 +8,36 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { getConfig } from "../shared/config.js";
 import { TIMER_ACTOR } from "../shared/domain/index.js";
 import { runtime } from "../shared/pipeline/runtime.js";
-import { runSweep } from "../shared/pipeline/sweep.js";
+import type { SweepReport } from "../shared/http/views.js";
+import { runSweep, SweepError } from "../shared/pipeline/sweep.js";
 
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
-  const report = await runSweep({
+  const catchingUp = timer.isPastDue ? " (past due, catching up)" : "";
+  const options = {
     asOf: runtime().now(),
     dryRun: false,
     by: TIMER_ACTOR,
-    log: (line) => {
-      context.warn(line);
-    },
-  });
+    log: (line: string) => context.warn(line),
+  };
+  try {
+    const report = await runSweep(options);
+    context.log(`sweep as of ${report.asOf}${catchingUp}: ${summary(report)}`);
+  } catch (error) {
+    // What the customers that could be swept went through, then the failure for the host to record.
+    if (error instanceof SweepError)
+      context.log(`sweep as of ${error.report.asOf}${catchingUp}, partly: ${summary(error.report)}`);
+    throw error;
+  }
+}
+
+function summary(report: SweepReport): string {
   const counts = new Map<string, number>();
   for (const transition of report.transitions) {
     const key = `${transition.entity} → ${transition.to}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const detail = [...counts].map(([key, count]) => `${count} ${key}`).join(", ");
-  context.log(
-    `sweep as of ${report.asOf}${timer.isPastDue ? " (past due, catching up)" : ""}: ${report.customers} customer(s), ${report.transitions.length} transition(s)${detail === "" ? "" : `: ${detail}`}`,
-  );
+  return `${report.customers} customer(s), ${report.transitions.length} transition(s)${detail === "" ? "" : `: ${detail}`}`;
 }
 
 /**

@@ -45,9 +45,13 @@ function runCli(script: string, args: readonly string[], env: Record<string, str
     text += chunk.toString("utf8");
     for (const listener of listeners) listener();
   };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      resolve(code);
+    }),
+  );
   return {
     child,
     output: () => text,

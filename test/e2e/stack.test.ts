@@ -160,10 +160,11 @@ describe("the local stack", () => {
     expect(requested.status).toBe(202);
     const relationshipId = (requested.body as { id: string }).id;
     expect(requested.headers.get("location")).toBe(`/api/relationships/${relationshipId}`);
-    await waitFor(
+    const requestDecided = await waitFor(
       () => relationship(relationshipId),
       (view) => view.status !== "submitted",
-    ).then((view) => expect(view.status).toBe("pending"));
+    );
+    expect(requestDecided.status).toBe("pending");
 
     // Asked before the customer answers: the migration waits for the relationship (REL-2).
     const migrationBody = {
@@ -179,10 +180,11 @@ describe("the local stack", () => {
     const submitted = await send("POST", "migrations", migrationBody, key);
     expect(submitted.status).toBe(202);
     const migrationId = (submitted.body as { id: string }).id;
-    await waitFor(
+    const waiting = await waitFor(
       () => migration(migrationId),
       (view) => view.status !== "submitted",
-    ).then((view) => expect(view.status).toBe("awaiting-relationship"));
+    );
+    expect(waiting.status).toBe("awaiting-relationship");
 
     // The same key and body answer the first response again; the same key with another body is refused.
     const replay = await send("POST", "migrations", migrationBody, key);
@@ -199,10 +201,11 @@ describe("the local stack", () => {
       customerUserId: "dana@adatum.example",
     });
     expect(accepted.status).toBe(202);
-    await waitFor(
+    const answered = await waitFor(
       () => relationship(relationshipId),
       (view) => view.status !== "pending",
-    ).then((view) => expect(view.status).toBe("active"));
+    );
+    expect(answered.status).toBe("active");
     const scheduled = await waitFor(
       () => migration(migrationId),
       (view) => view.status === "awaiting-term-end" || view.status === "rejected" || view.status === "failed",

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { addDays } from "../../../shared/domain/index.js";
 import { sweepReportSchema, type SweepTransition } from "../../../shared/http/views.js";
 import { runSweep, SweepError } from "../../../shared/pipeline/sweep.js";
-import { getEntity, loadCustomerState, readHistory } from "../../../shared/storage/index.js";
+import { getEntity, listDue, loadCustomerState, readHistory } from "../../../shared/storage/index.js";
 import {
   aSubscription,
   historySteps,
@@ -260,6 +260,35 @@ describe("the sweep", () => {
     );
     expect(sorted([...report.transitions, ...rerun.transitions])).toEqual(sorted(everything.transitions));
     expect((await runSweep({ asOf: AFTER_TERM_END, dryRun: false })).customers).toBe(0);
+  });
+
+  it("removes index entries its customer's state no longer backs, so they are not read every night", async () => {
+    const { store, clock } = await tablesOfItsOwn(import.meta.url, { tables: "m" });
+    const { customerId } = await migratingCustomer(store);
+    const indexes = await store.table("indexes");
+    // An entry for a migration that is not there (say its commit failed after the entry was written).
+    await indexes.upsertEntity({
+      partitionKey: "due|2025-06-01",
+      rowKey: `${customerId}|mig-gone`,
+      customerId,
+      entityId: "mig-gone",
+      dueAt: "2025-06-01T00:00:00.000Z",
+    });
+    const asOf = "2025-06-02T00:00:00.000Z";
+    // Young entries are left alone: their commit may still be on its way.
+    await runSweep({ asOf, dryRun: false });
+    expect((await listDue(store, "term-end", asOf)).map((entry) => entry.entityId)).toEqual(["mig-gone"]);
+
+    clock.now = new Date(Date.now() + 60 * 60_000);
+    const lines: string[] = [];
+    expect(await runSweep({ asOf, dryRun: false, log: (line) => lines.push(line) })).toMatchObject({
+      customers: 1,
+      transitions: [],
+    });
+
+    expect(await listDue(store, "term-end", asOf)).toEqual([]);
+    expect(lines).toEqual([`customer ${customerId}: removed 1 stale index entr(y/ies)`]);
+    expect((await runSweep({ asOf, dryRun: false })).customers).toBe(0);
   });
 
   it("splits a customer's plan that is too big for one transaction, down to line items, and loses nothing", async () => {
