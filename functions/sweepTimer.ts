@@ -7,8 +7,8 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 
 import { getConfig } from "../shared/config.js";
 import { TIMER_ACTOR } from "../shared/domain/index.js";
-import { runtime } from "../shared/pipeline/runtime.js";
 import type { SweepReport } from "../shared/http/views.js";
+import { runtime } from "../shared/pipeline/runtime.js";
 import { runSweep, SweepError } from "../shared/pipeline/sweep.js";
 
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
@@ -17,7 +17,9 @@ export async function sweepTimer(timer: Timer, context: InvocationContext): Prom
     asOf: runtime().now(),
     dryRun: false,
     by: TIMER_ACTOR,
-    log: (line: string) => context.warn(line),
+    log: (line: string) => {
+      context.warn(line);
+    },
   };
   try {
     const report = await runSweep(options);

@@ -1,7 +1,7 @@
 /**
  * `npm start` (after the build): the whole service on this machine. Prints the base URL, the
  * webhook secret and a signed curl to try; SIGINT/SIGTERM stop everything and exit 0, a second
- * signal exits at once with 1.
+ * signal (a second Ctrl+C, more than a second later) exits at once with 1.
  *
  *   PORT=7071 WEBHOOK_SECRETS=... node dist/local/start.js [--persist] [--quiet]
  */
@@ -26,6 +26,8 @@ const portSchema = z
   .pipe(z.number().int().min(0).max(65_535));
 
 const HEALTH_WAIT_MS = 15_000;
+/** A repeated signal this soon after the first is the same request to stop, not a second one. */
+const REPEAT_SIGNAL_GRACE_MS = 1_000;
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
@@ -45,13 +47,15 @@ async function main(): Promise<void> {
   const port = rawPort === undefined || rawPort === "" ? 7071 : parsePort(rawPort);
 
   const stack = await startLocalStack({ port, persist: values.persist, quiet: values.quiet });
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // npm forwards the terminal's Ctrl+C to its child, which already had it: one press, two signals.
+      if (performance.now() - stoppingSince < REPEAT_SIGNAL_GRACE_MS) return;
       process.stderr.write(`${signal} again: exiting without waiting.\n`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = performance.now();
     process.stdout.write(`${signal}: stopping the host, the Service Bus emulator and Azurite...\n`);
     stack.close().then(
       () => {

@@ -1,41 +1,57 @@
 /**
- * The services one benchmark runs against, started for it alone: Azurite's Table service (a child
- * process by default, so storage has its own event loop and core, as remote storage would) and the
- * project's Service Bus emulator (in this process, whose stats() the benchmark reads).
+ * The services one benchmark runs against, started for it alone: Azurite's Table service and the
+ * project's Service Bus emulator. Each runs in a child process by default, so storage and broker
+ * have event loops of their own, as the remote services would, and the process under test spends
+ * its CPU on the product; in-process is possible for comparison.
  */
+import { z } from "zod";
+
 import { startAzurite, type RunningAzurite } from "../../local/azurite.js";
-import { startServiceBusEmulator, type ServiceBusEmulator } from "../../local/servicebus/index.js";
+import { startServiceBusEmulator, type EmulatorStats } from "../../local/servicebus/index.js";
 import {
   createTableStore,
   RoundTripCounter,
   type TableStore,
   type TableStoreOptions,
 } from "../../shared/storage/index.js";
+import { startChild } from "./child.js";
+
+export type Placement = "in-process" | "child-process";
 
 export interface BenchServices {
   readonly azurite: RunningAzurite;
-  readonly emulator: ServiceBusEmulator;
-  /** A store on this Azurite under `prefix`, counting on its own counter unless given one. */
+  readonly serviceBusConnection: string;
+  /** The emulator's counts (operations served, messages per queue). */
+  busStats(): Promise<EmulatorStats>;
+  /** A store on this Azurite under `prefix`, counting on a counter of its own unless given one. */
   store(prefix: string, options?: Omit<TableStoreOptions, "connection" | "prefix">): TableStore;
   close(): Promise<void>;
 }
 
 export interface BenchServicesOptions {
-  readonly azuriteMode?: "in-process" | "child-process";
+  readonly azurite?: Placement;
+  readonly emulator?: Placement;
+}
+
+interface Broker {
+  readonly connectionString: string;
+  stats(): Promise<EmulatorStats>;
+  close(): Promise<void>;
 }
 
 export async function startBenchServices(options: BenchServicesOptions = {}): Promise<BenchServices> {
-  const azurite = await startAzurite({ mode: options.azuriteMode ?? "child-process", silent: true });
-  let emulator: ServiceBusEmulator;
+  const azurite = await startAzurite({ mode: options.azurite ?? "child-process", silent: true });
+  let broker: Broker;
   try {
-    emulator = await startServiceBusEmulator({ port: 0 });
+    broker = await startBroker(options.emulator ?? "child-process");
   } catch (error) {
     await azurite.close();
     throw error;
   }
   return {
     azurite,
-    emulator,
+    serviceBusConnection: broker.connectionString,
+    busStats: () => broker.stats(),
     store: (prefix, storeOptions = {}) =>
       createTableStore({
         connection: { kind: "connection-string", connectionString: azurite.connectionString },
@@ -44,8 +60,29 @@ export async function startBenchServices(options: BenchServicesOptions = {}): Pr
         ...storeOptions,
       }),
     close: async () => {
-      await emulator.close();
+      await broker.close();
       await azurite.close();
     },
+  };
+}
+
+const emulatorStatsSchema = z.custom<EmulatorStats>(
+  (value) => typeof value === "object" && value !== null && "totalOperations" in value,
+);
+
+async function startBroker(placement: Placement): Promise<Broker> {
+  if (placement === "in-process") {
+    const emulator = await startServiceBusEmulator({ port: 0 });
+    return {
+      connectionString: emulator.connectionString,
+      stats: () => Promise.resolve(emulator.stats()),
+      close: () => emulator.close(),
+    };
+  }
+  const { child, ready } = await startChild("emulator", z.object({ connectionString: z.string() }));
+  return {
+    connectionString: ready.connectionString,
+    stats: () => child.ask("stats", emulatorStatsSchema),
+    close: () => child.close(),
   };
 }

@@ -1,0 +1,60 @@
+/**
+ * CPU time of this process's children (Azurite, the emulator, load generators), read from /proc, so
+ * a benchmark can say which process a run kept busy. Linux only; empty elsewhere.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICKS_PER_SECOND = 100;
+
+export interface ProcessCpu {
+  readonly pid: number;
+  /** The command line, shortened to what names it (e.g. "azurite table/main.js"). */
+  readonly name: string;
+  readonly cpuMs: number;
+}
+
+export function childrenCpu(parent: number = process.pid): ProcessCpu[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  const found: ProcessCpu[] = [];
+  for (const entry of entries) {
+    const stat = readOrUndefined(`/proc/${entry}/stat`);
+    if (stat === undefined) continue;
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[1]) !== parent) continue;
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const command = (readOrUndefined(`/proc/${entry}/cmdline`) ?? "").split("\0").filter(Boolean);
+    found.push({ pid: Number(entry), name: nameOf(command), cpuMs: (ticks * 1000) / TICKS_PER_SECOND });
+  }
+  return found;
+}
+
+/** CPU ms each child spent since `before`, by name. */
+export function cpuSince(before: readonly ProcessCpu[], after: readonly ProcessCpu[]): Map<string, number> {
+  const spent = new Map<string, number>();
+  for (const now of after) {
+    const then = before.find((entry) => entry.pid === now.pid)?.cpuMs ?? 0;
+    spent.set(now.name, (spent.get(now.name) ?? 0) + now.cpuMs - then);
+  }
+  return spent;
+}
+
+function nameOf(command: readonly string[]): string {
+  const script = command.find((part) => /\.(ts|js)$/.test(part)) ?? command[0] ?? "?";
+  if (script.includes("azurite")) return "azurite";
+  const file = script.slice(script.lastIndexOf("/") + 1).replace(/\.(ts|js)$/, "");
+  return file;
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

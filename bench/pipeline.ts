@@ -1,0 +1,225 @@
+/**
+ * Pipeline throughput: N migrations (one license item each) from a signed webhook to
+ * `awaiting-term-end`, 16 in flight, through the real path: POST /api/migrations over HTTP to the
+ * local stack's host serving the app (from its sources, in this process), Service Bus (the
+ * project's emulator), and the processor run by the host's Service Bus trigger (host.json
+ * maxConcurrentCalls). Compared with raw single-entity upserts against the same Azurite, same run.
+ *
+ * Azurite, the emulator and the portal load generator run in processes of their own by default
+ * (remote in Azure: their CPU is not the product's); `--placement in-process` puts the emulator and
+ * the load generator in this process to show what that costs.
+ *
+ * Table round trips are counted by the storage layer's own counting policy (the process-wide
+ * counter: the host runs in this process, on the same modules); Service Bus operations by the
+ * emulator's stats().
+ */
+import type { HostLogEntry } from "../local/host/index.js";
+import { mapWithConcurrency } from "../shared/pipeline/concurrency.js";
+import {
+  loadCustomerState,
+  tableRoundTrips,
+  type RoundTripSnapshot,
+  type TableStore,
+} from "../shared/storage/index.js";
+import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
+import { BENCH_SECRET, migrationBody, postSigned, type Posted } from "./lib/http.js";
+import { startLoadGenerator, type LoadRequest } from "./lib/load.js";
+import { childrenCpu, cpuSince } from "./lib/processCpu.js";
+import { startProfiling } from "./lib/profile.js";
+import { rawUpsertsPerSecond } from "./lib/rawUpserts.js";
+import { startBenchServices, type Placement } from "./lib/services.js";
+import { customerId, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
+
+export interface PipelineOptions {
+  readonly migrations: number;
+  readonly concurrency?: number;
+  readonly warmUp?: number;
+  /** Where the emulator and the load generator run; default child processes. */
+  readonly placement?: Placement;
+}
+
+const PREFIX = "benchpipe";
+const DAY_MS = 86_400_000;
+const FUNCTION = "processMigrationMessage";
+const RAW_UPSERTS = 4_000;
+
+export async function pipelineBench(options: PipelineOptions): Promise<Figure[]> {
+  const concurrency = options.concurrency ?? 16;
+  const warmUp = options.warmUp ?? 200;
+  const placement = options.placement ?? "child-process";
+  const total = warmUp + options.migrations;
+  const services = await startBenchServices({ emulator: placement });
+  const setupStore = services.store(PREFIX);
+  const now = new Date();
+  try {
+    await putReference(setupStore);
+    await seedMigratableCustomers(setupStore, total, {
+      termEnd: new Date(now.getTime() + 120 * DAY_MS),
+      now,
+    });
+
+    const processed = processedCounter();
+    const { startLocalStack } = await import("../local/stack.js");
+    const stack = await startLocalStack({
+      port: 0,
+      env: {
+        TABLES_CONNECTION: services.azurite.connectionString,
+        TABLES_PREFIX: PREFIX,
+        ServiceBusConnection: services.serviceBusConnection,
+        WEBHOOK_SECRETS: BENCH_SECRET,
+      },
+      localSettingsPath: false,
+      log: processed.log,
+    });
+    const load = placement === "child-process" ? await startLoadGenerator() : undefined;
+    try {
+      const request = (from: number, count: number): LoadRequest => ({
+        url: new URL("migrations", stack.baseUrl).href,
+        concurrency,
+        posts: Array.from({ length: count }, (_, i) => ({
+          partnerId: PARTNER_ID,
+          customerId: customerId(from + i),
+          subscriptionId: "sub-1",
+          key: `bench-${from + i}`,
+        })),
+      });
+      const post = async (work: LoadRequest): Promise<Posted[]> =>
+        load === undefined
+          ? mapWithConcurrency(work.posts, work.concurrency, (p) =>
+              postSigned(work.url, migrationBody(p.partnerId, p.customerId, p.subscriptionId), p.key),
+            )
+          : (await load.run(work)).answers;
+
+      // Warm-up: connections, links, tables, the reference cache and the JIT; not counted.
+      await post(request(0, warmUp));
+      await processed.reach(warmUp);
+
+      const roundTrips = tableRoundTrips();
+      roundTrips.reset();
+      const busBefore = await services.busStats();
+      const invocationsBefore = processed.durations.length;
+      const cpuBefore = process.cpuUsage();
+      const childrenBefore = childrenCpu();
+      const profiling = await startProfiling("pipeline");
+      const start = performance.now();
+      const answers = await post(request(warmUp, options.migrations));
+      const intakeSeconds = since(start) / 1000;
+      await processed.reach(total);
+      const seconds = since(start) / 1000;
+      await profiling.stop();
+      const cpu = process.cpuUsage(cpuBefore);
+      const childrenSpent = cpuSince(childrenBefore, childrenCpu());
+      const trips = roundTrips.snapshot();
+      const busAfter = await services.busStats();
+      const processorMs = processed.durations.slice(invocationsBefore);
+
+      const refused = answers.filter((answer) => answer.status !== 202);
+      const finished = await countAwaitingTermEnd(
+        setupStore,
+        Array.from({ length: options.migrations }, (_, i) => warmUp + i),
+      );
+      const raw = await rawUpsertsPerSecond({
+        connectionString: services.azurite.connectionString,
+        concurrency,
+        count: RAW_UPSERTS,
+      });
+
+      const perSecond = options.migrations / seconds;
+      const tripsPerMigration = trips.total / options.migrations;
+      const busOperations = busAfter.totalOperations - busBefore.totalOperations;
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      return [
+        figure(
+          "pipeline path",
+          `signed HTTP POST → local host (app from sources) → Service Bus emulator → host trigger → processor; emulator and load generator ${placement === "child-process" ? "in processes of their own" : "in the host's process"}, Azurite in its own`,
+        ),
+        figure("pipeline migrations", options.migrations),
+        figure("pipeline in flight (HTTP; host maxConcurrentCalls)", concurrency),
+        figure("pipeline refused", refused.length),
+        figure("pipeline reached awaiting-term-end", finished),
+        figure("pipeline seconds", round(seconds)),
+        figure("pipeline intake seconds (all answered)", round(intakeSeconds)),
+        figure("pipeline migrations per second", round(perSecond, 1)),
+        figure("pipeline intake p50 ms", round(percentile(answers.map((a) => a.ms), 50), 1)),
+        figure("pipeline processor invocation p50 ms", round(percentile(processorMs, 50), 1)),
+        figure("pipeline host process CPU ms per migration", round(cpuMs / options.migrations, 2)),
+        figure("pipeline host process CPU busy", `${Math.round((100 * cpuMs) / (seconds * 1000))}%`),
+        ...[...childrenSpent].map(([name, ms]) =>
+          figure(`pipeline ${name} process CPU busy`, `${Math.round((100 * ms) / (seconds * 1000))}%`),
+        ),
+        figure(`raw upserts per second (${concurrency} in flight, same Azurite)`, round(raw, 1)),
+        figure("table round trips per migration", round(tripsPerMigration, 2)),
+        figure("table round trips per migration by kind", byKind(trips, options.migrations)),
+        figure("service bus operations per migration", round(busOperations / options.migrations, 2)),
+        figure("pipeline/raw", round(perSecond / raw, 3)),
+        figure("efficiency", round((perSecond * tripsPerMigration) / raw, 3)),
+        ...(refused.length === 0
+          ? []
+          : [figure("pipeline first refusal", `${refused[0]?.status ?? "?"} ${refused[0]?.error ?? ""}`)]),
+      ];
+    } finally {
+      await load?.close();
+      await stack.close();
+    }
+  } finally {
+    await services.close();
+  }
+}
+
+/** Counts the processor's successful invocations from the host's log, and waits for a number of them. */
+function processedCounter() {
+  const durations: number[] = [];
+  let failed = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const log = (entry: HostLogEntry): void => {
+    if (entry.kind === "host" && (entry.level === "error" || entry.level === "critical")) {
+      process.stderr.write(`host: ${entry.message}\n`);
+    }
+    if (entry.kind !== "invocation" || entry.functionName !== FUNCTION) return;
+    if (entry.outcome === "Failed") {
+      failed += 1;
+      if (failed <= 3) process.stderr.write(`processor failed: ${entry.error ?? "?"}\n`);
+      return;
+    }
+    durations.push(entry.durationMs);
+    for (const waiter of waiters.filter((w) => durations.length >= w.count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  const reach = (count: number, timeoutMs = 300_000): Promise<void> => {
+    if (durations.length >= count) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new Error(
+            `only ${durations.length} of ${count} migrations processed (${failed} failures) after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      waiters.push({
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  };
+  return { log, reach, durations };
+}
+
+async function countAwaitingTermEnd(store: TableStore, indexes: readonly number[]): Promise<number> {
+  const statuses = await mapWithConcurrency(indexes, 16, async (index) => {
+    const state = await loadCustomerState(store, customerId(index), { kinds: ["migration"] });
+    return [...state.migrations.values()].map((entry) => entry.value.status);
+  });
+  return statuses.flat().filter((status) => status === "awaiting-term-end").length;
+}
+
+function byKind(snapshot: RoundTripSnapshot, migrations: number): string {
+  return Object.entries(snapshot.byKind)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => `${kind} ${round(count / migrations, 2)}`)
+    .join(", ");
+}

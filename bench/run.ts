@@ -1,0 +1,29 @@
+/**
+ * Runs one benchmark in this process and prints its figures:
+ *   tsx bench/run.ts <pipeline|sweep|intake|cold-start> [--n N] [--large] [--placement in-process]
+ * `npm run bench` (bench/index.ts) runs each in a fresh process of its own.
+ */
+import { parseArgs } from "node:util";
+
+import { printFigures } from "./lib/figures.js";
+import { pipelineBench } from "./pipeline.js";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    n: { type: "string" },
+    large: { type: "boolean", default: false },
+    placement: { type: "string", default: "child-process" },
+  },
+});
+const [name] = positionals;
+const placement = values.placement === "in-process" ? "in-process" : "child-process";
+
+switch (name) {
+  case "pipeline":
+    printFigures(await pipelineBench({ migrations: Number(values.n ?? "2000"), placement }));
+    break;
+  default:
+    throw new Error(`unknown benchmark "${name ?? ""}"`);
+}
+process.exit(0);
