@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 
 import { printFigures } from "./lib/figures.js";
+import { intakeBench } from "./intake.js";
 import { pipelineBench } from "./pipeline.js";
 
 const { values, positionals } = parseArgs({
@@ -22,6 +23,9 @@ const placement = values.placement === "in-process" ? "in-process" : "child-proc
 switch (name) {
   case "pipeline":
     printFigures(await pipelineBench({ migrations: Number(values.n ?? "2000"), placement }));
+    break;
+  case "intake":
+    printFigures(await intakeBench());
     break;
   default:
     throw new Error(`unknown benchmark "${name ?? ""}"`);

@@ -95,12 +95,19 @@ export const declinationBodySchema = z
   .meta({ id: "DeclinationBody" });
 export type DeclinationBody = z.infer<typeof declinationBodySchema>;
 
+/**
+ * A migration is decided in one entity-group transaction (at most 100 operations): each item can
+ * take up to seven writes (the item's steps, the original, the new subscription, their history), so
+ * a request holds at most 12 items. Larger moves are several migrations.
+ */
+export const MAX_MIGRATION_ITEMS = 12;
+
 export const migrationRequestBodySchema = z
   .strictObject({
     partnerId: idSchema,
     customerId: idSchema,
     actor: actorSchema,
-    items: z.array(migrationItemRequestSchema).min(1).max(50),
+    items: z.array(migrationItemRequestSchema).min(1).max(MAX_MIGRATION_ITEMS),
   })
   .superRefine((body, ctx) => {
     const seen = new Set<string>();

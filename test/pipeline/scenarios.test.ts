@@ -20,6 +20,7 @@ import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
 import { InvocationContext } from "@azure/functions";
+import { MAX_MIGRATION_ITEMS } from "../../shared/domain/requests.js";
 import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
 import { uniqueId } from "../setup/tables.js";
@@ -274,6 +275,40 @@ describe("migration lifecycle", () => {
       },
     );
     expect((original.body as { status: string }).status).toBe("cancelled");
+  });
+
+  it("decides the largest migration a request may hold in one transaction", async () => {
+    const { partnerId, customerId } = await seed();
+    const relationshipId = await requestRelationship(partnerId, customerId);
+    await processQueues();
+    await answer(relationshipId, "acceptance");
+    await processQueues();
+    const ids = Array.from({ length: MAX_MIGRATION_ITEMS }, (_, index) => `bulk-${index}`);
+    for (const subscriptionId of ids) {
+      await call(putSubscription, "PUT", `/api/customers/${customerId}/subscriptions/${subscriptionId}`, {
+        params: { customerId, subscriptionId },
+        body: {
+          offerId: "o365-e3",
+          kind: "license",
+          channel: "ea",
+          seats: 5,
+          billingCycle: "annual",
+          termStart,
+          termEnd,
+          status: "active",
+        },
+      });
+    }
+    const id = await migrate(
+      partnerId,
+      customerId,
+      ids.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "immediately" })),
+    );
+    await processQueues();
+    const done = await migration(id);
+    expect(done.failureReason).toBeUndefined();
+    expect(done.status).toBe("completed");
+    expect(done.items.every((item) => item.status === "original-cancelled")).toBe(true);
   });
 
   it("submitted → rejected with the rule ids when nothing can proceed (MIG-7)", async () => {
