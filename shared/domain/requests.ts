@@ -1,52 +1,30 @@
 /** Request bodies of API.md, one schema per route. Ids in the path are not repeated in the body. */
 import { z } from "zod";
+
 import {
   actorSchema,
-  billingCycleSchema,
-  channelSchema,
-  cloudSchema,
+  customerSchema,
   idSchema,
-  isoTimeSchema,
   migrationItemRequestSchema,
-  partnerKindSchema,
-  purchasedViaSchema,
-  regionSchema,
-  subscriptionKindSchema,
-  subscriptionStatusSchema,
+  offerSchema,
+  partnerSchema,
+  subscriptionSchema,
 } from "./model.js";
 
-const nameSchema = z.string().min(1).max(256);
+// Reference-data bodies are the stored records less the ids the path carries, so the two cannot drift.
 
 export const putPartnerBodySchema = z
-  .strictObject({
-    name: nameSchema,
-    region: regionSchema,
-    cloud: cloudSchema,
-    kind: partnerKindSchema,
-    indirectProviderId: idSchema.optional(),
-  })
+  .strictObject(partnerSchema.omit({ id: true }).shape)
   .meta({ id: "PutPartnerBody" });
 export type PutPartnerBody = z.infer<typeof putPartnerBodySchema>;
 
 export const putCustomerBodySchema = z
-  .strictObject({ name: nameSchema, region: regionSchema, cloud: cloudSchema, isCspPartner: z.boolean() })
+  .strictObject(customerSchema.omit({ id: true }).shape)
   .meta({ id: "PutCustomerBody" });
 export type PutCustomerBody = z.infer<typeof putCustomerBodySchema>;
 
 export const putSubscriptionBodySchema = z
-  .strictObject({
-    offerId: idSchema,
-    offerName: nameSchema.optional(),
-    kind: subscriptionKindSchema,
-    channel: channelSchema,
-    partnerOfRecord: idSchema.optional(),
-    seats: z.number().int().min(0).max(10_000_000).optional(),
-    termStart: isoTimeSchema,
-    termEnd: isoTimeSchema,
-    billingCycle: billingCycleSchema,
-    status: subscriptionStatusSchema,
-    purchasedVia: purchasedViaSchema.optional(),
-  })
+  .strictObject(subscriptionSchema.omit({ id: true, customerId: true }).shape)
   .superRefine((body, ctx) => {
     if (body.kind === "license" && body.seats === undefined) {
       ctx.addIssue({ code: "custom", path: ["seats"], message: "a license subscription needs a seat count" });
@@ -66,12 +44,7 @@ export const putSubscriptionBodySchema = z
 export type PutSubscriptionBody = z.infer<typeof putSubscriptionBodySchema>;
 
 export const putOfferBodySchema = z
-  .strictObject({
-    name: nameSchema,
-    kind: subscriptionKindSchema,
-    discontinued: z.boolean(),
-    equivalentOfferIds: z.array(idSchema).max(100),
-  })
+  .strictObject(offerSchema.omit({ id: true }).shape)
   .meta({ id: "PutOfferBody" });
 export type PutOfferBody = z.infer<typeof putOfferBodySchema>;
 
