@@ -26,7 +26,7 @@ import { BENCH_SECRET, migrationBody, postSigned, type Posted } from "./lib/http
 import { startLoadGenerator, type LoadRequest } from "./lib/load.js";
 import { childrenCpu, cpuSince } from "./lib/processCpu.js";
 import { startProfiling } from "./lib/profile.js";
-import { rawUpsertsPerSecond } from "./lib/rawUpserts.js";
+import { rawUpserts } from "./lib/rawUpserts.js";
 import { startBenchServices, type Placement } from "./lib/services.js";
 import { customerId, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
 
@@ -118,13 +118,14 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         setupStore,
         Array.from({ length: options.migrations }, (_, i) => warmUp + i),
       );
-      const raw = await rawUpsertsPerSecond({
+      const raw = await rawUpserts({
         connectionString: services.azurite.connectionString,
         concurrency,
         count: RAW_UPSERTS,
       });
 
       const perSecond = options.migrations / seconds;
+      const perMigration = (ms: number) => round(ms / options.migrations, 2);
       const tripsPerMigration = trips.total / options.migrations;
       const busOperations = busAfter.totalOperations - busBefore.totalOperations;
       const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -142,17 +143,24 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         figure("pipeline migrations per second", round(perSecond, 1)),
         figure("pipeline intake p50 ms", round(percentile(answers.map((a) => a.ms), 50), 1)),
         figure("pipeline processor invocation p50 ms", round(percentile(processorMs, 50), 1)),
-        figure("pipeline host process CPU ms per migration", round(cpuMs / options.migrations, 2)),
-        figure("pipeline host process CPU busy", `${Math.round((100 * cpuMs) / (seconds * 1000))}%`),
-        ...[...childrenSpent].map(([name, ms]) =>
-          figure(`pipeline ${name} process CPU busy`, `${Math.round((100 * ms) / (seconds * 1000))}%`),
+        figure(
+          "pipeline CPU ms per migration by process",
+          [`host ${perMigration(cpuMs)}`, ...[...childrenSpent].map(([name, ms]) => `${name} ${perMigration(ms)}`)].join(", "),
         ),
-        figure(`raw upserts per second (${concurrency} in flight, same Azurite)`, round(raw, 1)),
+        figure(
+          "pipeline CPU busy by process",
+          [`host ${busy(cpuMs, seconds)}`, ...[...childrenSpent].map(([name, ms]) => `${name} ${busy(ms, seconds)}`)].join(", "),
+        ),
+        figure(`raw upserts per second (${concurrency} in flight, same Azurite)`, round(raw.perSecond, 1)),
+        figure(
+          "raw upsert CPU ms by process",
+          `client ${round(raw.clientCpuMs, 3)}, azurite ${raw.azuriteCpuMs === undefined ? "?" : round(raw.azuriteCpuMs, 3)}`,
+        ),
         figure("table round trips per migration", round(tripsPerMigration, 2)),
         figure("table round trips per migration by kind", byKind(trips, options.migrations)),
         figure("service bus operations per migration", round(busOperations / options.migrations, 2)),
-        figure("pipeline/raw", round(perSecond / raw, 3)),
-        figure("efficiency", round((perSecond * tripsPerMigration) / raw, 3)),
+        figure("pipeline/raw", round(perSecond / raw.perSecond, 3)),
+        figure("efficiency", round((perSecond * tripsPerMigration) / raw.perSecond, 3)),
         ...(refused.length === 0
           ? []
           : [figure("pipeline first refusal", `${refused[0]?.status ?? "?"} ${refused[0]?.error ?? ""}`)]),
@@ -215,6 +223,10 @@ async function countAwaitingTermEnd(store: TableStore, indexes: readonly number[
     return [...state.migrations.values()].map((entry) => entry.value.status);
   });
   return statuses.flat().filter((status) => status === "awaiting-term-end").length;
+}
+
+function busy(cpuMs: number, seconds: number): string {
+  return `${Math.round((100 * cpuMs) / (seconds * 1000))}%`;
 }
 
 function byKind(snapshot: RoundTripSnapshot, migrations: number): string {

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { printFigures } from "./lib/figures.js";
 import { intakeBench } from "./intake.js";
 import { pipelineBench } from "./pipeline.js";
+import { sweepBench } from "./sweep.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,6 +27,13 @@ switch (name) {
     break;
   case "intake":
     printFigures(await intakeBench());
+    break;
+  case "sweep":
+    printFigures(
+      await sweepBench({
+        sizes: values.n !== undefined ? [Number(values.n)] : values.large ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
+      }),
+    );
     break;
   default:
     throw new Error(`unknown benchmark "${name ?? ""}"`);
