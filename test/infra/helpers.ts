@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 
 import type { Check, Finding } from "../../infra/check/index.js";
 import { loadInfraProject } from "../../infra/check/index.js";
@@ -53,11 +53,14 @@ export async function findingsWith(check: Check, overrides: Overrides = {}): Pro
   }
 }
 
+/** A finding looked for: in `file` (when given), with every fragment in its message. */
+export interface ExpectedFinding {
+  file?: string;
+  says: readonly string[];
+}
+
 /** Asserts some finding is in `file` (when given) and its message contains every fragment. */
-export function expectFinding(
-  findings: readonly Finding[],
-  expected: { file?: string; says: readonly string[] },
-): Finding {
+export function expectFinding(findings: readonly Finding[], expected: ExpectedFinding): Finding {
   const match = findings.find(
     (finding) =>
       (expected.file === undefined || finding.file === expected.file) &&
@@ -68,4 +71,31 @@ export function expectFinding(
     `no finding ${JSON.stringify(expected)} among ${JSON.stringify(findings, null, 2)}`,
   ).toBeDefined();
   return match!;
+}
+
+/** A broken copy of the templates and the findings a check must report on it. */
+export interface Mutation {
+  /** What is broken; the test's name. */
+  name: string;
+  /** The changed files. Built inside the test, so an edit that no longer matches fails that case alone. */
+  change: () => Overrides;
+  /** Each of these must be among the findings. */
+  finds: readonly ExpectedFinding[];
+}
+
+/** One test per mutation: the check, run over the mutated templates, reports every expected finding. */
+export function itReports(check: Check, mutations: readonly Mutation[]): void {
+  for (const { name, change, finds } of mutations) {
+    it(name, async () => {
+      const findings = await findingsWith(check, change());
+      for (const expected of finds) expectFinding(findings, expected);
+    });
+  }
+}
+
+/** One test per named check: it finds nothing on the real templates. */
+export function itPassesOnTheRealTemplates(checks: readonly [name: string, check: Check][]): void {
+  it.each(checks)("%s passes", async (_name, check) => {
+    expect(await findingsWith(check)).toEqual([]);
+  });
 }

@@ -14,6 +14,8 @@ import {
   expectFinding,
   findingsWith,
   FUNCTION_APP,
+  itPassesOnTheRealTemplates,
+  itReports,
   KEY_VAULT,
   MAIN,
   MONITORING,
@@ -23,7 +25,7 @@ import {
 } from "./helpers.js";
 
 describe("security properties on the real templates", () => {
-  it.each([
+  itPassesOnTheRealTemplates([
     ["local-auth", checkLocalAuth],
     ["tls", checkTls],
     ["https-only", checkHttpsOnly],
@@ -31,9 +33,7 @@ describe("security properties on the real templates", () => {
     ["ftps", checkFtps],
     ["key-vault", checkKeyVault],
     ["no-keys", checkNoKeys],
-  ])("%s passes", async (_name, check) => {
-    expect(await findingsWith(check)).toEqual([]);
-  });
+  ]);
 });
 
 describe("local auth off", () => {
@@ -49,148 +49,125 @@ describe("local auth off", () => {
     expect(finding.line).toBeGreaterThan(0);
   });
 
-  it("fails when Application Insights accepts the instrumentation key alone", async () => {
-    const findings = await findingsWith(
-      checkLocalAuth,
-      edit(MONITORING, ["DisableLocalAuth: true", "DisableLocalAuth: false"]),
-    );
-    expectFinding(findings, { file: MONITORING, says: ["properties.DisableLocalAuth"] });
-  });
-
-  it("fails when the storage account allows shared keys", async () => {
-    const findings = await findingsWith(
-      checkLocalAuth,
-      edit(STORAGE, ["allowSharedKeyAccess: false", "allowSharedKeyAccess: true"]),
-    );
-    expectFinding(findings, { file: STORAGE, says: ["properties.allowSharedKeyAccess", "true"] });
-  });
-
-  it("fails when the protection is a parameter instead of a literal", async () => {
-    const findings = await findingsWith(
-      checkLocalAuth,
-      edit(
-        SERVICE_BUS,
-        ["disableLocalAuth: true", "disableLocalAuth: disableLocalAuth"],
-        ["var topology", "@description('x')\nparam disableLocalAuth bool = true\n\nvar topology"],
-      ),
-    );
-    expectFinding(findings, {
-      file: SERVICE_BUS,
-      says: ["properties.disableLocalAuth", "must be the literal true"],
-    });
-  });
-
-  it("fails when the property is left out", async () => {
-    const findings = await findingsWith(checkLocalAuth, edit(SERVICE_BUS, ["disableLocalAuth: true\n", ""]));
-    expectFinding(findings, { file: SERVICE_BUS, says: ["properties.disableLocalAuth", "absent"] });
-  });
+  itReports(checkLocalAuth, [
+    {
+      name: "fails when Application Insights accepts the instrumentation key alone",
+      change: () => edit(MONITORING, ["DisableLocalAuth: true", "DisableLocalAuth: false"]),
+      finds: [{ file: MONITORING, says: ["properties.DisableLocalAuth"] }],
+    },
+    {
+      name: "fails when the storage account allows shared keys",
+      change: () => edit(STORAGE, ["allowSharedKeyAccess: false", "allowSharedKeyAccess: true"]),
+      finds: [{ file: STORAGE, says: ["properties.allowSharedKeyAccess", "true"] }],
+    },
+    {
+      name: "fails when the protection is a parameter instead of a literal",
+      change: () =>
+        edit(
+          SERVICE_BUS,
+          ["disableLocalAuth: true", "disableLocalAuth: disableLocalAuth"],
+          ["var topology", "@description('x')\nparam disableLocalAuth bool = true\n\nvar topology"],
+        ),
+      finds: [{ file: SERVICE_BUS, says: ["properties.disableLocalAuth", "must be the literal true"] }],
+    },
+    {
+      name: "fails when the property is left out",
+      change: () => edit(SERVICE_BUS, ["disableLocalAuth: true\n", ""]),
+      finds: [{ file: SERVICE_BUS, says: ["properties.disableLocalAuth", "absent"] }],
+    },
+  ]);
 });
 
 describe("TLS 1.2 minimums", () => {
-  it("fails on storage TLS 1.0", async () => {
-    const findings = await findingsWith(
-      checkTls,
-      edit(STORAGE, ["minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_0'"]),
-    );
-    expectFinding(findings, { file: STORAGE, says: ["properties.minimumTlsVersion", "'TLS1_2'"] });
-  });
-
-  it("fails on Service Bus TLS 1.0", async () => {
-    const findings = await findingsWith(
-      checkTls,
-      edit(SERVICE_BUS, ["minimumTlsVersion: '1.2'", "minimumTlsVersion: '1.0'"]),
-    );
-    expectFinding(findings, { file: SERVICE_BUS, says: ["properties.minimumTlsVersion", "'1.2'"] });
-  });
-
-  it("fails on function app TLS 1.1", async () => {
-    const findings = await findingsWith(
-      checkTls,
-      edit(FUNCTION_APP, ["minTlsVersion: '1.2'", "minTlsVersion: '1.1'"]),
-    );
-    expectFinding(findings, { file: FUNCTION_APP, says: ["properties.siteConfig.minTlsVersion"] });
-  });
-
-  it("fails on a deployment endpoint below TLS 1.2", async () => {
-    const findings = await findingsWith(
-      checkTls,
-      edit(FUNCTION_APP, ["scmMinTlsVersion: '1.2'", "scmMinTlsVersion: '1.0'"]),
-    );
-    expectFinding(findings, { file: FUNCTION_APP, says: ["properties.siteConfig.scmMinTlsVersion"] });
-  });
+  itReports(checkTls, [
+    {
+      name: "fails on storage TLS 1.0",
+      change: () => edit(STORAGE, ["minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_0'"]),
+      finds: [{ file: STORAGE, says: ["properties.minimumTlsVersion", "'TLS1_2'"] }],
+    },
+    {
+      name: "fails on Service Bus TLS 1.0",
+      change: () => edit(SERVICE_BUS, ["minimumTlsVersion: '1.2'", "minimumTlsVersion: '1.0'"]),
+      finds: [{ file: SERVICE_BUS, says: ["properties.minimumTlsVersion", "'1.2'"] }],
+    },
+    {
+      name: "fails on function app TLS 1.1",
+      change: () => edit(FUNCTION_APP, ["minTlsVersion: '1.2'", "minTlsVersion: '1.1'"]),
+      finds: [{ file: FUNCTION_APP, says: ["properties.siteConfig.minTlsVersion"] }],
+    },
+    {
+      name: "fails on a deployment endpoint below TLS 1.2",
+      change: () => edit(FUNCTION_APP, ["scmMinTlsVersion: '1.2'", "scmMinTlsVersion: '1.0'"]),
+      finds: [{ file: FUNCTION_APP, says: ["properties.siteConfig.scmMinTlsVersion"] }],
+    },
+  ]);
 });
 
 describe("HTTPS only", () => {
-  it("fails when storage accepts HTTP", async () => {
-    const findings = await findingsWith(
-      checkHttpsOnly,
-      edit(STORAGE, ["supportsHttpsTrafficOnly: true", "supportsHttpsTrafficOnly: false"]),
-    );
-    expectFinding(findings, { file: STORAGE, says: ["properties.supportsHttpsTrafficOnly"] });
-  });
-
-  it("fails when the function app accepts HTTP", async () => {
-    const findings = await findingsWith(
-      checkHttpsOnly,
-      edit(FUNCTION_APP, ["httpsOnly: true", "httpsOnly: false"]),
-    );
-    expectFinding(findings, { file: FUNCTION_APP, says: ["properties.httpsOnly"] });
-  });
+  itReports(checkHttpsOnly, [
+    {
+      name: "fails when storage accepts HTTP",
+      change: () => edit(STORAGE, ["supportsHttpsTrafficOnly: true", "supportsHttpsTrafficOnly: false"]),
+      finds: [{ file: STORAGE, says: ["properties.supportsHttpsTrafficOnly"] }],
+    },
+    {
+      name: "fails when the function app accepts HTTP",
+      change: () => edit(FUNCTION_APP, ["httpsOnly: true", "httpsOnly: false"]),
+      finds: [{ file: FUNCTION_APP, says: ["properties.httpsOnly"] }],
+    },
+  ]);
 });
 
 describe("public blob access off", () => {
-  it("fails when the account allows public blob access", async () => {
-    const findings = await findingsWith(
-      checkPublicBlobAccess,
-      edit(STORAGE, ["allowBlobPublicAccess: false", "allowBlobPublicAccess: true"]),
-    );
-    expectFinding(findings, { file: STORAGE, says: ["properties.allowBlobPublicAccess"] });
-  });
-
-  it("fails when a container is public", async () => {
-    const findings = await findingsWith(
-      checkPublicBlobAccess,
-      edit(STORAGE, ["publicAccess: 'None'", "publicAccess: 'Blob'"]),
-    );
-    expectFinding(findings, { file: STORAGE, says: ["properties.publicAccess", "'Blob'"] });
-  });
+  itReports(checkPublicBlobAccess, [
+    {
+      name: "fails when the account allows public blob access",
+      change: () => edit(STORAGE, ["allowBlobPublicAccess: false", "allowBlobPublicAccess: true"]),
+      finds: [{ file: STORAGE, says: ["properties.allowBlobPublicAccess"] }],
+    },
+    {
+      name: "fails when a container is public",
+      change: () => edit(STORAGE, ["publicAccess: 'None'", "publicAccess: 'Blob'"]),
+      finds: [{ file: STORAGE, says: ["properties.publicAccess", "'Blob'"] }],
+    },
+  ]);
 });
 
 describe("FTPS disabled", () => {
-  it("fails when FTPS is allowed", async () => {
-    const findings = await findingsWith(
-      checkFtps,
-      edit(FUNCTION_APP, ["ftpsState: 'Disabled'", "ftpsState: 'FtpsOnly'"]),
-    );
-    expectFinding(findings, { file: FUNCTION_APP, says: ["properties.siteConfig.ftpsState", "'FtpsOnly'"] });
-  });
-
-  it("fails when basic publishing credentials are allowed", async () => {
-    const text = original(FUNCTION_APP).replace("allow: false", "allow: true");
-    const findings = await findingsWith(checkFtps, { [FUNCTION_APP]: text });
-    expectFinding(findings, { file: FUNCTION_APP, says: ["ftpPublishing", "properties.allow"] });
-  });
+  itReports(checkFtps, [
+    {
+      name: "fails when FTPS is allowed",
+      change: () => edit(FUNCTION_APP, ["ftpsState: 'Disabled'", "ftpsState: 'FtpsOnly'"]),
+      finds: [{ file: FUNCTION_APP, says: ["properties.siteConfig.ftpsState", "'FtpsOnly'"] }],
+    },
+    {
+      name: "fails when basic publishing credentials are allowed",
+      change: () => ({ [FUNCTION_APP]: original(FUNCTION_APP).replace("allow: false", "allow: true") }),
+      finds: [{ file: FUNCTION_APP, says: ["ftpPublishing", "properties.allow"] }],
+    },
+  ]);
 });
 
 describe("Key Vault hardening", () => {
-  it.each([
-    ["enableRbacAuthorization: true", "enableRbacAuthorization: false", "properties.enableRbacAuthorization"],
-    ["enableSoftDelete: true", "enableSoftDelete: false", "properties.enableSoftDelete"],
-    ["enablePurgeProtection: true", "enablePurgeProtection: false", "properties.enablePurgeProtection"],
-  ])("fails on %s turned off", async (from, to, named) => {
-    const findings = await findingsWith(checkKeyVault, edit(KEY_VAULT, [from, to]));
-    expectFinding(findings, { file: KEY_VAULT, says: [named] });
-  });
+  itReports(
+    checkKeyVault,
+    ["enableRbacAuthorization", "enableSoftDelete", "enablePurgeProtection"].map((property) => ({
+      name: `fails on ${property}: true turned off`,
+      change: () => edit(KEY_VAULT, [`${property}: true`, `${property}: false`]),
+      finds: [{ file: KEY_VAULT, says: [`properties.${property}`] }],
+    })),
+  );
 });
 
 describe("a required resource type disappears", () => {
-  it("reports that local auth cannot be verified without a Service Bus namespace", async () => {
-    const findings = await findingsWith(
-      checkLocalAuth,
-      edit(SERVICE_BUS, ["'Microsoft.ServiceBus/namespaces@", "'Microsoft.EventHub/namespaces@"]),
-    );
-    expectFinding(findings, { says: ["no Microsoft.ServiceBus/namespaces resource", "disableLocalAuth"] });
-  });
+  itReports(checkLocalAuth, [
+    {
+      name: "reports that local auth cannot be verified without a Service Bus namespace",
+      change: () =>
+        edit(SERVICE_BUS, ["'Microsoft.ServiceBus/namespaces@", "'Microsoft.EventHub/namespaces@"]),
+      finds: [{ says: ["no Microsoft.ServiceBus/namespaces resource", "disableLocalAuth"] }],
+    },
+  ]);
 });
 
 describe("no keys anywhere", () => {
@@ -206,36 +183,33 @@ describe("no keys anywhere", () => {
     expect(finding.line).toBeGreaterThan(1);
   });
 
-  it("fails on another list action such as listConnectionStrings()", async () => {
-    const findings = await findingsWith(
-      checkNoKeys,
-      edit(MAIN, [
-        "var deploymentContainerName",
-        "var leaked = listConnectionStrings(rg.id, '2020-01-01')\nvar deploymentContainerName",
-      ]),
-    );
-    expectFinding(findings, { file: MAIN, says: ["listConnectionStrings()"] });
-  });
-
-  it("fails on a connection string with an account key", async () => {
-    const findings = await findingsWith(
-      checkNoKeys,
-      edit(FUNCTION_APP, [
-        "TABLES_ENDPOINT: storageTableEndpoint",
-        "TABLES_ENDPOINT: 'DefaultEndpointsProtocol=https;AccountName=${storageAccountName};AccountKey=${identityClientId}'",
-      ]),
-    );
-    expectFinding(findings, { file: FUNCTION_APP, says: ["connection string with a key", "accountkey"] });
-  });
-
-  it("fails on a Service Bus connection string with a SAS key", async () => {
-    const findings = await findingsWith(
-      checkNoKeys,
-      edit(FUNCTION_APP, [
-        "ServiceBusConnection__credential: 'managedidentity'",
-        "ServiceBusConnection__credential: 'Endpoint=sb:x;SharedAccessKeyName=root;SharedAccessKey=abc'",
-      ]),
-    );
-    expectFinding(findings, { file: FUNCTION_APP, says: ["sharedaccesskey"] });
-  });
+  itReports(checkNoKeys, [
+    {
+      name: "fails on another list action such as listConnectionStrings()",
+      change: () =>
+        edit(MAIN, [
+          "var deploymentContainerName",
+          "var leaked = listConnectionStrings(rg.id, '2020-01-01')\nvar deploymentContainerName",
+        ]),
+      finds: [{ file: MAIN, says: ["listConnectionStrings()"] }],
+    },
+    {
+      name: "fails on a connection string with an account key",
+      change: () =>
+        edit(FUNCTION_APP, [
+          "TABLES_ENDPOINT: storageTableEndpoint",
+          "TABLES_ENDPOINT: 'DefaultEndpointsProtocol=https;AccountName=${storageAccountName};AccountKey=${identityClientId}'",
+        ]),
+      finds: [{ file: FUNCTION_APP, says: ["connection string with a key", "accountkey"] }],
+    },
+    {
+      name: "fails on a Service Bus connection string with a SAS key",
+      change: () =>
+        edit(FUNCTION_APP, [
+          "ServiceBusConnection__credential: 'managedidentity'",
+          "ServiceBusConnection__credential: 'Endpoint=sb:x;SharedAccessKeyName=root;SharedAccessKey=abc'",
+        ]),
+      finds: [{ file: FUNCTION_APP, says: ["sharedaccesskey"] }],
+    },
+  ]);
 });

@@ -1,40 +1,23 @@
 /** Only declared queues exist; what the emulator does not implement is refused with a clear error. */
-import type { ServiceBusClient } from "@azure/service-bus";
 import rhea, { type EventContext } from "rhea";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
-import { errorOf, testClient, testQueue } from "./support.js";
+import { errorOf, testQueue, useEmulator } from "./support.js";
 
-let emulator: ServiceBusEmulator;
-let client: ServiceBusClient;
 const log: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startServiceBusEmulator({
-    port: 0,
-    topology: { queues: [testQueue("orders")] },
-    log: (line) => log.push(line),
-  });
-  client = testClient(emulator.connectionString);
-});
-
-afterAll(async () => {
-  await client.close();
-  await emulator.close();
-});
+const bus = useEmulator([testQueue("orders")], { log: (line) => log.push(line) });
 
 describe("entities", () => {
   it("refuses to send to an undeclared queue with amqp:not-found", async () => {
-    const error = await errorOf(client.createSender("nowhere").sendMessages({ body: 1 }));
+    const error = await errorOf(bus.client.createSender("nowhere").sendMessages({ body: 1 }));
     expect(error.code).toBe("MessagingEntityNotFound");
     expect(error.message).toContain("'nowhere' could not be found");
   });
 
   it("refuses to receive from an undeclared queue, and from its dead-letter queue", async () => {
     for (const receiver of [
-      client.createReceiver("nowhere"),
-      client.createReceiver("nowhere", { subQueueType: "deadLetter" }),
+      bus.client.createReceiver("nowhere"),
+      bus.client.createReceiver("nowhere", { subQueueType: "deadLetter" }),
     ]) {
       const error = await errorOf(receiver.receiveMessages(1, { maxWaitTimeInMs: 1000 }));
       expect(error.code).toBe("MessagingEntityNotFound");
@@ -42,32 +25,32 @@ describe("entities", () => {
   });
 
   it("matches queue names case-insensitively, as Service Bus does", async () => {
-    await client.createSender("ORDERS").sendMessages({ body: "upper" });
-    const [message] = await client
+    await bus.client.createSender("ORDERS").sendMessages({ body: "upper" });
+    const [message] = await bus.client
       .createReceiver("orders", { receiveMode: "receiveAndDelete" })
       .receiveMessages(1, { maxWaitTimeInMs: 5000 });
     expect(message?.body).toBe("upper");
   });
 
   it("refuses to send to a dead-letter queue", async () => {
-    const error = await errorOf(client.createSender("orders/$DeadLetterQueue").sendMessages({ body: 1 }));
+    const error = await errorOf(bus.client.createSender("orders/$DeadLetterQueue").sendMessages({ body: 1 }));
     expect(error.message).toMatch(/only by being dead-lettered/);
   });
 });
 
 describe("not implemented", () => {
   it("refuses a session receiver", async () => {
-    const refusedBefore = emulator.stats().operations.linksRefused;
-    const error = await errorOf(client.acceptSession("orders", "session-1"));
+    const refusedBefore = bus.emulator.stats().operations.linksRefused;
+    const error = await errorOf(bus.client.acceptSession("orders", "session-1"));
     // The SDK words this refusal itself; the emulator's reason is in its log.
     expect(error.code).toBe("SessionCannotBeLocked");
-    expect(emulator.stats().operations.linksRefused).toBe(refusedBefore + 1);
+    expect(bus.emulator.stats().operations.linksRefused).toBe(refusedBefore + 1);
     expect(log.some((line) => line.includes("amqp:not-implemented: Sessions are not supported"))).toBe(true);
   });
 
   it("refuses topics and subscriptions", async () => {
     const error = await errorOf(
-      client.createReceiver("events", "audit").receiveMessages(1, { maxWaitTimeInMs: 1000 }),
+      bus.client.createReceiver("events", "audit").receiveMessages(1, { maxWaitTimeInMs: 1000 }),
     );
     expect(error.message).toMatch(/NotImplemented.*topics and subscriptions are not supported/);
   });
@@ -77,7 +60,7 @@ describe("not implemented", () => {
     const container = rhea.create_container();
     const connection = container.connect({
       host: "127.0.0.1",
-      port: emulator.port,
+      port: bus.emulator.port,
       username: "anonymous",
       reconnect: false,
     });

@@ -1,54 +1,37 @@
 /** Settling messages: defer, dead-letter, lock expiry and renewal, and settling through $management. */
-import type { ServiceBusClient, ServiceBusReceiver } from "@azure/service-bus";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServiceBusReceiver } from "@azure/service-bus";
+import { describe, expect, it } from "vitest";
 
-import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
-import { errorOf, sequenceNumberOf, sleep, testClient, testQueue } from "./support.js";
+import { errorOf, sequenceNumberOf, sleep, testQueue, useEmulator } from "./support.js";
 
-let emulator: ServiceBusEmulator;
-let client: ServiceBusClient;
-
-beforeAll(async () => {
-  emulator = await startServiceBusEmulator({
-    port: 0,
-    topology: {
-      queues: [
-        testQueue("defer"),
-        testQueue("dead-letter"),
-        testQueue("abandon-properties"),
-        testQueue("short-lock", { lockDuration: "PT1S" }),
-        testQueue("renew", { lockDuration: "PT2S" }),
-        testQueue("max-delivery", { maxDeliveryCount: 2 }),
-        testQueue("closed-link"),
-      ],
-    },
-  });
-  client = testClient(emulator.connectionString);
-});
-
-afterAll(async () => {
-  await client.close();
-  await emulator.close();
-});
+const bus = useEmulator([
+  testQueue("defer"),
+  testQueue("dead-letter"),
+  testQueue("abandon-properties"),
+  testQueue("short-lock", { lockDuration: "PT1S" }),
+  testQueue("renew", { lockDuration: "PT2S" }),
+  testQueue("max-delivery", { maxDeliveryCount: 2 }),
+  testQueue("closed-link"),
+]);
 
 /** A receiver that leaves lock renewal to the test. */
 function manualReceiver(queue: string): ServiceBusReceiver {
-  return client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 });
+  return bus.client.createReceiver(queue, { maxAutoLockRenewalDurationInMs: 0 });
 }
 
 function management(operation: string): number {
-  return emulator.stats().operations.managementByOperation[`com.microsoft:${operation}`] ?? 0;
+  return bus.emulator.stats().operations.managementByOperation[`com.microsoft:${operation}`] ?? 0;
 }
 
 describe("defer", () => {
   it("sets a message aside until it is received by sequence number", async () => {
-    await client.createSender("defer").sendMessages({ body: "later", messageId: "deferred-1" });
+    await bus.client.createSender("defer").sendMessages({ body: "later", messageId: "deferred-1" });
     const receiver = manualReceiver("defer");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     const sequenceNumber = message!.sequenceNumber!;
     await receiver.deferMessage(message!);
 
-    expect(emulator.stats().entities.defer).toMatchObject({ active: 0, deferred: 1, locked: 0 });
+    expect(bus.emulator.stats().entities.defer).toMatchObject({ active: 0, deferred: 1, locked: 0 });
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([]);
     const [peeked] = await receiver.peekMessages(1, { fromSequenceNumber: sequenceNumber });
     expect(peeked?.state).toBe("deferred");
@@ -60,12 +43,12 @@ describe("defer", () => {
     // A deferred message has no delivery link: the SDK settles it with $management update-disposition.
     await receiver.completeMessage(deferred!);
     expect(management("update-disposition")).toBe(dispositions + 1);
-    expect(emulator.stats().entities.defer).toMatchObject({ active: 0, deferred: 0 });
+    expect(bus.emulator.stats().entities.defer).toMatchObject({ active: 0, deferred: 0 });
     await receiver.close();
   });
 
   it("refuses to receive by sequence number a message that is not deferred", async () => {
-    await client.createSender("defer").sendMessages({ body: "active" });
+    await bus.client.createSender("defer").sendMessages({ body: "active" });
     const receiver = manualReceiver("defer");
     const [peeked] = await receiver.peekMessages(1);
     const error = await errorOf(receiver.receiveDeferredMessages(peeked!.sequenceNumber!));
@@ -76,7 +59,7 @@ describe("defer", () => {
 
 describe("dead-letter", () => {
   it("moves a message to the dead-letter queue with reason, description and changed properties", async () => {
-    await client.createSender("dead-letter").sendMessages({
+    await bus.client.createSender("dead-letter").sendMessages({
       body: { order: 7 },
       messageId: "poison-1",
       applicationProperties: { source: "portal" },
@@ -88,10 +71,10 @@ describe("dead-letter", () => {
       deadLetterErrorDescription: "customer id is missing",
       checkedBy: "rules",
     });
-    expect(emulator.stats().entities["dead-letter"]).toMatchObject({ active: 0, deadLettered: 1 });
+    expect(bus.emulator.stats().entities["dead-letter"]).toMatchObject({ active: 0, deadLettered: 1 });
 
     const deadLetters = manualReceiver("dead-letter");
-    const dlq = client.createReceiver("dead-letter", {
+    const dlq = bus.client.createReceiver("dead-letter", {
       subQueueType: "deadLetter",
       maxAutoLockRenewalDurationInMs: 0,
     });
@@ -113,11 +96,11 @@ describe("dead-letter", () => {
   });
 
   it("empties the dead-letter queue when its messages are completed", async () => {
-    await client.createSender("dead-letter").sendMessages({ body: "second" });
+    await bus.client.createSender("dead-letter").sendMessages({ body: "second" });
     const receiver = manualReceiver("dead-letter");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     await receiver.deadLetterMessage(message!);
-    const dlq = client.createReceiver("dead-letter", { subQueueType: "deadLetter" });
+    const dlq = bus.client.createReceiver("dead-letter", { subQueueType: "deadLetter" });
     const dead = await dlq.receiveMessages(5, { maxWaitTimeInMs: 1000 });
     const second = dead.find((candidate) => candidate.body === "second");
     expect(second?.deadLetterReason).toBeUndefined();
@@ -129,7 +112,7 @@ describe("dead-letter", () => {
 
 describe("abandon", () => {
   it("applies the properties to modify", async () => {
-    await client
+    await bus.client
       .createSender("abandon-properties")
       .sendMessages({ body: "x", applicationProperties: { tries: 0 } });
     const receiver = manualReceiver("abandon-properties");
@@ -145,7 +128,7 @@ describe("abandon", () => {
 
 describe("locks", () => {
   it("redelivers when a lock expires, and refuses a late renewal or settlement with message-lock-lost", async () => {
-    await client.createSender("short-lock").sendMessages({ body: "slow", messageId: "slow-1" });
+    await bus.client.createSender("short-lock").sendMessages({ body: "slow", messageId: "slow-1" });
     const receiver = manualReceiver("short-lock");
     const [first] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     expect(first?.deliveryCount).toBe(0);
@@ -157,12 +140,12 @@ describe("locks", () => {
     expect((await errorOf(receiver.renewMessageLock(first!))).code).toBe("MessageLockLost");
     expect((await errorOf(receiver.completeMessage(first!))).code).toBe("MessageLockLost");
     await receiver.completeMessage(again!);
-    expect(emulator.stats().entities["short-lock"]).toMatchObject({ active: 0 });
+    expect(bus.emulator.stats().entities["short-lock"]).toMatchObject({ active: 0 });
     await receiver.close();
   });
 
   it("renews a lock so the message can be settled after its first lock would have lapsed", async () => {
-    await client.createSender("renew").sendMessages({ body: "long job" });
+    await bus.client.createSender("renew").sendMessages({ body: "long job" });
     const receiver = manualReceiver("renew");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     const firstLock = message!.lockedUntilUtc!;
@@ -171,13 +154,13 @@ describe("locks", () => {
     expect(renewed.getTime()).toBeGreaterThan(firstLock.getTime());
     await sleep(1000);
     await receiver.completeMessage(message!);
-    expect(emulator.stats().entities.renew).toMatchObject({ active: 0, deadLettered: 0 });
+    expect(bus.emulator.stats().entities.renew).toMatchObject({ active: 0, deadLettered: 0 });
     expect(management("renew-lock")).toBeGreaterThan(0);
     await receiver.close();
   });
 
   it("dead-letters a message after its maximum delivery count", async () => {
-    await client.createSender("max-delivery").sendMessages({ body: "poison", messageId: "poison-2" });
+    await bus.client.createSender("max-delivery").sendMessages({ body: "poison", messageId: "poison-2" });
     const receiver = manualReceiver("max-delivery");
     for (let attempt = 0; attempt < 2; attempt++) {
       const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
@@ -185,7 +168,7 @@ describe("locks", () => {
       await receiver.abandonMessage(message!);
     }
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([]);
-    const dlq = client.createReceiver("max-delivery", { subQueueType: "deadLetter" });
+    const dlq = bus.client.createReceiver("max-delivery", { subQueueType: "deadLetter" });
     const [dead] = await dlq.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     expect(dead).toMatchObject({
       messageId: "poison-2",
@@ -200,7 +183,7 @@ describe("locks", () => {
 
 describe("settling through $management", () => {
   it("completes a message whose receive link has closed, by update-disposition", async () => {
-    await client.createSender("closed-link").sendMessages({ body: "orphan" });
+    await bus.client.createSender("closed-link").sendMessages({ body: "orphan" });
     const first = manualReceiver("closed-link");
     const [message] = await first.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     await first.close();
@@ -209,7 +192,7 @@ describe("settling through $management", () => {
     const dispositions = management("update-disposition");
     await second.completeMessage(message!);
     expect(management("update-disposition")).toBe(dispositions + 1);
-    expect(emulator.stats().entities["closed-link"]).toMatchObject({ active: 0, locked: 0 });
+    expect(bus.emulator.stats().entities["closed-link"]).toMatchObject({ active: 0, locked: 0 });
     await second.close();
   });
 });

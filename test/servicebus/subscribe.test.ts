@@ -1,43 +1,22 @@
 /** `subscribe()`, as the Functions host's Service Bus trigger uses it: concurrency, completion, lock renewal. */
-import type { ServiceBusClient, ServiceBusReceivedMessage } from "@azure/service-bus";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ServiceBusReceivedMessage } from "@azure/service-bus";
+import { describe, expect, it } from "vitest";
 
-import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/emulator.js";
-import { sleep, testClient, testQueue } from "./support.js";
+import { sleep, testQueue, useEmulator } from "./support.js";
 
-let emulator: ServiceBusEmulator;
-let client: ServiceBusClient;
-
-beforeAll(async () => {
-  emulator = await startServiceBusEmulator({
-    port: 0,
-    topology: {
-      queues: [
-        testQueue("auto-complete"),
-        testQueue("manual-complete"),
-        testQueue("long-handler", { lockDuration: "PT2S" }),
-      ],
-    },
-  });
-  client = testClient(emulator.connectionString);
-});
-
-afterAll(async () => {
-  await client.close();
-  await emulator.close();
-});
-
-function counts(queue: string) {
-  return emulator.stats().entities[queue];
-}
+const bus = useEmulator([
+  testQueue("auto-complete"),
+  testQueue("manual-complete"),
+  testQueue("long-handler", { lockDuration: "PT2S" }),
+]);
 
 describe("subscribe", () => {
   it("runs up to maxConcurrentCalls handlers at once and completes each message after it", async () => {
     const total = 24;
-    await client
+    await bus.client
       .createSender("auto-complete")
       .sendMessages(Array.from({ length: total }, (_, index) => ({ body: index })));
-    const receiver = client.createReceiver("auto-complete");
+    const receiver = bus.client.createReceiver("auto-complete");
     const seen = new Set<number>();
     const errors: unknown[] = [];
     let running = 0;
@@ -58,15 +37,7 @@ describe("subscribe", () => {
       },
       { maxConcurrentCalls: 4, autoCompleteMessages: true },
     );
-    await vi.waitFor(
-      () => {
-        expect(counts("auto-complete")).toMatchObject({ active: 0, locked: 0 });
-      },
-      {
-        timeout: 15_000,
-        interval: 50,
-      },
-    );
+    await bus.countsReach("auto-complete", { active: 0, locked: 0 }, { timeout: 15_000, interval: 50 });
     await subscription.close();
     await receiver.close();
     expect(seen.size).toBe(total);
@@ -76,11 +47,11 @@ describe("subscribe", () => {
   });
 
   it("leaves settlement to the handler without auto-completion, and abandons when it throws", async () => {
-    await client.createSender("manual-complete").sendMessages([
+    await bus.client.createSender("manual-complete").sendMessages([
       { body: "good", messageId: "good" },
       { body: "flaky", messageId: "flaky" },
     ]);
-    const receiver = client.createReceiver("manual-complete");
+    const receiver = bus.client.createReceiver("manual-complete");
     const attempts: [string, number][] = [];
     const subscription = receiver.subscribe(
       {
@@ -93,15 +64,7 @@ describe("subscribe", () => {
       },
       { maxConcurrentCalls: 2, autoCompleteMessages: false },
     );
-    await vi.waitFor(
-      () => {
-        expect(counts("manual-complete")).toMatchObject({ active: 0 });
-      },
-      {
-        timeout: 15_000,
-        interval: 50,
-      },
-    );
+    await bus.countsReach("manual-complete", { active: 0 }, { timeout: 15_000, interval: 50 });
     await subscription.close();
     await receiver.close();
     expect(attempts.sort()).toEqual([
@@ -112,9 +75,10 @@ describe("subscribe", () => {
   });
 
   it("keeps a long handler's lock alive with automatic lock renewal", async () => {
-    await client.createSender("long-handler").sendMessages({ body: "slow", messageId: "slow" });
-    const renewalsBefore = emulator.stats().operations.managementByOperation["com.microsoft:renew-lock"] ?? 0;
-    const receiver = client.createReceiver("long-handler", { maxAutoLockRenewalDurationInMs: 60_000 });
+    await bus.client.createSender("long-handler").sendMessages({ body: "slow", messageId: "slow" });
+    const renewalsBefore =
+      bus.emulator.stats().operations.managementByOperation["com.microsoft:renew-lock"] ?? 0;
+    const receiver = bus.client.createReceiver("long-handler", { maxAutoLockRenewalDurationInMs: 60_000 });
     const deliveries: number[] = [];
     const errors: unknown[] = [];
     const subscription = receiver.subscribe(
@@ -131,21 +95,13 @@ describe("subscribe", () => {
       },
       { maxConcurrentCalls: 1, autoCompleteMessages: true },
     );
-    await vi.waitFor(
-      () => {
-        expect(counts("long-handler")).toMatchObject({ active: 0 });
-      },
-      {
-        timeout: 20_000,
-        interval: 100,
-      },
-    );
+    await bus.countsReach("long-handler", { active: 0 }, { timeout: 20_000, interval: 100 });
     await subscription.close();
     await receiver.close();
     expect(deliveries).toEqual([0]);
     expect(errors).toEqual([]);
-    expect(counts("long-handler")).toMatchObject({ deadLettered: 0 });
-    const renewals = emulator.stats().operations.managementByOperation["com.microsoft:renew-lock"] ?? 0;
+    expect(bus.counts("long-handler")).toMatchObject({ deadLettered: 0 });
+    const renewals = bus.emulator.stats().operations.managementByOperation["com.microsoft:renew-lock"] ?? 0;
     expect(renewals - renewalsBefore).toBeGreaterThanOrEqual(2);
   });
 });

@@ -4,53 +4,38 @@ import type {
   HistoryEntry,
   LineItem,
   Migration,
-  Offer,
   Partner,
   Relationship,
   Subscription,
 } from "../../../shared/domain/model.js";
+import * as records from "../../setup/records.js";
+
+export { anOffer } from "../../setup/records.js";
 
 export const T0 = "2025-01-10T09:00:00.000Z";
 
+/** Storage's world is in the EU. */
 export function aPartner(id: string, overrides: Partial<Partner> = {}): Partner {
-  return { id, name: `Partner ${id}`, region: "EU", cloud: "public", kind: "direct", ...overrides };
-}
-
-export function anOffer(id: string, overrides: Partial<Offer> = {}): Offer {
-  return {
-    id,
-    name: `Offer ${id}`,
-    kind: "license",
-    discontinued: false,
-    equivalentOfferIds: [],
-    ...overrides,
-  };
+  return records.aPartner(id, { region: "EU", ...overrides });
 }
 
 export function aCustomer(id: string, overrides: Partial<Customer> = {}): Customer {
-  return { id, name: `Customer ${id}`, region: "EU", cloud: "public", isCspPartner: false, ...overrides };
+  return records.aCustomer(id, { region: "EU", ...overrides });
 }
 
+/** With the optional offer name, so round trips carry it; its term ends when aLineItem cancels it. */
 export function aSubscription(
   customerId: string,
   id: string,
   overrides: Partial<Subscription> = {},
 ): Subscription {
-  return {
-    id,
-    customerId,
-    offerId: "o365-e3",
+  return records.aSubscription(customerId, id, {
     offerName: "Office 365 E3",
-    kind: "license",
-    channel: "direct",
     seats: 25,
     termStart: "2024-06-01T00:00:00.000Z",
     termEnd: "2025-06-01T00:00:00.000Z",
-    billingCycle: "annual",
-    status: "active",
-    purchasedVia: "m365-admin-portal",
     ...overrides,
-  };
+  });
 }
 
 export function aRelationship(

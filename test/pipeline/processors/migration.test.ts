@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
 import { processRelationshipMessage } from "../../../functions/processRelationshipMessage.js";
@@ -12,23 +12,16 @@ import {
   migrationRequest,
   NOW,
   partitionRows,
-  putCatalogue,
   relationshipAnswer,
   relationshipRequest,
   seedWorld,
   submitMigration,
   submitRelationship,
   TERM_END,
-  usePipelineRuntime,
-  type PipelineWorld,
+  usePipelineWorld,
 } from "./support.js";
 
-let world: PipelineWorld;
-
-beforeAll(async () => {
-  world = usePipelineRuntime(import.meta.url);
-  await putCatalogue(world.store);
-});
+const world = usePipelineWorld(import.meta.url);
 
 type Ids = { partnerId: string; customerId: string };
 

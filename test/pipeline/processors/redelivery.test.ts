@@ -4,7 +4,7 @@
  * and history) as once.
  */
 import type { PipelineRequest } from "@azure/core-rest-pipeline";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
 import { processRelationshipMessage } from "../../../functions/processRelationshipMessage.js";
@@ -17,14 +17,12 @@ import {
   invocation,
   migrationRequest,
   partitionRows,
-  putCatalogue,
   relationshipAnswer,
   relationshipRequest,
   seedWorld,
   submitMigration,
   submitRelationship,
-  usePipelineRuntime,
-  type PipelineWorld,
+  usePipelineWorld,
 } from "./support.js";
 
 /** Fails the customers-table transactions a test names, before they are sent. */
@@ -32,24 +30,19 @@ const faults = {
   failing: undefined as ((request: PipelineRequest) => boolean) | undefined,
   fired: 0,
 };
-let world: PipelineWorld;
-
-beforeAll(async () => {
-  world = usePipelineRuntime(import.meta.url, {
-    policies: [
-      {
-        name: "injectedFault",
-        sendRequest(request, next) {
-          if (faults.failing?.(request) === true) {
-            faults.fired += 1;
-            return Promise.reject(new Error(`injected fault: ${request.method} ${request.url}`));
-          }
-          return next(request);
-        },
+const world = usePipelineWorld(import.meta.url, {
+  policies: [
+    {
+      name: "injectedFault",
+      sendRequest(request, next) {
+        if (faults.failing?.(request) === true) {
+          faults.fired += 1;
+          return Promise.reject(new Error(`injected fault: ${request.method} ${request.url}`));
+        }
+        return next(request);
       },
-    ],
-  });
-  await putCatalogue(world.store);
+    },
+  ],
 });
 
 type Message = RelationshipMessage | MigrationMessage;

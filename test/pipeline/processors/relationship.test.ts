@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
 import { processRelationshipMessage } from "../../../functions/processRelationshipMessage.js";
@@ -13,22 +13,15 @@ import {
   migrationRequest,
   NOW,
   partitionRows,
-  putCatalogue,
   relationshipAnswer,
   relationshipRequest,
   seedWorld,
   submitMigration,
   submitRelationship,
-  usePipelineRuntime,
-  type PipelineWorld,
+  usePipelineWorld,
 } from "./support.js";
 
-let world: PipelineWorld;
-
-beforeAll(async () => {
-  world = usePipelineRuntime(import.meta.url);
-  await putCatalogue(world.store);
-});
+const world = usePipelineWorld(import.meta.url);
 
 async function relationshipOf(customerId: string, id: string) {
   return (await getEntity(world.store, "relationship", customerId, id))?.value;

@@ -6,6 +6,7 @@
  */
 import { odata } from "@azure/data-tables";
 import { InvocationContext } from "@azure/functions";
+import { beforeAll } from "vitest";
 
 import { resetConfigForTests } from "../../../shared/config.js";
 import type {
@@ -33,11 +34,18 @@ import {
   type TableStore,
   type TableStoreOptions,
 } from "../../../shared/storage/index.js";
+import { aCustomer, anOffer, aPartner, aSubscription, NOW } from "../../setup/records.js";
 import { tablesConnection, tablesPrefixFor, uniqueId } from "../../setup/tables.js";
 
-export const NOW = "2025-03-01T00:00:00.000Z";
-export const TERM_START = "2024-07-01T00:00:00.000Z";
-export const TERM_END = "2025-07-01T00:00:00.000Z";
+export {
+  aCustomer,
+  anOffer,
+  aPartner,
+  aSubscription,
+  NOW,
+  TERM_END,
+  TERM_START,
+} from "../../setup/records.js";
 
 const SETTINGS = {
   // Required by the config; these tests call handlers directly and send nothing.
@@ -87,47 +95,34 @@ export function usePipelineRuntime(
   return { store, clock };
 }
 
+/**
+ * usePipelineRuntime, and the offer catalogue stored, before the file's tests. Read `store` and
+ * `clock` inside tests, once it has started.
+ */
+export function usePipelineWorld(
+  fileUrl: string,
+  options: Parameters<typeof usePipelineRuntime>[1] = {},
+): PipelineWorld {
+  let world: PipelineWorld | undefined;
+  beforeAll(async () => {
+    world = usePipelineRuntime(fileUrl, options);
+    await putCatalogue(world.store);
+  });
+  const started = () => {
+    if (world === undefined) throw new Error("the world starts in beforeAll: use it inside a test");
+    return world;
+  };
+  return {
+    get store() {
+      return started().store;
+    },
+    get clock() {
+      return started().clock;
+    },
+  };
+}
+
 // ---- the world ----------------------------------------------------------------------------------
-
-export function aPartner(id: string, overrides: Partial<Partner> = {}): Partner {
-  return { id, name: `Partner ${id}`, region: "US", cloud: "public", kind: "direct", ...overrides };
-}
-
-export function aCustomer(id: string, overrides: Partial<Customer> = {}): Customer {
-  return { id, name: `Customer ${id}`, region: "US", cloud: "public", isCspPartner: false, ...overrides };
-}
-
-export function aSubscription(
-  customerId: string,
-  id: string,
-  overrides: Partial<Subscription> = {},
-): Subscription {
-  return {
-    id,
-    customerId,
-    offerId: "o365-e3",
-    kind: "license",
-    channel: "direct",
-    seats: 10,
-    termStart: TERM_START,
-    termEnd: TERM_END,
-    billingCycle: "annual",
-    status: "active",
-    purchasedVia: "m365-admin-portal",
-    ...overrides,
-  };
-}
-
-export function anOffer(id: string, overrides: Partial<Offer> = {}): Offer {
-  return {
-    id,
-    name: `Offer ${id}`,
-    kind: "license",
-    discontinued: false,
-    equivalentOfferIds: [],
-    ...overrides,
-  };
-}
 
 export const CATALOGUE: readonly Offer[] = [
   anOffer("o365-e3"),

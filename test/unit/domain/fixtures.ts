@@ -24,44 +24,25 @@ import {
   type SweepPlan,
   type Violation,
 } from "../../../shared/domain/index.js";
+import { aCustomer, aPartner, aSubscription, NOW } from "../../setup/records.js";
 
-export const NOW = "2025-03-01T00:00:00.000Z";
-export const TERM_START = "2024-07-01T00:00:00.000Z";
-/** A term end ahead of NOW. */
-export const TERM_END = "2025-07-01T00:00:00.000Z";
+export { NOW, TERM_END, TERM_START } from "../../setup/records.js";
 /** A term end already behind NOW. */
 export const PAST_TERM_END = "2025-02-01T00:00:00.000Z";
 export const CREATED = "2025-02-20T00:00:00.000Z";
 
 export function partner(overrides: Partial<Partner> = {}): Partner {
-  return {
-    id: "partner-a",
-    name: "Fabrikam CSP",
-    region: "US",
-    cloud: "public",
-    kind: "direct",
-    ...overrides,
-  };
+  return aPartner("partner-a", { name: "Fabrikam CSP", ...overrides });
 }
 
 export function customer(overrides: Partial<Customer> = {}): Customer {
-  return { id: "contoso", name: "Contoso", region: "US", cloud: "public", isCspPartner: false, ...overrides };
+  return aCustomer("contoso", { name: "Contoso", ...overrides });
 }
 
+/** A licence whose purchase channel is not recorded: the rules read it only where a case sets it. */
 export function subscription(overrides: Partial<Subscription> = {}): Subscription {
-  return {
-    id: "sub-1",
-    customerId: "contoso",
-    offerId: "o365-e3",
-    kind: "license",
-    channel: "direct",
-    seats: 10,
-    termStart: TERM_START,
-    termEnd: TERM_END,
-    billingCycle: "annual",
-    status: "active",
-    ...overrides,
-  };
+  const { purchasedVia: _unrecorded, ...licence } = aSubscription("contoso", "sub-1");
+  return { ...licence, ...overrides };
 }
 
 /** A usage (Azure) subscription bought through EA. */

@@ -9,6 +9,7 @@ import {
   KNOWN_ROLES,
   processRelationshipAnswer,
   type Relationship,
+  type RelationshipAnswerProcessingInput,
   type RelationshipRequestInput,
   type Subscription,
 } from "../../../shared/domain/index.js";
@@ -288,11 +289,14 @@ describe("MP-3 accepting a second partner changes no subscription", () => {
   // Partner A's own migration is mid-flight; partner B's answer must not touch it either.
   const migrationA = migration({ id: "mig-a", status: "awaiting-term-end", relationshipId: "rel-a" });
 
-  it("leaves every existing subscription byte-for-byte unchanged", () => {
-    const before = JSON.stringify(subscriptions);
-    const result = processRelationshipAnswer({
+  /** Partner B answers its invitation in this customer's world; a case replaces only what it varies. */
+  function answerB(
+    decision: "accept" | "decline",
+    overrides: Partial<RelationshipAnswerProcessingInput> = {},
+  ) {
+    return processRelationshipAnswer({
       relationship: invitationB,
-      answer: { decision: "accept", customerUserId: "carol" },
+      answer: { decision, customerUserId: "carol" },
       now: NOW,
       partner: partner({ id: "partner-b" }),
       customer: customer(),
@@ -300,7 +304,13 @@ describe("MP-3 accepting a second partner changes no subscription", () => {
       relationships: [partnerA, invitationB],
       migrations: [migrationA],
       offers: CATALOGUE,
+      ...overrides,
     });
+  }
+
+  it("leaves every existing subscription byte-for-byte unchanged", () => {
+    const before = JSON.stringify(subscriptions);
+    const result = answerB("accept");
     expect(result.relationship.relationship.status).toBe("active");
     expect(result.subscriptionChanges).toEqual([]);
     expect(result.migrations).toEqual([]);
@@ -316,17 +326,7 @@ describe("MP-3 accepting a second partner changes no subscription", () => {
       request: [item({ subscriptionId: "azure-2b", cancelOriginal: "keep" })],
     });
     const withAzure = [...subscriptions, azure({ id: "azure-2b" })];
-    const result = processRelationshipAnswer({
-      relationship: invitationB,
-      answer: { decision: "accept", customerUserId: "carol" },
-      now: NOW,
-      partner: partner({ id: "partner-b" }),
-      customer: customer(),
-      subscriptions: withAzure,
-      relationships: [partnerA, invitationB],
-      migrations: [migrationA, waiting],
-      offers: CATALOGUE,
-    });
+    const result = answerB("accept", { subscriptions: withAzure, migrations: [migrationA, waiting] });
     expect(result.migrations.map((outcome) => [outcome.migration.id, outcome.migration.status])).toEqual([
       ["mig-b", "completed"],
     ]);
@@ -343,32 +343,18 @@ describe("MP-3 accepting a second partner changes no subscription", () => {
       status: "awaiting-relationship",
       relationshipId: "rel-b",
     });
-    const result = processRelationshipAnswer({
-      relationship: invitationB,
-      answer: { decision: "decline", customerUserId: "carol" },
-      now: NOW,
-      partner: partner({ id: "partner-b" }),
-      customer: customer(),
-      subscriptions,
-      relationships: [partnerA, invitationB],
-      migrations: [waiting],
-      offers: CATALOGUE,
-    });
+    const result = answerB("decline", { migrations: [waiting] });
     expect(result.migrations[0]!.migration.status).toBe("rejected");
     expect(rulesIn(result.migrations[0]!.migration.violations)).toEqual(["REL-2"]);
   });
 
   it("an answer that changes nothing resumes nothing", () => {
-    const result = processRelationshipAnswer({
+    // Partner A answers its own, already active relationship.
+    const result = answerB("accept", {
       relationship: partnerA,
-      answer: { decision: "accept", customerUserId: "carol" },
-      now: NOW,
       partner: partner(),
-      customer: customer(),
-      subscriptions,
       relationships: [partnerA],
       migrations: [migration({ status: "awaiting-relationship", relationshipId: "rel-a" })],
-      offers: CATALOGUE,
     });
     expect(result).toMatchObject({ migrations: [], subscriptionChanges: [] });
     expect(rulesIn(result.relationship.violations)).toEqual(["REL-2"]);
