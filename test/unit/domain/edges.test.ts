@@ -115,6 +115,37 @@ describe("two migrations of one subscription at once: exactly one proceeds", () 
   });
 });
 
+describe("an answer resumes only the migrations that waited on it", () => {
+  it("leaves another partner's waiting migration alone (MP-1)", () => {
+    const invitation = relationship({ status: "pending", expiresAt: TERM_END });
+    const otherInvitation = relationship({
+      id: "rel-b",
+      partnerId: "partner-b",
+      status: "pending",
+      expiresAt: TERM_END,
+    });
+    const ours = migration({ id: "mig-a", status: "awaiting-relationship", relationshipId: "rel-a" });
+    const theirs = migration({
+      id: "mig-b",
+      partnerId: "partner-b",
+      status: "awaiting-relationship",
+      relationshipId: "rel-b",
+    });
+    const result = processRelationshipAnswer({
+      relationship: invitation,
+      answer: { decision: "accept", customerUserId: "carol" },
+      now: NOW,
+      partner: partner(),
+      customer: customer(),
+      subscriptions: [subscription()],
+      relationships: [invitation, otherInvitation],
+      migrations: [ours, theirs],
+      offers: CATALOGUE,
+    });
+    expect(result.migrations.map((outcome) => outcome.migration.id)).toEqual(["mig-a"]);
+  });
+});
+
 describe("request bodies", () => {
   const body = {
     offerId: "o365-e3",
