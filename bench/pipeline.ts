@@ -28,6 +28,7 @@ import { childrenCpu, cpuSince } from "./lib/processCpu.js";
 import { startProfiling } from "./lib/profile.js";
 import { rawUpserts } from "./lib/rawUpserts.js";
 import { startBenchServices, type Placement } from "./lib/services.js";
+import { storageCosts } from "./lib/storageCosts.js";
 import { customerId, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
 
 export interface PipelineOptions {
@@ -36,6 +37,12 @@ export interface PipelineOptions {
   readonly warmUp?: number;
   /** Where the emulator and the load generator run; default child processes. */
   readonly placement?: Placement;
+  /**
+   * "stock" Azurite answers the processor's partition query by scanning the whole table, so it slows
+   * as the run fills the table; "indexed" seeks the partition, as Table Storage does (lib/indexedAzurite.ts).
+   * Figures of an indexed run are prefixed "indexed azurite: ".
+   */
+  readonly azurite?: "stock" | "indexed";
 }
 
 const PREFIX = "benchpipe";
@@ -48,7 +55,11 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
   const warmUp = options.warmUp ?? 200;
   const placement = options.placement ?? "child-process";
   const total = warmUp + options.migrations;
-  const services = await startBenchServices({ emulator: placement });
+  const indexed = options.azurite === "indexed";
+  const services = await startBenchServices({
+    emulator: placement,
+    ...(indexed ? { azurite: "indexed" } : {}),
+  });
   const setupStore = services.store(PREFIX);
   const now = new Date();
   try {
@@ -124,12 +135,13 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         count: RAW_UPSERTS,
       });
 
+      const costs = await storageCosts(setupStore, total, services.store(`${PREFIX}small`));
       const perSecond = options.migrations / seconds;
       const perMigration = (ms: number) => round(ms / options.migrations, 2);
       const tripsPerMigration = trips.total / options.migrations;
       const busOperations = busAfter.totalOperations - busBefore.totalOperations;
       const cpuMs = (cpu.user + cpu.system) / 1000;
-      return [
+      const figures = [
         figure(
           "pipeline path",
           `signed HTTP POST → local host (app from sources) → Service Bus emulator → host trigger → processor; emulator and load generator ${placement === "child-process" ? "in processes of their own" : "in the host's process"}, Azurite in its own`,
@@ -141,21 +153,37 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         figure("pipeline seconds", round(seconds)),
         figure("pipeline intake seconds (all answered)", round(intakeSeconds)),
         figure("pipeline migrations per second", round(perSecond, 1)),
-        figure("pipeline intake p50 ms", round(percentile(answers.map((a) => a.ms), 50), 1)),
+        figure(
+          "pipeline intake p50 ms",
+          round(
+            percentile(
+              answers.map((a) => a.ms),
+              50,
+            ),
+            1,
+          ),
+        ),
         figure("pipeline processor invocation p50 ms", round(percentile(processorMs, 50), 1)),
         figure(
           "pipeline CPU ms per migration by process",
-          [`host ${perMigration(cpuMs)}`, ...[...childrenSpent].map(([name, ms]) => `${name} ${perMigration(ms)}`)].join(", "),
+          [
+            `host ${perMigration(cpuMs)}`,
+            ...[...childrenSpent].map(([name, ms]) => `${name} ${perMigration(ms)}`),
+          ].join(", "),
         ),
         figure(
           "pipeline CPU busy by process",
-          [`host ${busy(cpuMs, seconds)}`, ...[...childrenSpent].map(([name, ms]) => `${name} ${busy(ms, seconds)}`)].join(", "),
+          [
+            `host ${busy(cpuMs, seconds)}`,
+            ...[...childrenSpent].map(([name, ms]) => `${name} ${busy(ms, seconds)}`),
+          ].join(", "),
         ),
         figure(`raw upserts per second (${concurrency} in flight, same Azurite)`, round(raw.perSecond, 1)),
         figure(
           "raw upsert CPU ms by process",
           `client ${round(raw.clientCpuMs, 3)}, azurite ${raw.azuriteCpuMs === undefined ? "?" : round(raw.azuriteCpuMs, 3)}`,
         ),
+        figure("azurite CPU ms per call", costs),
         figure("table round trips per migration", round(tripsPerMigration, 2)),
         figure("table round trips per migration by kind", byKind(trips, options.migrations)),
         figure("service bus operations per migration", round(busOperations / options.migrations, 2)),
@@ -165,6 +193,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
           ? []
           : [figure("pipeline first refusal", `${refused[0]?.status ?? "?"} ${refused[0]?.error ?? ""}`)]),
       ];
+      return indexed ? figures.map((f) => figure(`indexed azurite: ${f.name}`, f.value)) : figures;
     } finally {
       await load?.close();
       await stack.close();
@@ -232,6 +261,6 @@ function busy(cpuMs: number, seconds: number): string {
 function byKind(snapshot: RoundTripSnapshot, migrations: number): string {
   return Object.entries(snapshot.byKind)
     .filter(([, count]) => count > 0)
-    .map(([kind, count]) => `${kind} ${round(count / migrations, 2)}`)
+    .map(([kind, count]) => `${kind} ${round(count / migrations, 3)}`)
     .join(", ");
 }

@@ -21,6 +21,8 @@ import { AS_OF, seedSweepWorld } from "./lib/sweepWorld.js";
 
 export interface SweepBenchOptions {
   readonly sizes: readonly number[];
+  /** "stock" Azurite scans the whole table for every query; "indexed" seeks the partition, as Table Storage does. */
+  readonly azurite: "stock" | "indexed";
 }
 
 const PREFIX = "benchsweep";
@@ -32,12 +34,20 @@ export async function sweepBench(options: SweepBenchOptions): Promise<Figure[]> 
       "10 license subscriptions per customer, one migration per customer (awaiting-term-end), 1% of subscriptions due, one per due customer",
     ),
   ];
-  for (const size of options.sizes) figures.push(...(await sweepAtSize(size)));
+  figures.push(
+    figure(
+      "sweep azurite",
+      options.azurite === "stock"
+        ? "stock (answers each partition query by scanning the whole table)"
+        : "partition-indexed (single-partition queries seek the partition, as Table Storage does; bench/lib/indexedAzurite.ts)",
+    ),
+  );
+  for (const size of options.sizes) figures.push(...(await sweepAtSize(size, options.azurite)));
   return figures;
 }
 
-async function sweepAtSize(size: number): Promise<Figure[]> {
-  const services = await startBenchServices();
+async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]): Promise<Figure[]> {
+  const services = await startBenchServices(azurite === "indexed" ? { azurite: "indexed" } : {});
   try {
     const seedStart = performance.now();
     const world = await seedSweepWorld(services.store(PREFIX), size, {
@@ -68,12 +78,14 @@ async function sweepAtSize(size: number): Promise<Figure[]> {
     entities.reset();
 
     const childrenBefore = childrenCpu();
+    const cpuBefore = process.cpuUsage();
     const profiling = await startProfiling(`sweep-${size}`);
     const start = performance.now();
     const report = await runSweep({ asOf: AS_OF, dryRun: false, runtime });
     const seconds = since(start) / 1000;
     await profiling.stop();
     const azuriteMs = cpuSince(childrenBefore, childrenCpu()).get("azurite");
+    const cpu = process.cpuUsage(cpuBefore);
     const first = { ...entities.counts };
     const firstTrips = roundTrips.snapshot();
 
@@ -81,7 +93,9 @@ async function sweepAtSize(size: number): Promise<Figure[]> {
     roundTrips.reset();
     const again = await runSweep({ asOf: AS_OF, dryRun: false, runtime });
 
-    const expired = report.transitions.filter((t) => t.entity === "subscription" && t.to === "expired").length;
+    const expired = report.transitions.filter(
+      (t) => t.entity === "subscription" && t.to === "expired",
+    ).length;
     const due = world.dueSubscriptions;
     const reads = firstTrips.byKind["point-read"] + firstTrips.byKind.query;
     const name = `sweep ${size}`;
@@ -99,6 +113,7 @@ async function sweepAtSize(size: number): Promise<Figure[]> {
       figure(`${name} write round trips`, first.writeRequests),
       figure(`${name} entities written`, first.entitiesWritten),
       figure(`${name} entities written per due`, round(first.entitiesWritten / due, 2)),
+      figure(`${name} sweep process CPU ms per due`, round((cpu.user + cpu.system) / 1000 / due, 2)),
       figure(`${name} azurite CPU ms per due`, azuriteMs === undefined ? "?" : round(azuriteMs / due, 2)),
       figure(
         `${name} second run`,

@@ -9,20 +9,26 @@ import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 
 export interface Child {
-  readonly pid: number;
   /** Sends a request and resolves with the child's answer, parsed with `schema`. */
   ask<T>(request: unknown, schema: z.ZodType<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-export async function startChild<T>(worker: string, ready: z.ZodType<T>): Promise<{ child: Child; ready: T }> {
+export async function startChild<T>(
+  worker: string,
+  ready: z.ZodType<T>,
+): Promise<{ child: Child; ready: T }> {
   const file = fileURLToPath(new URL(`../workers/${worker}.ts`, import.meta.url));
   const process_: ChildProcess = fork(file, [], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   let pending: ((message: unknown) => void) | undefined;
-  const exited = new Promise<void>((resolve) => process_.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    process_.once("exit", () => {
+      resolve();
+    });
+  });
   process_.on("message", (message) => {
     const resolve = pending;
     pending = undefined;
@@ -37,7 +43,6 @@ export async function startChild<T>(worker: string, ready: z.ZodType<T>): Promis
     });
   const first = ready.parse(await next());
   const child: Child = {
-    pid: process_.pid ?? 0,
     ask: async (request, schema) => {
       const answer = next();
       process_.send(request as object);
@@ -63,4 +68,6 @@ export function serveParent(handle: (request: unknown) => Promise<unknown>): voi
     );
   });
   process.on("SIGTERM", () => process.exit(0));
+  // The benchmark is gone (or crashed): so is this helper.
+  process.on("disconnect", () => process.exit(0));
 }

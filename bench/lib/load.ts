@@ -1,7 +1,7 @@
 /** The load generator process (bench/workers/load.ts), seen from the benchmark. */
 import { z } from "zod";
 
-import { startChild, type Child } from "./child.js";
+import { startChild } from "./child.js";
 import type { Posted } from "./http.js";
 
 export const loadRequestSchema = z.object({
@@ -33,5 +33,3 @@ export async function startLoadGenerator(): Promise<LoadGenerator> {
     close: () => child.close(),
   };
 }
-
-export type { Child };

@@ -34,10 +34,13 @@ export function childrenCpu(parent: number = process.pid): ProcessCpu[] {
   return found;
 }
 
-/** CPU ms each child spent since `before`, by name. */
+/** The benchmark's own helpers; tsx's esbuild service and the like are left out. */
+const KNOWN = new Set(["azurite", "emulator", "load"]);
+
+/** CPU ms each known child (azurite, emulator, load) spent since `before`, by name. */
 export function cpuSince(before: readonly ProcessCpu[], after: readonly ProcessCpu[]): Map<string, number> {
   const spent = new Map<string, number>();
-  for (const now of after) {
+  for (const now of after.filter((entry) => KNOWN.has(entry.name))) {
     const then = before.find((entry) => entry.pid === now.pid)?.cpuMs ?? 0;
     spent.set(now.name, (spent.get(now.name) ?? 0) + now.cpuMs - then);
   }

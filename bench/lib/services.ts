@@ -15,6 +15,8 @@ import {
   type TableStoreOptions,
 } from "../../shared/storage/index.js";
 import { startChild } from "./child.js";
+import { startIndexedAzurite } from "./indexedAzurite.js";
+import { childrenCpu } from "./processCpu.js";
 
 export type Placement = "in-process" | "child-process";
 
@@ -29,7 +31,8 @@ export interface BenchServices {
 }
 
 export interface BenchServicesOptions {
-  readonly azurite?: Placement;
+  /** "indexed": a child process whose single-partition queries seek the partition (lib/indexedAzurite.ts). */
+  readonly azurite?: Placement | "indexed";
   readonly emulator?: Placement;
 }
 
@@ -39,8 +42,23 @@ interface Broker {
   close(): Promise<void>;
 }
 
+// A benchmark that dies without closing leaves no Azurite behind: its own children only.
+process.once("exit", () => {
+  for (const child of childrenCpu()) {
+    if (child.name !== "azurite") continue;
+    try {
+      process.kill(child.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 export async function startBenchServices(options: BenchServicesOptions = {}): Promise<BenchServices> {
-  const azurite = await startAzurite({ mode: options.azurite ?? "child-process", silent: true });
+  const azurite =
+    options.azurite === "indexed"
+      ? await startIndexedAzurite()
+      : await startAzurite({ mode: options.azurite ?? "child-process", silent: true });
   let broker: Broker;
   try {
     broker = await startBroker(options.emulator ?? "child-process");

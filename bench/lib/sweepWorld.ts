@@ -74,7 +74,7 @@ export function customerChanges(index: number): Change[] {
   const originals = Array.from({ length: SUBSCRIPTIONS_PER_CUSTOMER }, (_, item) =>
     aLicenseSubscription(id, `sub-${item}`, termEnd(index, item)),
   );
-  const relationship = anActiveRelationship(id, "rel-1", new Date(DECIDED_AT.getTime() - 30 * DAY_MS));
+  const relationship = anActiveRelationship(id, `rel-${id}`, new Date(DECIDED_AT.getTime() - 30 * DAY_MS));
   const migration: Migration = {
     id: `mig-${id}`,
     partnerId: PARTNER_ID,

@@ -90,7 +90,7 @@ export async function putReference(store: TableStore): Promise<void> {
 }
 
 /**
- * `count` customers, each with subscription `sub-1` (term ending `termEnd`) and relationship `rel-1`
+ * `count` customers, each with subscription `sub-1` (term ending `termEnd`) and relationship `rel-<customer>`
  * active with the partner, committed as the relationship processor leaves them.
  */
 export async function seedMigratableCustomers(
@@ -102,15 +102,24 @@ export async function seedMigratableCustomers(
   const askedAt = new Date(options.now.getTime() - 30 * DAY_MS);
   const answeredAt = new Date(askedAt.getTime() + DAY_MS).toISOString();
   await mapWithConcurrency(ids, options.concurrency ?? 16, async (id) => {
-    const relationship = anActiveRelationship(id, "rel-1", askedAt);
+    const relationship = anActiveRelationship(id, `rel-${id}`, askedAt);
     const entity = { kind: "relationship", id: relationship.id } as const;
     await commit(store, blankCustomerState(id), [
       put.customer(aCustomer(id)),
       put.subscription(aLicenseSubscription(id, "sub-1", options.termEnd)),
       put.relationship(relationship),
-      appendHistory(entity, historyEntry(relationship.createdAt, "alice@partner.example", null, "submitted", [])),
-      appendHistory(entity, historyEntry(relationship.createdAt, "system", "submitted", "pending", ["REL-1"])),
-      appendHistory(entity, historyEntry(answeredAt, "carol@customer.example", "pending", "active", ["REL-2"])),
+      appendHistory(
+        entity,
+        historyEntry(relationship.createdAt, "alice@partner.example", null, "submitted", []),
+      ),
+      appendHistory(
+        entity,
+        historyEntry(relationship.createdAt, "system", "submitted", "pending", ["REL-1"]),
+      ),
+      appendHistory(
+        entity,
+        historyEntry(answeredAt, "carol@customer.example", "pending", "active", ["REL-2"]),
+      ),
     ]);
   });
   return ids;
