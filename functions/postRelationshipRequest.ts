@@ -2,7 +2,6 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 
 import { authorizeRelationshipRequest } from "../shared/domain/index.js";
 import { readWebhook } from "../shared/http/input.js";
-import { problem } from "../shared/http/problem.js";
 import { httpOptions } from "../shared/http/register.js";
 import { ROUTES } from "../shared/http/routes.js";
 import { QUEUES } from "../shared/messaging/messages.js";
@@ -21,18 +20,9 @@ export async function postRelationshipRequest(
   const now = rt.now().toISOString();
   const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: rt.now() });
   if (!read.ok) return read.response;
-  const { body, idempotencyKey, raw } = read.value;
-  const forbidden = authorizeRelationshipRequest(body.actor);
-  if (forbidden !== null) return problem("forbidden", forbidden.message, { violations: [forbidden] });
-
-  const intake = {
-    scope: body.partnerId,
-    key: idempotencyKey,
-    method: request.method,
-    path: `/api/${spec.route}`,
-    raw,
-  };
-  return acceptSubmission(rt, intake, body.customerId, QUEUES.relationships, {
+  const { body } = read.value;
+  const route = { queue: QUEUES.relationships, authorize: authorizeRelationshipRequest };
+  return acceptSubmission(rt, request, read.value, route, {
     kind: "relationship",
     entity: (id) => ({
       id,

@@ -3,9 +3,16 @@
  * customer's partition (insert-only, so a retry with the same id finds it there), then queued,
  * then answered 202 with where to poll.
  */
-import type { HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 
-import { historyEntry, type Migration, type Relationship } from "../domain/index.js";
+import {
+  historyEntry,
+  type Actor,
+  type Migration,
+  type Relationship,
+  type Violation,
+} from "../domain/index.js";
+import { problem } from "../http/problem.js";
 import { acceptedResponse } from "../http/respond.js";
 import type { MigrationMessage, RelationshipMessage } from "../messaging/messages.js";
 import {
@@ -17,7 +24,7 @@ import {
   WriteConflictError,
   type TableStore,
 } from "../storage/index.js";
-import { acceptOnce, type IntakeRequest } from "./intake.js";
+import { acceptOnce } from "./intake.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
 type Submission =
@@ -33,24 +40,47 @@ const WHERE = {
   migration: { idPrefix: "mig", path: "migrations" },
 } as const;
 
-export function acceptSubmission(
+/** A signed request read whole: who asks for what, its exact bytes, its Idempotency-Key. */
+export interface SubmissionInput {
+  body: { partnerId: string; customerId: string; actor: Actor };
+  raw: Buffer;
+  idempotencyKey: string;
+}
+
+export interface SubmissionRoute {
+  queue: QueueName;
+  /** ROLE-1 / ROLE-2: a role that may not act is refused 403 before anything is written. */
+  authorize: (actor: Actor) => Violation | null;
+}
+
+export async function acceptSubmission(
   rt: Runtime,
-  request: Omit<IntakeRequest, "idPrefix">,
-  customerId: string,
-  queue: QueueName,
+  request: HttpRequest,
+  input: SubmissionInput,
+  route: SubmissionRoute,
   submission: Submission,
 ): Promise<HttpResponseInit> {
+  const { body } = input;
+  const forbidden = route.authorize(body.actor);
+  if (forbidden !== null) return problem("forbidden", forbidden.message, { violations: [forbidden] });
   const { idPrefix, path } = WHERE[submission.kind];
-  const send = (id: string) => rt.send(queue, submission.message(id));
+  const send = (id: string) => rt.send(route.queue, submission.message(id));
   return acceptOnce(
     rt,
-    { ...request, idPrefix },
+    {
+      scope: body.partnerId,
+      key: input.idempotencyKey,
+      method: request.method,
+      path: new URL(request.url).pathname,
+      raw: input.raw,
+      idPrefix,
+    },
     {
       answer: (id) => acceptedResponse(id, "submitted", `/api/${path}/${id}`),
       store: (id) => storeSubmitted(rt.store, submission, id),
       send,
       confirm: async (id) => {
-        const found = await getEntity(rt.store, submission.kind, customerId, id);
+        const found = await getEntity(rt.store, submission.kind, body.customerId, id);
         // Stored but still submitted: perhaps never sent; duplicate detection drops a repeat.
         if (found?.value.status === "submitted") await send(id);
         return found !== undefined;
