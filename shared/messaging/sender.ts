@@ -1,36 +1,36 @@
-/** One Service Bus client per process, created on first send; one sender per queue. */
-import { DefaultAzureCredential } from "@azure/identity";
-import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
+/**
+ * One Service Bus client per process, created on first send (the SDK is loaded then, not at cold
+ * start); one sender per queue.
+ */
+import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
 
 import { getConfig } from "../config.js";
+import { managedIdentityCredential } from "../identity.js";
 import type { MigrationMessage, QUEUES, RelationshipMessage } from "./messages.js";
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-let client: ServiceBusClient | undefined;
-const senders = new Map<QueueName, ServiceBusSender>();
+let client: Promise<ServiceBusClient> | undefined;
+const senders = new Map<QueueName, Promise<ServiceBusSender>>();
 
-function serviceBusClient(): ServiceBusClient {
-  if (client === undefined) {
-    const config = getConfig();
-    client =
-      config.ServiceBusConnection !== undefined
-        ? new ServiceBusClient(config.ServiceBusConnection)
-        : new ServiceBusClient(
-            // config guarantees one of the two is set
-            config.ServiceBusConnection__fullyQualifiedNamespace ?? "",
-            new DefaultAzureCredential(
-              config.AZURE_CLIENT_ID === undefined ? {} : { managedIdentityClientId: config.AZURE_CLIENT_ID },
-            ),
-          );
-  }
+function serviceBusClient(): Promise<ServiceBusClient> {
+  client ??= createClient();
   return client;
 }
 
-function sender(queue: QueueName): ServiceBusSender {
+async function createClient(): Promise<ServiceBusClient> {
+  const { ServiceBusClient } = await import("@azure/service-bus");
+  const config = getConfig();
+  if (config.ServiceBusConnection !== undefined) return new ServiceBusClient(config.ServiceBusConnection);
+  // config guarantees one of the two is set
+  const namespace = config.ServiceBusConnection__fullyQualifiedNamespace ?? "";
+  return new ServiceBusClient(namespace, await managedIdentityCredential(config.AZURE_CLIENT_ID));
+}
+
+function sender(queue: QueueName): Promise<ServiceBusSender> {
   let existing = senders.get(queue);
   if (existing === undefined) {
-    existing = serviceBusClient().createSender(queue);
+    existing = serviceBusClient().then((opened) => opened.createSender(queue));
     senders.set(queue, existing);
   }
   return existing;
@@ -42,7 +42,9 @@ export async function sendMessage(
   message: RelationshipMessage | MigrationMessage,
   options: { messageId?: string } = {},
 ): Promise<void> {
-  await sender(queue).sendMessages({
+  await (
+    await sender(queue)
+  ).sendMessages({
     messageId: options.messageId ?? message.requestId,
     body: message,
     contentType: "application/json",
@@ -53,7 +55,7 @@ export async function sendMessage(
 
 /** Whether Service Bus answers: a peek on the given queue (no lock, no side effect). */
 export async function probeServiceBus(queue: QueueName): Promise<void> {
-  const receiver = serviceBusClient().createReceiver(queue, { receiveMode: "receiveAndDelete" });
+  const receiver = (await serviceBusClient()).createReceiver(queue, { receiveMode: "receiveAndDelete" });
   try {
     await receiver.peekMessages(1);
   } finally {
@@ -66,5 +68,5 @@ export async function closeServiceBus(): Promise<void> {
   const closing = client;
   client = undefined;
   senders.clear();
-  await closing?.close();
+  await (await closing?.catch(() => undefined))?.close();
 }

@@ -4,9 +4,9 @@
  */
 import { TableClient } from "@azure/data-tables";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { DefaultAzureCredential } from "@azure/identity";
 
 import type { Config } from "../config.js";
+import { managedIdentityCredential } from "../identity.js";
 
 export type TableConnection =
   | { readonly kind: "connection-string"; readonly connectionString: string }
@@ -26,19 +26,24 @@ export function connectionFromConfig(
 }
 
 /** Builds a client for one physical table; `policies` run once per HTTP attempt (after retries). */
-export function createTableClient(
+export async function createTableClient(
   connection: TableConnection,
   tableName: string,
   policies: readonly PipelinePolicy[],
-): TableClient {
+): Promise<TableClient> {
   const client =
     connection.kind === "connection-string"
       ? TableClient.fromConnectionString(connection.connectionString, tableName, {
           allowInsecureConnection: usesHttp(connection.connectionString),
         })
-      : new TableClient(connection.endpoint, tableName, credentialFor(connection.clientId), {
-          allowInsecureConnection: connection.endpoint.startsWith("http:"),
-        });
+      : new TableClient(
+          connection.endpoint,
+          tableName,
+          await managedIdentityCredential(connection.clientId),
+          {
+            allowInsecureConnection: connection.endpoint.startsWith("http:"),
+          },
+        );
   for (const policy of policies) client.pipeline.addPolicy(policy, { afterPhase: "Retry" });
   return client;
 }
@@ -75,19 +80,4 @@ function settingsOf(connectionString: string): Map<string, string> {
         return [part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim()] as const;
       }),
   );
-}
-
-const credentials = new Map<string, DefaultAzureCredential>();
-
-/** One credential per identity and process: it caches its tokens. */
-function credentialFor(clientId: string | undefined): DefaultAzureCredential {
-  const key = clientId ?? "";
-  let credential = credentials.get(key);
-  if (credential === undefined) {
-    credential = new DefaultAzureCredential(
-      clientId === undefined ? {} : { managedIdentityClientId: clientId },
-    );
-    credentials.set(key, credential);
-  }
-  return credential;
 }

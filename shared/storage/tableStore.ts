@@ -57,7 +57,7 @@ export class TableStore {
 
   private async openTable(table: TableName): Promise<TableClient> {
     const name = this.physicalName(table);
-    const client = createTableClient(this.options.connection, name, [
+    const client = await createTableClient(this.options.connection, name, [
       roundTripCountingPolicy(this.counter),
       ...(this.options.policies ?? []),
     ]);
