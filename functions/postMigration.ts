@@ -17,8 +17,9 @@ export async function postMigration(
   _context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const rt = runtime();
-  const now = rt.now().toISOString();
-  const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: rt.now() });
+  const at = rt.now();
+  const now = at.toISOString();
+  const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: at });
   if (!read.ok) return read.response;
   const { body } = read.value;
   const route = { queue: QUEUES.migrations, authorize: authorizeMigrationRequest };

@@ -5,6 +5,7 @@
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 import type { z } from "zod";
 
+import { errorMessage } from "../errors.js";
 import { fieldErrors, problem, type FieldError } from "./problem.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from "./signature.js";
 
@@ -116,8 +117,7 @@ function parseJson(raw: Buffer, schema: z.ZodType, errors: FieldError[]): unknow
   try {
     json = JSON.parse(raw.toString("utf8"));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    errors.push({ path: "", message: `The body is not valid JSON: ${reason}` });
+    errors.push({ path: "", message: `The body is not valid JSON: ${errorMessage(error)}` });
     return undefined;
   }
   const result = schema.safeParse(json);

@@ -1,7 +1,8 @@
 /** The OpenAPI 3.1 document, generated from the route table and the same zod schemas the handlers use. */
 import { z } from "zod";
 
-import { PROBLEM_SCHEMA, ROUTES, type RouteSpec } from "./routes.js";
+import { problemSchema } from "./problem.js";
+import { ROUTES, type RouteSpec } from "./routes.js";
 
 const COMPONENT = "#/components/schemas/";
 
@@ -18,7 +19,7 @@ function stripMeta(schema: Record<string, unknown>): Record<string, unknown> {
 }
 
 function problemResponse(description: string) {
-  return { description, content: { "application/problem+json": { schema: schemaOf(PROBLEM_SCHEMA) } } };
+  return { description, content: { "application/problem+json": { schema: schemaOf(problemSchema) } } };
 }
 
 function operation(spec: RouteSpec): Record<string, unknown> {

@@ -43,7 +43,7 @@ const KINDS = {
 } as const;
 export type ProblemKind = keyof typeof KINDS;
 
-export function problemDocument(
+function problemDocument(
   kind: ProblemKind,
   detail: string,
   extra: { errors?: FieldError[]; violations?: Violation[]; instance?: string } = {},

@@ -22,7 +22,6 @@ import {
   putSubscriptionBodySchema,
   relationshipRequestBodySchema,
 } from "../domain/requests.js";
-import { problemSchema } from "./problem.js";
 import {
   acceptedSchema,
   healthSchema,
@@ -244,6 +243,3 @@ export const ROUTES = {
     responses: { 200: { description: "The OpenAPI document", schema: z.record(z.string(), z.unknown()) } },
   },
 } satisfies Record<string, RouteSpec>;
-
-/** Errors every route may answer with. */
-export const PROBLEM_SCHEMA = problemSchema;

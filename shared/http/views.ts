@@ -31,8 +31,7 @@ export const migrationViewSchema = migrationSchema
   .meta({ id: "MigrationView" });
 export type MigrationView = z.infer<typeof migrationViewSchema>;
 
-export const listOf = <T extends z.ZodType>(item: T, id: string) =>
-  z.object({ items: z.array(item) }).meta({ id });
+const listOf = <T extends z.ZodType>(item: T, id: string) => z.object({ items: z.array(item) }).meta({ id });
 
 export const relationshipListSchema = listOf(relationshipSchema, "RelationshipList");
 export const migrationListSchema = listOf(migrationSchema, "MigrationList");

@@ -4,6 +4,7 @@
  */
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 
+import { errorMessage } from "../errors.js";
 import { problem } from "../http/problem.js";
 import { ConcurrencyConflictError } from "../storage/index.js";
 
@@ -23,7 +24,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 /** An error from Table Storage or Service Bus that says the service could not be reached or was busy. */
-export function isDependencyFailure(error: unknown): boolean {
+function isDependencyFailure(error: unknown): boolean {
   if (error instanceof ConcurrencyConflictError) return true;
   for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
     const { code, statusCode, name } = current as Error & { code?: unknown; statusCode?: unknown };
@@ -43,7 +44,7 @@ export function answeringUnavailable(handler: HttpHandler): HttpHandler {
       return await handler(request, context);
     } catch (error) {
       if (!isDependencyFailure(error)) throw error;
-      const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      const reason = errorMessage(error, { firstLine: true });
       context.warn(`dependency unavailable: ${reason}`);
       return problem("unavailable", `Storage or messaging is unavailable; retry shortly (${reason})`, {
         headers: { "retry-after": "5" },

@@ -1,4 +1,5 @@
 /** Whether Table Storage and Service Bus answer, each within a time limit, checked side by side. */
+import { errorMessage } from "../errors.js";
 import type { Health } from "../http/views.js";
 import { QUEUES } from "../messaging/messages.js";
 import { probeServiceBus } from "../messaging/sender.js";
@@ -32,7 +33,7 @@ async function probe(
     await Promise.race([check(), timeout]);
     return { ok: true };
   } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message.split("\n")[0] : String(error) };
+    return { ok: false, detail: errorMessage(error, { firstLine: true }) };
   } finally {
     clearTimeout(timer);
   }

@@ -46,10 +46,7 @@ export interface IntakeSteps {
  */
 export const INTAKE_LEASE_MS = 30_000;
 
-export function requestIdFor(
-  request: Pick<IntakeRequest, "scope" | "key" | "idPrefix">,
-  hash: string,
-): string {
+function requestIdFor(request: Pick<IntakeRequest, "scope" | "key" | "idPrefix">, hash: string): string {
   const digest = createHash("sha256").update(`${request.scope}\n${request.key}\n${hash}`).digest("hex");
   return `${request.idPrefix}-${digest.slice(0, 32)}`;
 }
