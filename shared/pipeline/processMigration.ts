@@ -11,7 +11,6 @@ import {
   failMigration,
   type Migration,
   type MigrationOutcome,
-  type Partner,
   SYSTEM_ACTOR,
   toIso,
 } from "../domain/index.js";
@@ -20,7 +19,14 @@ import { type Change, type CustomerState, withCustomerPartition } from "../stora
 import { COMMIT_LIMITS, fitsOneCommit } from "./commitLimits.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges } from "./persist.js";
-import { type Decided, missingParties, type ProcessingResult } from "./processing.js";
+import {
+  type Decided,
+  missingParties,
+  notStored,
+  type ProcessingResult,
+  subscriptionsOf,
+  valuesOf,
+} from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -31,15 +37,7 @@ export async function processMigration(
   const done = await withCustomerPartition(rt.store, customerId, async (state) => {
     const stored = state.migrations.get(migrationId)?.value;
     if (stored === undefined) {
-      const decided: Decided = {
-        customerId,
-        moved: [{ kind: "migration", id: migrationId, from: undefined, path: [] }],
-        notes: [
-          `migration ${migrationId} is not stored for customer ${customerId}, so there is nothing to decide`,
-        ],
-        warn: true,
-      };
-      return { changes: [], result: decided };
+      return { changes: [], result: notStored(customerId, "migration", migrationId, "decide") };
     }
     const unchanged = (note: string): { changes: []; result: Decided } => ({
       changes: [],
@@ -54,9 +52,7 @@ export async function processMigration(
       return unchanged(`already ${stored.status}: a redelivered request changes nothing`);
     }
 
-    const now = rt.now();
-    const partner = await rt.reference.partner(stored.partnerId);
-    const decided = await decideOrFail(rt, state, stored, partner, now);
+    const decided = await decideOrFail(rt, state, stored, rt.now());
     if (!decided.outcome.changed) return unchanged(`still ${stored.status}`);
     const result: Decided = {
       customerId,
@@ -70,19 +66,19 @@ export async function processMigration(
 }
 
 /**
- * Decides a submitted migration, or resumes one awaiting its relationship, with its partner (passed
- * in: the caller has looked it up) and customer (from the state). Without either, or when the
- * decision would not fit one transaction, the migration fails with a reason saying what to do.
+ * Decides a submitted migration, or resumes one awaiting its relationship, with its partner (from the
+ * reference cache) and customer (from the state). Without either, or when the decision would not fit
+ * one transaction, the migration fails with a reason saying what to do.
  */
 export async function decideOrFail(
   rt: Runtime,
   state: CustomerState,
   stored: Migration,
-  partner: Partner | undefined,
   now: Date,
 ): Promise<{ outcome: MigrationOutcome; changes: Change[] }> {
+  const partner = await rt.reference.partner(stored.partnerId);
   const customer = state.customer?.value;
-  const subscriptions = new Map([...state.subscriptions].map(([id, entry]) => [id, entry.value] as const));
+  const subscriptions = subscriptionsOf(state);
   const toChanges = (outcome: MigrationOutcome): Change[] =>
     outcomeChanges(
       { migrations: [outcome], subscriptionChanges: outcome.subscriptionChanges },
@@ -103,8 +99,8 @@ export async function decideOrFail(
     customer,
     subscriptions: [...subscriptions.values()],
     offers: await offersForMigrations(rt.reference, [stored], subscriptions),
-    relationships: [...state.relationships.values()].map((entry) => entry.value),
-    otherMigrations: [...state.migrations.values()].map((entry) => entry.value),
+    relationships: valuesOf(state.relationships),
+    otherMigrations: valuesOf(state.migrations),
     now,
   });
   const changes = toChanges(outcome);

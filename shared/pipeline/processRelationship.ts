@@ -33,7 +33,15 @@ import { fitsOneCommit } from "./commitLimits.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges, relationshipChanges } from "./persist.js";
 import { decideOrFail, outcomeNotes } from "./processMigration.js";
-import { type Decided, missingParties, type MovedEntity, type ProcessingResult } from "./processing.js";
+import {
+  type Decided,
+  missingParties,
+  type MovedEntity,
+  notStored,
+  type ProcessingResult,
+  subscriptionsOf,
+  valuesOf,
+} from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 type AnswerMessage = Extract<RelationshipMessage, { type: "relationship-answer" }>;
@@ -56,14 +64,7 @@ export async function processRelationship(
       const stored = state.relationships.get(relationshipId)?.value;
       if (stored === undefined) {
         const verb = message.type === "relationship-request" ? "decide" : "answer";
-        const decided: Decided = {
-          customerId,
-          moved: [{ kind: "relationship", id: relationshipId, from: undefined, path: [] }],
-          notes: [
-            `relationship ${relationshipId} is not stored for customer ${customerId}, so there is nothing to ${verb}`,
-          ],
-          warn: true,
-        };
+        const decided = notStored(customerId, "relationship", relationshipId, verb);
         return { changes: [], result: { decided, waitersLeft: false } };
       }
       return message.type === "relationship-request"
@@ -183,7 +184,7 @@ async function decideAnswer(
 
   const partner = await rt.reference.partner(stored.partnerId);
   const customer = state.customer?.value;
-  const subscriptions = new Map([...state.subscriptions].map(([id, entry]) => [id, entry.value] as const));
+  const subscriptions = subscriptionsOf(state);
   const missing = missingParties(stored, partner, customer);
   let relationship: RelationshipOutcome;
   let resumed: MigrationOutcome[];
@@ -271,8 +272,7 @@ async function settleWaitingMigrations(
           ? undefined
           : waitingOn(state, relationshipId).find((migration) => !tried.has(migration.id));
       if (next === undefined) return { changes: [], result: undefined };
-      const partner = await rt.reference.partner(next.partnerId);
-      const decided = await decideOrFail(rt, state, next, partner, rt.now());
+      const decided = await decideOrFail(rt, state, next, rt.now());
       return { changes: decided.changes, result: { migration: next, outcome: decided.outcome } };
     });
     attempts += done.attempts;
@@ -294,10 +294,6 @@ function waitingOn(state: CustomerState, relationshipId: string): Migration[] {
         migration.status === "awaiting-relationship" && migration.relationshipId === relationshipId,
     )
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-}
-
-function valuesOf<T>(entries: ReadonlyMap<string, { readonly value: T }>): T[] {
-  return [...entries.values()].map((entry) => entry.value);
 }
 
 function moved(relationship: Relationship, path: readonly string[]): MovedEntity {

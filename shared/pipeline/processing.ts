@@ -1,5 +1,6 @@
 /** What a queue processor did with one message, for its log line and for tests. */
-import type { Customer, Partner } from "../domain/index.js";
+import type { Customer, Partner, Subscription } from "../domain/index.js";
+import type { CustomerState } from "../storage/index.js";
 
 export interface MovedEntity {
   readonly kind: "relationship" | "migration";
@@ -57,4 +58,24 @@ export function missingParties(
     );
   }
   return missing;
+}
+
+/** The result for a message whose entity the customer's partition does not hold: nothing to do, warn. */
+export function notStored(customerId: string, kind: MovedEntity["kind"], id: string, verb: string): Decided {
+  return {
+    customerId,
+    moved: [{ kind, id, from: undefined, path: [] }],
+    notes: [`${kind} ${id} is not stored for customer ${customerId}, so there is nothing to ${verb}`],
+    warn: true,
+  };
+}
+
+/** The values of one kind of a loaded state. */
+export function valuesOf<T>(entries: ReadonlyMap<string, { readonly value: T }>): T[] {
+  return [...entries.values()].map((entry) => entry.value);
+}
+
+/** The state's subscriptions by id, as the rules and `outcomeChanges` read them. */
+export function subscriptionsOf(state: CustomerState): Map<string, Subscription> {
+  return new Map([...state.subscriptions].map(([id, entry]) => [id, entry.value] as const));
 }

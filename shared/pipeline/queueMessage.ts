@@ -11,6 +11,8 @@ import { TextDecoder } from "node:util";
 
 import type { z } from "zod";
 
+import { errorMessage } from "../errors.js";
+
 export class PoisonMessageError extends Error {
   constructor(
     readonly queue: string,
@@ -50,6 +52,6 @@ function decodeBody(queue: string, body: unknown): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new PoisonMessageError(queue, [`the body is not JSON: ${(error as Error).message}`]);
+    throw new PoisonMessageError(queue, [`the body is not JSON: ${errorMessage(error)}`]);
   }
 }

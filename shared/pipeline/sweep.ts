@@ -22,20 +22,20 @@ import {
   TIMER_ACTOR,
   toIso,
 } from "../domain/index.js";
+import { errorMessage } from "../errors.js";
 import type { SweepReport, SweepTransition } from "../http/views.js";
 import {
   type CustomerState,
   type DueEntry,
-  invitationDueAt,
   listDue,
   loadCustomerState,
-  migrationDueAt,
   removeIndexEntries,
   staleDueEntries,
   withCustomerPartition,
 } from "../storage/index.js";
 import { mapWithConcurrency } from "./concurrency.js";
 import { type ChangeProvenance, outcomeChanges, subscriptionSteps } from "./persist.js";
+import { valuesOf } from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
 import { firstBatch, type SweepBatch } from "./sweepBatches.js";
 
@@ -70,10 +70,7 @@ export class SweepError extends Error {
   ) {
     super(
       `The sweep as of ${report.asOf} failed for ${failures.length} customer(s): ${failures
-        .map(
-          ({ customerId, error }) =>
-            `${customerId}: ${error instanceof Error ? error.message : String(error)}`,
-        )
+        .map(({ customerId, error }) => `${customerId}: ${errorMessage(error)}`)
         .join("; ")}`,
       { cause: failures[0]?.error },
     );
@@ -103,7 +100,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
         return options.dryRun ? await planCustomer(context) : await sweepCustomer(context);
       } catch (error) {
         failures.push({ customerId, error });
-        log(`customer ${customerId}: not swept: ${error instanceof Error ? error.message : String(error)}`);
+        log(`customer ${customerId}: not swept: ${errorMessage(error)}`);
         return [];
       }
     },
@@ -170,9 +167,9 @@ async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
 function planFor(state: CustomerState, sweep: CustomerSweep): SweepPlan {
   return planSweep({
     now: sweep.asOf,
-    migrations: [...state.migrations.values()].map((entry) => entry.value),
-    subscriptions: [...state.subscriptions.values()].map((entry) => entry.value),
-    relationships: [...state.relationships.values()].map((entry) => entry.value),
+    migrations: valuesOf(state.migrations),
+    subscriptions: valuesOf(state.subscriptions),
+    relationships: valuesOf(state.relationships),
     by: sweep.by,
   });
 }
@@ -187,18 +184,10 @@ function provenance(sweep: CustomerSweep): ChangeProvenance {
 
 /**
  * Entries the state no longer backs (their entity moved on or is gone, and no commit of ours removed
- * them, e.g. after a failed clean-up) are removed, so they are not read again every night. An entry
- * on the day the entity is due now is never removed: that key is the live entry, and a racing commit
- * may just have rewritten it.
+ * them, e.g. after a failed clean-up) are removed, so they are not read again every night.
  */
 async function removeStaleEntries(state: CustomerState, sweep: CustomerSweep): Promise<void> {
-  const stale = staleDueEntries(state, sweep.entries, sweep.rt.now()).filter((entry) => {
-    const current =
-      entry.kind === "term-end"
-        ? migrationDueAt(state.migrations.get(entry.entityId)?.value)
-        : invitationDueAt(state.relationships.get(entry.entityId)?.value);
-    return current === undefined || toIso(current).slice(0, 10) !== toIso(entry.dueAt).slice(0, 10);
-  });
+  const stale = staleDueEntries(state, sweep.entries, sweep.rt.now());
   if (stale.length === 0) return;
   try {
     await removeIndexEntries(
@@ -208,7 +197,7 @@ async function removeStaleEntries(state: CustomerState, sweep: CustomerSweep): P
     sweep.log(`customer ${sweep.customerId}: removed ${stale.length} stale index entr(y/ies)`);
   } catch (error) {
     // Harmless: the entries are read again next time and ignored the same way.
-    sweep.log(`customer ${sweep.customerId}: stale index entries not removed: ${String(error)}`);
+    sweep.log(`customer ${sweep.customerId}: stale index entries not removed: ${errorMessage(error)}`);
   }
 }
 

@@ -12,6 +12,7 @@
  * a real decision stays far below the limit; hitting it is a bug to fix, not a case to handle.
  */
 import { RestError, type TransactionAction } from "@azure/data-tables";
+import type { z } from "zod";
 
 import { STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
 import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
@@ -94,9 +95,7 @@ export function planCommit(table: string, state: CustomerState, changes: readonl
   for (const change of puts) {
     const parsed = STATE_SCHEMAS[change.kind].safeParse(change.value);
     if (!parsed.success) {
-      problems.push(
-        `${change.kind}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
+      problems.push(`${change.kind}: ${issuesText(parsed.error)}`);
       continue;
     }
     const value = parsed.data as Record<string, unknown> & { id: string };
@@ -148,9 +147,7 @@ export function planCommit(table: string, state: CustomerState, changes: readonl
       lineItem: change.lineItem,
     });
     if (!record.success) {
-      problems.push(
-        `history for ${entityKey}: ${record.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
+      problems.push(`history for ${entityKey}: ${issuesText(record.error)}`);
       continue;
     }
     const sequence = sequences.get(entityKey) ?? 0;
@@ -209,6 +206,10 @@ function storedOf(
     case "migration":
       return state.migrations.get(id);
   }
+}
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
 }
 
 /** Both went through the same schema, so equal values serialise equally. */

@@ -14,6 +14,7 @@
  */
 import type { z } from "zod";
 
+import { errorMessage } from "../errors.js";
 import { CorruptEntityError, type EntityAddress } from "./errors.js";
 import { isInt32, JSON_CHUNK_CHARS, MAX_STRING_CHARS, type PropertyValue } from "./limits.js";
 
@@ -102,7 +103,7 @@ function setParsed(fields: Record<string, unknown>, name: string, stored: unknow
   try {
     fields[name] = JSON.parse(stored);
   } catch (error) {
-    problems.push(`${name}: invalid JSON (${error instanceof Error ? error.message : String(error)})`);
+    problems.push(`${name}: invalid JSON (${errorMessage(error)})`);
   }
 }
 

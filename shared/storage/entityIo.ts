@@ -1,6 +1,6 @@
 /**
- * Small, shared building blocks over one TableClient: point reads and queries that decode through a
- * schema, and the 404/409/412 checks every repository needs.
+ * Small, shared building blocks over one TableClient: point reads (a 404 is "absent") and queries that
+ * decode through a schema, and the checked entity every write sends.
  */
 import type { TableClient, TableEntityResult } from "@azure/data-tables";
 import type { z } from "zod";
@@ -76,16 +76,6 @@ export function rangeFilter(property: "PartitionKey" | "RowKey", range: KeyRange
 /** An OData string literal. */
 export function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** True for a failed insert of a row that exists (409) or a stale ETag (412). */
-export function isConflict(error: unknown): boolean {
-  const status = statusOf(error);
-  return status === 409 || status === 412;
-}
-
-export function isNotFound(error: unknown): boolean {
-  return statusOf(error) === 404;
 }
 
 export type WritableEntity = { partitionKey: string; rowKey: string } & Record<

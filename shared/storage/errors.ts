@@ -1,6 +1,8 @@
 /** The storage layer's own errors: each names where the problem is, so a log line is enough to act on. */
 import { RestError } from "@azure/data-tables";
 
+import { errorMessage } from "../errors.js";
+
 /** Where an entity lives. */
 export interface EntityAddress {
   readonly table: string;
@@ -64,7 +66,7 @@ export class WriteConflictError extends Error {
     readonly restError: RestError,
   ) {
     super(
-      `Write to customer "${customerId}" lost to a concurrent writer (${status} ${restError.code ?? ""}): ${firstLine(restError.message)}`,
+      `Write to customer "${customerId}" lost to a concurrent writer (${status} ${restError.code ?? ""}): ${errorMessage(restError, { firstLine: true })}`,
       { cause: restError },
     );
     this.name = "WriteConflictError";
@@ -89,8 +91,4 @@ export class ConcurrencyConflictError extends Error {
 /** The HTTP status of a Table Storage error, if it is one. */
 export function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
-}
-
-function firstLine(message: string): string {
-  return message.split("\n", 1)[0] ?? message;
 }

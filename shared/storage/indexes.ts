@@ -19,7 +19,7 @@ import { decodeEntity } from "./entityCodec.js";
 import { addressOf, buildEntity, quote, queryRaw, rangeFilter, readRaw } from "./entityIo.js";
 import { statusOf } from "./errors.js";
 import { invitationDueAt, migrationDueAt, type IndexEntry, type IndexKey } from "./indexPlan.js";
-import { byIdKeys, duePartitionRange, normalizeTime, type ByIdKind, type DueKind } from "./keys.js";
+import { byIdKeys, duePartitionRange, normalizeTime, utcDay, type ByIdKind, type DueKind } from "./keys.js";
 import { MAX_TRANSACTION_OPERATIONS } from "./limits.js";
 import type { TableStore } from "./tableStore.js";
 
@@ -80,7 +80,9 @@ export async function listDue(store: TableStore, kind: DueKind, asOf: string): P
 
 /**
  * The entries, among those read for one customer, that its state no longer backs (entity missing,
- * or due at another time) and that are older than the grace period: safe to remove.
+ * or due on another day) and that are older than the grace period: safe to remove. An entry on the
+ * day its entity is due now is never stale: it has the live entry's key, which a racing commit may
+ * just have rewritten.
  */
 export function staleDueEntries(
   state: CustomerState,
@@ -94,7 +96,8 @@ export function staleDueEntries(
       entry.kind === "term-end"
         ? migrationDueAt(state.migrations.get(entry.entityId)?.value)
         : invitationDueAt(state.relationships.get(entry.entityId)?.value);
-    return current !== normalizeTime(entry.dueAt) && isOlderThan(entry.writtenAt, now, graceMs);
+    if (current !== undefined && utcDay(current) === utcDay(entry.dueAt)) return false;
+    return isOlderThan(entry.writtenAt, now, graceMs);
   });
 }
 

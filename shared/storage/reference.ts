@@ -20,9 +20,8 @@ export function putPartner(store: TableStore, partner: Partner): Promise<PutOutc
 }
 
 /** Round trips: 1. */
-export async function getPartner(store: TableStore, partnerId: string): Promise<Partner | undefined> {
-  const { partitionKey, rowKey } = referenceKeys("partner", partnerId);
-  return (await readDecoded(await store.table("reference"), partnerSchema, partitionKey, rowKey))?.value;
+export function getPartner(store: TableStore, partnerId: string): Promise<Partner | undefined> {
+  return getReference(store, "partner", partnerSchema, partnerId);
 }
 
 export function putOffer(store: TableStore, offer: Offer): Promise<PutOutcome> {
@@ -30,9 +29,8 @@ export function putOffer(store: TableStore, offer: Offer): Promise<PutOutcome> {
 }
 
 /** Round trips: 1. */
-export async function getOffer(store: TableStore, offerId: string): Promise<Offer | undefined> {
-  const { partitionKey, rowKey } = referenceKeys("offer", offerId);
-  return (await readDecoded(await store.table("reference"), offerSchema, partitionKey, rowKey))?.value;
+export function getOffer(store: TableStore, offerId: string): Promise<Offer | undefined> {
+  return getReference(store, "offer", offerSchema, offerId);
 }
 
 /** Table Storage allows 15 comparisons per filter: one for the partition, 14 row keys. */
@@ -66,6 +64,16 @@ export async function getOffers(
     offers.set(offer.id, offer);
   }
   return offers;
+}
+
+async function getReference<S extends z.ZodType>(
+  store: TableStore,
+  kind: ReferenceKind,
+  schema: S,
+  id: string,
+): Promise<z.output<S> | undefined> {
+  const { partitionKey, rowKey } = referenceKeys(kind, id);
+  return (await readDecoded(await store.table("reference"), schema, partitionKey, rowKey))?.value;
 }
 
 async function putReference<S extends z.ZodType<{ id: string }>>(

@@ -165,6 +165,26 @@ describe("indexes", () => {
     expect(staleDueEntries(after, entries, later())).toEqual([]);
   });
 
+  it("never calls an entry stale on the day its entity is due now: that is the live entry's key", async () => {
+    const customerId = uniqueId("cust");
+    const items = [aLineItem("sub-1", { status: "provisioned", cancelAt: "2025-06-01T18:00:00Z" })];
+    await commit(store, await loadCustomerState(store, customerId), [
+      put.migration(awaitingTermEnd(customerId, "mig-1", items)),
+    ]);
+    const state = await loadCustomerState(store, customerId);
+    const [live] = await dueFor(customerId, "term-end", "2025-06-02T00:00:00.000Z");
+    expect(live?.dueAt).toBe("2025-06-01T18:00:00.000Z");
+    // As read before a racing commit moved the term end within the same day.
+    const earlier = { ...live!, dueAt: "2025-06-01T06:00:00.000Z" };
+    const otherDay = {
+      ...live!,
+      dueAt: "2025-05-31T06:00:00.000Z",
+      key: { ...live!.key, partitionKey: "x" },
+    };
+    expect(staleDueEntries(state, [earlier], later())).toEqual([]);
+    expect(staleDueEntries(state, [otherDay], later())).toEqual([otherDay]);
+  });
+
   it("removes a dangling by-id entry once it is older than the grace period", async () => {
     const customerId = uniqueId("cust");
     const relationshipId = uniqueId("rel");
