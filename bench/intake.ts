@@ -41,12 +41,7 @@ export async function intakeBench(options: IntakeOptions = {}): Promise<Figure[]
     const { startLocalStack } = await import("../local/stack.js");
     const stack = await startLocalStack({
       port: 0,
-      env: {
-        TABLES_CONNECTION: services.azurite.connectionString,
-        TABLES_PREFIX: PREFIX,
-        ServiceBusConnection: services.serviceBusConnection,
-        WEBHOOK_SECRETS: BENCH_SECRET,
-      },
+      env: services.appSettings(PREFIX, BENCH_SECRET),
       localSettingsPath: false,
       // The intake alone: the processor would compete for the same two cores (in Azure it scales
       // out on instances of its own); its messages wait in the emulator.

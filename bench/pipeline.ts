@@ -73,12 +73,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
     const { startLocalStack } = await import("../local/stack.js");
     const stack = await startLocalStack({
       port: 0,
-      env: {
-        TABLES_CONNECTION: services.azurite.connectionString,
-        TABLES_PREFIX: PREFIX,
-        ServiceBusConnection: services.serviceBusConnection,
-        WEBHOOK_SECRETS: BENCH_SECRET,
-      },
+      env: services.appSettings(PREFIX, BENCH_SECRET),
       localSettingsPath: false,
       log: processed.log,
     });

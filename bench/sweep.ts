@@ -61,12 +61,7 @@ async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]):
     const roundTrips = new RoundTripCounter();
     const store = services.store(PREFIX, { counter: roundTrips, policies: [entities.policy] });
     const runtime: Runtime = {
-      config: loadConfig({
-        TABLES_CONNECTION: services.azurite.connectionString,
-        TABLES_PREFIX: PREFIX,
-        ServiceBusConnection: services.serviceBusConnection,
-        WEBHOOK_SECRETS: "unused-by-the-sweep",
-      }),
+      config: loadConfig(services.appSettings(PREFIX, "unused-by-the-sweep")),
       store,
       reference: new ReferenceCache(store),
       now: () => AS_OF,

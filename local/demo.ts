@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
+import { errorMessage } from "../shared/errors.js";
 import { runDemo } from "./demoStory.js";
 import { checkHealth, describeHealth } from "./health.js";
 import { startLocalStack, type LocalStack } from "./stack.js";
@@ -94,7 +95,7 @@ main().then(
     process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`\nThe demo failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,4 +1,5 @@
 /** Asking a running service whether it is up: `GET <base>health`, retried for a while. */
+import { errorMessage } from "../shared/errors.js";
 import { healthSchema, type Health } from "../shared/http/views.js";
 
 export type HealthResult =
@@ -36,7 +37,7 @@ async function askOnce(url: string, timeoutMs: number): Promise<HealthResult> {
     };
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-    return { kind: "unreachable", url, reason: cause instanceof Error ? cause.message : String(cause) };
+    return { kind: "unreachable", url, reason: errorMessage(cause) };
   }
 }
 

@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 
 import { signedCurlCommand } from "./curlExample.js";
+import { errorMessage } from "../shared/errors.js";
 import { checkHealth, describeHealth } from "./health.js";
 import { startLocalStack, type LocalStack } from "./stack.js";
 import { DEV_WEBHOOK_SECRET } from "./stackSettings.js";
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
         process.exit(0);
       },
       (error: unknown) => {
-        process.stderr.write(`Shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`Shutdown failed: ${errorMessage(error)}\n`);
         process.exit(1);
       },
     );
@@ -115,6 +116,6 @@ Press Ctrl+C to stop.
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -22,9 +22,10 @@ export type Placement = "in-process" | "child-process";
 
 export interface BenchServices {
   readonly azurite: RunningAzurite;
-  readonly serviceBusConnection: string;
   /** The emulator's counts (operations served, messages per queue). */
   busStats(): Promise<EmulatorStats>;
+  /** The app settings that point the app at these services, its tables under `prefix`. */
+  appSettings(prefix: string, webhookSecret: string): Record<string, string>;
   /** A store on this Azurite under `prefix`, counting on a counter of its own unless given one. */
   store(prefix: string, options?: Omit<TableStoreOptions, "connection" | "prefix">): TableStore;
   close(): Promise<void>;
@@ -68,8 +69,13 @@ export async function startBenchServices(options: BenchServicesOptions = {}): Pr
   }
   return {
     azurite,
-    serviceBusConnection: broker.connectionString,
     busStats: () => broker.stats(),
+    appSettings: (prefix, webhookSecret) => ({
+      TABLES_CONNECTION: azurite.connectionString,
+      TABLES_PREFIX: prefix,
+      ServiceBusConnection: broker.connectionString,
+      WEBHOOK_SECRETS: webhookSecret,
+    }),
     store: (prefix, storeOptions = {}) =>
       createTableStore({
         connection: { kind: "connection-string", connectionString: azurite.connectionString },

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { errorMessage } from "../../shared/errors.js";
 import { consoleLogger, quietLogger } from "./logging.js";
 import { startLocalHost } from "./localHost.js";
 
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     host.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`Shutdown failed: ${(error as Error).message}\n`);
+        process.stderr.write(`Shutdown failed: ${errorMessage(error)}\n`);
         process.exit(1);
       },
     );
@@ -69,6 +70,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

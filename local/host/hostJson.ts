@@ -5,6 +5,7 @@
 import { availableParallelism } from "node:os";
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { errorMessage } from "../../shared/errors.js";
 import { parseTimeSpanMs } from "./durations.js";
 
 export interface ServiceBusClientRetry {
@@ -140,13 +141,13 @@ export async function readHostJson(
   try {
     text = await readFile(filePath, "utf8");
   } catch (error) {
-    throw new HostJsonError(filePath, [`cannot be read: ${(error as Error).message}`]);
+    throw new HostJsonError(filePath, [`cannot be read: ${errorMessage(error)}`]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new HostJsonError(filePath, [`is not JSON: ${(error as Error).message}`]);
+    throw new HostJsonError(filePath, [`is not JSON: ${errorMessage(error)}`]);
   }
   return parseHostJson(raw, env, filePath);
 }

@@ -7,6 +7,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
+import { errorMessage } from "../../shared/errors.js";
 import { coreRegistry } from "./coreModule.js";
 import type { ProgrammingModel } from "./coreTypes.js";
 import { globFiles } from "./glob.js";
@@ -54,7 +55,7 @@ export async function loadFunctionApp(options: LoadFunctionAppOptions): Promise<
       try {
         await import(pathToFileURL(file).href);
       } catch (error) {
-        throw new FunctionAppLoadError(`Loading entry file ${file} failed: ${(error as Error).message}`, {
+        throw new FunctionAppLoadError(`Loading entry file ${file} failed: ${errorMessage(error)}`, {
           cause: error,
         });
       }
@@ -104,7 +105,7 @@ async function readMain(rootDir: string): Promise<string> {
   try {
     raw = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    throw new FunctionAppLoadError(`Cannot read ${file}: ${(error as Error).message}`);
+    throw new FunctionAppLoadError(`Cannot read ${file}: ${errorMessage(error)}`);
   }
   const parsed = packageJsonSchema.safeParse(raw);
   if (!parsed.success) {

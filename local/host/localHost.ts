@@ -5,6 +5,7 @@
  */
 import { access } from "node:fs/promises";
 import path from "node:path";
+import { errorMessage } from "../../shared/errors.js";
 import { coreRegistry } from "./coreModule.js";
 import type { HookData, HookName } from "./coreTypes.js";
 import { parseHostJson, readHostJson, type HostConfig } from "./hostJson.js";
@@ -178,7 +179,7 @@ export async function startLocalHost(options: StartLocalHostOptions = {}): Promi
         log({
           kind: "host",
           level: "warning",
-          message: `Stopping Service Bus receivers: ${(error as Error).message}`,
+          message: `Stopping Service Bus receivers: ${errorMessage(error)}`,
         });
       });
       if (!(await inFlight.drain(shutdownTimeoutMs))) {
@@ -195,7 +196,7 @@ export async function startLocalHost(options: StartLocalHostOptions = {}): Promi
           log({
             kind: "host",
             level: "error",
-            message: `appTerminate hook failed: ${(error as Error).message}`,
+            message: `appTerminate hook failed: ${errorMessage(error)}`,
           });
         }
       }

@@ -4,6 +4,7 @@
  * cannot serve is refused here, at start-up, with a message naming the function.
  */
 import { z } from "zod";
+import { errorMessage } from "../../shared/errors.js";
 import type { CapturedFunction } from "./coreModule.js";
 import type { FunctionCallback, FunctionMetadata, RpcBindingInfo } from "./coreTypes.js";
 import { resolvePlaceholders } from "./settings.js";
@@ -157,7 +158,7 @@ function resolveSpec(
     try {
       return resolvePlaceholders(value, lookupSetting, `its trigger option '${option}'`);
     } catch (error) {
-      return fail((error as Error).message);
+      return fail(errorMessage(error));
     }
   };
   const parse = <T>(schema: z.ZodType<T>): T => {

@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { errorMessage } from "../../shared/errors.js";
 
 const localSettingsSchema = z.looseObject({
   IsEncrypted: z.boolean().optional(),
@@ -36,13 +37,13 @@ export async function readLocalSettings(filePath: string): Promise<LocalSettings
     text = await readFile(filePath, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new SettingsError(`${filePath} cannot be read: ${(error as Error).message}`);
+    throw new SettingsError(`${filePath} cannot be read: ${errorMessage(error)}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new SettingsError(`${filePath} is not JSON: ${(error as Error).message}`);
+    throw new SettingsError(`${filePath} is not JSON: ${errorMessage(error)}`);
   }
   return parseLocalSettings(raw, filePath);
 }

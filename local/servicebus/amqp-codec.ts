@@ -273,11 +273,6 @@ export function encodeBinary(value: Buffer): Buffer {
   return encodeVariable(0xa0, 0xb0, value);
 }
 
-export function encodeUuid(value: Buffer): Buffer {
-  if (value.length !== 16) throw new RangeError("a UUID is 16 bytes");
-  return Buffer.concat([Buffer.from([0x98]), value]);
-}
-
 function encodeCompound(smallCode: number, largeCode: number, body: Buffer, count: number): Buffer {
   if (body.length + 1 < 256 && count < 256) {
     const buffer = Buffer.allocUnsafe(3 + body.length);

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
+import { errorMessage } from "../../shared/errors.js";
 import { startServiceBusEmulator } from "./emulator.js";
 import { DEFAULT_TOPOLOGY_PATH } from "./topology.js";
 
@@ -105,6 +106,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(errorMessage(error));
   process.exit(1);
 });

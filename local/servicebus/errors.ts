@@ -1,4 +1,5 @@
 /** Errors the broker reports, each with the AMQP condition Service Bus uses and its HTTP-style status. */
+import { errorMessage } from "../../shared/errors.js";
 import { AmqpDecodeError } from "./amqp-codec.js";
 
 export const CONDITION = {
@@ -55,8 +56,5 @@ export function asBrokerError(error: unknown): BrokerError {
   if (error instanceof AmqpDecodeError) {
     return new BrokerError(CONDITION.decodeError, error.message);
   }
-  return new BrokerError(
-    CONDITION.internalError,
-    `Emulator fault: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  return new BrokerError(CONDITION.internalError, `Emulator fault: ${errorMessage(error)}`);
 }

@@ -3,6 +3,7 @@
  * dead-letter queues, and `$management` request/response links. Refusals follow AMQP: an attach
  * without a terminus, then a detach carrying the error.
  */
+import { errorMessage } from "../../shared/errors.js";
 import { addressPath, parseAddress } from "./addresses.js";
 import { Claims, putToken } from "./cbs.js";
 import { ConsumerLink } from "./consumer-link.js";
@@ -108,7 +109,7 @@ export class LinkHandler {
     for (const failure of ["error", "protocol_error", "connection_error"]) {
       container.on(failure, (event: unknown) => {
         const detail = event instanceof Error ? event : (event as Partial<ServerEvent> | undefined)?.error;
-        this.options.log(`${failure}: ${detail instanceof Error ? detail.message : String(detail)}`);
+        this.options.log(`${failure}: ${errorMessage(detail)}`);
       });
     }
   }

@@ -6,6 +6,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
+import { errorMessage } from "../../shared/errors.js";
+
 export const DEFAULT_TOPOLOGY_PATH = fileURLToPath(
   new URL("../../infra/servicebus-topology.json", import.meta.url),
 );
@@ -111,7 +113,7 @@ export function loadTopology(path: string = DEFAULT_TOPOLOGY_PATH): Topology {
   try {
     document = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new TopologyError(path, [error instanceof Error ? error.message : String(error)]);
+    throw new TopologyError(path, [errorMessage(error)]);
   }
   return parseTopology(document, path);
 }

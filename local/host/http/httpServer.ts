@@ -4,6 +4,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { errorMessage } from "../../../shared/errors.js";
 import type { InFlight } from "../inFlight.js";
 import type { Invoke } from "../invoke.js";
 import type { HostLogger } from "../logging.js";
@@ -86,7 +87,7 @@ async function handle(
     options.log({
       kind: "host",
       level: "error",
-      message: `HTTP ${request.method ?? "?"} ${request.url ?? "?"} failed in the host: ${(error as Error).message}`,
+      message: `HTTP ${request.method ?? "?"} ${request.url ?? "?"} failed in the host: ${errorMessage(error)}`,
     });
     send(request, response, { status: 500, headers: [], body: EMPTY }, true);
   }

@@ -12,6 +12,7 @@ import type {
   ServiceBusReceivedMessage,
   ServiceBusReceiver,
 } from "@azure/service-bus";
+import { errorMessage } from "../../../shared/errors.js";
 import type { HostConfig } from "../hostJson.js";
 import type { InFlight } from "../inFlight.js";
 import type { Invoke } from "../invoke.js";
@@ -114,7 +115,7 @@ function listen(
       log({
         kind: "host",
         level: "warning",
-        message: `Function '${registration.name}': could not ${action} message ${String(message.messageId)}: ${(error as Error).message}`,
+        message: `Function '${registration.name}': could not ${action} message ${String(message.messageId)}: ${errorMessage(error)}`,
       });
     }
   };
