@@ -39,13 +39,6 @@ export interface IntakeSteps {
   confirm?: (requestId: string) => Promise<boolean>;
 }
 
-/**
- * How long a claimed key counts as "being taken" (409) before a retry may take it over. Intake
- * answers in well under a second; after a failure whose release also failed (storage down), the
- * caller's retry should not meet 409 for the storage layer's default five minutes.
- */
-export const INTAKE_LEASE_MS = 30_000;
-
 function requestIdFor(request: Pick<IntakeRequest, "scope" | "key" | "idPrefix">, hash: string): string {
   const digest = createHash("sha256").update(`${request.scope}\n${request.key}\n${hash}`).digest("hex");
   return `${request.idPrefix}-${digest.slice(0, 32)}`;
@@ -63,7 +56,6 @@ export async function acceptOnce(
     planned: { requestId, response: steps.answer(requestId) },
     ...(steps.confirm === undefined ? {} : { confirm: steps.confirm }),
     now: rt.now(),
-    leaseMs: INTAKE_LEASE_MS,
   });
   switch (claimed.kind) {
     case "replay":

@@ -70,7 +70,12 @@ export type ClaimResult =
   | { readonly kind: "in-flight" };
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
-export const IDEMPOTENCY_LEASE_MS = 5 * 60_000;
+/**
+ * After this long, a claim whose request never confirmed counts as abandoned and may be taken over.
+ * Intake answers in well under a second; a caller retrying after a 503 whose release also failed
+ * (storage down) should not meet 409 for long.
+ */
+export const IDEMPOTENCY_LEASE_MS = 30_000;
 const MAX_CLAIM_ROUNDS = 5;
 
 /** SHA-256 over method, route and raw body: what "the same request" means. */
