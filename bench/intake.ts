@@ -5,7 +5,7 @@
  * answer that is not 202.
  */
 import { figure, percentile, round, type Figure } from "./lib/figures.js";
-import { BENCH_SECRET } from "./lib/http.js";
+import { seedBenchPartnerKey } from "./lib/http.js";
 import { startLoadGenerator } from "./lib/load.js";
 import { childrenCpu, cpuSince } from "./lib/processCpu.js";
 import { startProfiling } from "./lib/profile.js";
@@ -34,6 +34,7 @@ export async function intakeBench(options: IntakeOptions = {}): Promise<Figure[]
   try {
     const setupStore = services.store(PREFIX);
     await putReference(setupStore);
+    await seedBenchPartnerKey(setupStore);
     await seedMigratableCustomers(setupStore, total, {
       termEnd: new Date(now.getTime() + 120 * DAY_MS),
       now,
@@ -41,7 +42,7 @@ export async function intakeBench(options: IntakeOptions = {}): Promise<Figure[]
     const { startLocalStack } = await import("../local/stack.js");
     const stack = await startLocalStack({
       port: 0,
-      env: services.appSettings(PREFIX, BENCH_SECRET),
+      env: services.appSettings(PREFIX),
       localSettingsPath: false,
       // The intake alone: the processor would compete for the same two cores (in Azure it scales
       // out on instances of its own); its messages wait in the emulator.

@@ -22,7 +22,7 @@ import {
   type TableStore,
 } from "../shared/storage/index.js";
 import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
-import { BENCH_SECRET, migrationBody, postSigned, type Posted } from "./lib/http.js";
+import { migrationBody, seedBenchPartnerKey, postSigned, type Posted } from "./lib/http.js";
 import { startLoadGenerator, type LoadRequest } from "./lib/load.js";
 import { childrenCpu, cpuSince } from "./lib/processCpu.js";
 import { startProfiling } from "./lib/profile.js";
@@ -64,6 +64,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
   const now = new Date();
   try {
     await putReference(setupStore);
+    await seedBenchPartnerKey(setupStore);
     await seedMigratableCustomers(setupStore, total, {
       termEnd: new Date(now.getTime() + 120 * DAY_MS),
       now,
@@ -73,7 +74,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
     const { startLocalStack } = await import("../local/stack.js");
     const stack = await startLocalStack({
       port: 0,
-      env: services.appSettings(PREFIX, BENCH_SECRET),
+      env: services.appSettings(PREFIX),
       localSettingsPath: false,
       log: processed.log,
     });

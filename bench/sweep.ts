@@ -7,6 +7,8 @@
  * entities read = rows in every GET's response (a point read is one), entities written = operations
  * in every $batch plus single writes. Round trips by the storage layer's own counter.
  */
+import { CustomerTokenVerifier } from "../shared/auth/customerToken.js";
+import { Keyring } from "../shared/auth/keyring.js";
 import { loadConfig } from "../shared/config.js";
 import { ReferenceCache } from "../shared/pipeline/referenceCache.js";
 import type { Runtime } from "../shared/pipeline/runtime.js";
@@ -60,10 +62,13 @@ async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]):
     const entities = entityCounter();
     const roundTrips = new RoundTripCounter();
     const store = services.store(PREFIX, { counter: roundTrips, policies: [entities.policy] });
+    const config = loadConfig(services.appSettings(PREFIX));
     const runtime: Runtime = {
-      config: loadConfig(services.appSettings(PREFIX, "unused-by-the-sweep")),
+      config,
       store,
       reference: new ReferenceCache(store),
+      keyring: new Keyring(config, store),
+      tokens: new CustomerTokenVerifier({ issuers: config.TRUSTED_TOKEN_ISSUERS, audience: config.CUSTOMER_TOKEN_AUDIENCE }),
       now: () => AS_OF,
       send: () => Promise.reject(new Error("the sweep sends nothing")),
     };

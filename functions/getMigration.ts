@@ -1,25 +1,15 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
-import { readParams } from "../shared/http/input.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { problem } from "../shared/http/problem.js";
-import { httpOptions } from "../shared/http/register.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
 import { migrationView } from "../shared/pipeline/views.js";
 
 const spec = ROUTES.getMigration;
 
-export async function getMigration(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const rt = runtime();
-  const read = readParams(request, spec.params);
-  if (!read.ok) return read.response;
-  const view = await migrationView(rt.store, read.value.id, rt.now());
-  return view === undefined ? problem("not-found", `No migration ${read.value.id}`) : json(200, view);
-}
+/** A migration with its line items and history; another partner's is "not found" (TEN-2). */
+export const getMigration = defineRoute(spec, async ({ rt, caller, params }) => {
+  const view = await migrationView(rt.store, params.id, rt.now(), caller);
+  return view === undefined ? problem("not-found", `No migration ${params.id}`) : json(200, view);
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(getMigration)));
+registerRoute(spec, getMigration);

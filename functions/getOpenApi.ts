@@ -1,7 +1,5 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { buildOpenApiDocument } from "../shared/http/openapi.js";
-import { httpOptions } from "../shared/http/register.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
 
@@ -9,9 +7,9 @@ const spec = ROUTES.getOpenApi;
 let document: Record<string, unknown> | undefined;
 
 /** The OpenAPI 3.1 document, generated once per process from the handlers' own schemas. */
-export function getOpenApi(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+export const getOpenApi = defineRoute(spec, () => {
   document ??= buildOpenApiDocument();
   return Promise.resolve(json(200, document));
-}
+});
 
-app.http(spec.name, httpOptions(spec, getOpenApi));
+registerRoute(spec, getOpenApi);

@@ -1,27 +1,20 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
-import { readParams } from "../shared/http/input.js";
+import { mayReadSubscription } from "../shared/domain/index.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { problem } from "../shared/http/problem.js";
-import { httpOptions } from "../shared/http/register.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
+import { subscriptionView } from "../shared/pipeline/views.js";
 import { getEntity } from "../shared/storage/index.js";
 
 const spec = ROUTES.getSubscription;
 
-export async function getSubscription(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const read = readParams(request, spec.params);
-  if (!read.ok) return read.response;
-  const { customerId, subscriptionId } = read.value;
-  const found = await getEntity(runtime().store, "subscription", customerId, subscriptionId);
-  return found === undefined
+/** A subscription as stored, to the partner that entered it or is its partner of record (TEN-2). */
+export const getSubscription = defineRoute(spec, async ({ rt, caller, params }) => {
+  const { customerId, subscriptionId } = params;
+  const found = await getEntity(rt.store, "subscription", customerId, subscriptionId);
+  return found === undefined || !mayReadSubscription(caller, found.value)
     ? problem("not-found", `Customer ${customerId} has no subscription ${subscriptionId}`)
-    : json(200, found.value);
-}
+    : json(200, subscriptionView(caller, found.value));
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(getSubscription)));
+registerRoute(spec, getSubscription);

@@ -1,29 +1,17 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
 import { authorizeMigrationRequest } from "../shared/domain/index.js";
-import { readWebhook } from "../shared/http/input.js";
-import { httpOptions } from "../shared/http/register.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { ROUTES } from "../shared/http/routes.js";
 import { QUEUES } from "../shared/messaging/messages.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
 import { acceptSubmission } from "../shared/pipeline/submit.js";
 
 const spec = ROUTES.postMigration;
 
 /** Takes a migration request (MIG-1): stored as `submitted`, queued, answered 202; the processor decides it. */
-export async function postMigration(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const rt = runtime();
-  const at = rt.now();
-  const now = at.toISOString();
-  const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: at });
-  if (!read.ok) return read.response;
-  const { body } = read.value;
+export const postMigration = defineRoute(spec, (input) => {
+  const { rt, body, request } = input;
+  const now = rt.now().toISOString();
   const route = { queue: QUEUES.migrations, authorize: authorizeMigrationRequest };
-  return acceptSubmission(rt, request, read.value, route, {
+  return acceptSubmission(rt, request, input, route, {
     kind: "migration",
     entity: (id) => ({
       id,
@@ -46,6 +34,6 @@ export async function postMigration(
       migrationId: id,
     }),
   });
-}
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(postMigration)));
+registerRoute(spec, postMigration);

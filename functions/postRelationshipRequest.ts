@@ -1,29 +1,17 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
 import { authorizeRelationshipRequest } from "../shared/domain/index.js";
-import { readWebhook } from "../shared/http/input.js";
-import { httpOptions } from "../shared/http/register.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { ROUTES } from "../shared/http/routes.js";
 import { QUEUES } from "../shared/messaging/messages.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
 import { acceptSubmission } from "../shared/pipeline/submit.js";
 
 const spec = ROUTES.postRelationshipRequest;
 
-/** REL-1: a partner asks the customer for a reseller relationship; the processor decides and invites. */
-export async function postRelationshipRequest(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const rt = runtime();
-  const at = rt.now();
-  const now = at.toISOString();
-  const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: at });
-  if (!read.ok) return read.response;
-  const { body } = read.value;
+/** A partner asks a customer for a reseller relationship (REL-1): stored, queued, answered 202. */
+export const postRelationshipRequest = defineRoute(spec, (input) => {
+  const { rt, body, request } = input;
+  const now = rt.now().toISOString();
   const route = { queue: QUEUES.relationships, authorize: authorizeRelationshipRequest };
-  return acceptSubmission(rt, request, read.value, route, {
+  return acceptSubmission(rt, request, input, route, {
     kind: "relationship",
     entity: (id) => ({
       id,
@@ -44,6 +32,6 @@ export async function postRelationshipRequest(
       relationshipId: id,
     }),
   });
-}
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(postRelationshipRequest)));
+registerRoute(spec, postRelationshipRequest);

@@ -1,16 +1,12 @@
 /**
- * POST /api/admin/sweep?asOf=<iso>&dryRun=true: runs the term-end sweep now (admin key), the same
- * code the nightly timer runs, and answers what it did, or with dryRun what it would do.
+ * POST /api/admin/sweep?asOf=<iso>&dryRun=true: the operator runs the term-end sweep now, the same
+ * code the nightly timer runs, and gets what it did, or with dryRun what it would do (OPS-1).
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { z } from "zod";
-
-import { fieldErrors, problem } from "../shared/http/problem.js";
-import { httpOptions } from "../shared/http/register.js";
+import { sweepAsOfViolation } from "../shared/domain/index.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
+import { problem } from "../shared/http/problem.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
 import { runSweep } from "../shared/pipeline/sweep.js";
 
 const spec = ROUTES.postSweep;
@@ -18,24 +14,17 @@ const spec = ROUTES.postSweep;
 /** Who the history names for a sweep an operator ran. */
 export const ADMIN_SWEEP_ACTOR = "admin-sweep";
 
-const querySchema = z.object({
-  asOf: spec.query.asOf.schema.optional(),
-  dryRun: spec.query.dryRun.schema.optional(),
-});
-
-export async function postSweep(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  const query = querySchema.safeParse({
-    asOf: request.query.get("asOf") ?? undefined,
-    dryRun: request.query.get("dryRun") ?? undefined,
-  });
-  if (!query.success) {
-    const errors = fieldErrors(query.error).map((error) => ({ ...error, path: `/query${error.path}` }));
-    return problem("bad-request", "The query is invalid", { errors });
+export const postSweep = defineRoute(spec, async ({ rt, query, context }) => {
+  const now = rt.now();
+  const asOf = query.asOf === undefined ? now : new Date(query.asOf);
+  const dryRun = query.dryRun === "true";
+  const refused = sweepAsOfViolation(asOf, now, dryRun);
+  if (refused !== null) {
+    return problem("unprocessable", refused.message, { violations: [refused] });
   }
-  const rt = runtime();
   const report = await runSweep({
-    asOf: query.data.asOf ?? rt.now(),
-    dryRun: query.data.dryRun === "true",
+    asOf,
+    dryRun,
     by: ADMIN_SWEEP_ACTOR,
     log: (line) => {
       context.warn(line);
@@ -45,6 +34,6 @@ export async function postSweep(request: HttpRequest, context: InvocationContext
     `sweep as of ${report.asOf}${report.dryRun ? " (dry run)" : ""}: ${report.customers} customer(s), ${report.transitions.length} transition(s)`,
   );
   return json(200, report);
-}
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(postSweep)));
+registerRoute(spec, postSweep);

@@ -1,31 +1,43 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
-import { customerSchema } from "../shared/domain/model.js";
-import { readWebhook } from "../shared/http/input.js";
-import { httpOptions } from "../shared/http/register.js";
+import {
+  customerChangeViolation,
+  customerSchema,
+  type Customer,
+  type Violation,
+} from "../shared/domain/index.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
+import { problem } from "../shared/http/problem.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
+import { customerView } from "../shared/pipeline/views.js";
 import { put, withCustomerPartition } from "../shared/storage/index.js";
 
 const spec = ROUTES.putCustomer;
 
-export async function putCustomer(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const rt = runtime();
-  const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: rt.now() });
-  if (!read.ok) return read.response;
-  const customer = customerSchema.parse({ id: read.value.params.customerId, ...read.value.body });
-  const { result: created } = await withCustomerPartition(
+type Outcome = { refused: Violation } | { customer: Customer; created: boolean };
+
+/** A partner enters a customer's profile, or the operator corrects one; TEN-5 says who may change what. */
+export const putCustomer = defineRoute(spec, async ({ rt, caller, params, body }) => {
+  const { result } = await withCustomerPartition<Outcome>(
     rt.store,
-    customer.id,
-    (state) => ({ changes: [put.customer(customer)], result: state.customer === undefined }),
+    params.customerId,
+    (state) => {
+      const existing = state.customer?.value;
+      const enteredBy = existing === undefined ? (caller.kind === "partner" ? caller.partnerId : undefined) : existing.enteredBy;
+      const customer = customerSchema.parse({
+        id: params.customerId,
+        ...body,
+        ...(enteredBy === undefined ? {} : { enteredBy }),
+      });
+      const refused = customerChangeViolation(caller, existing, customer);
+      if (refused !== null) return { changes: [], result: { refused } };
+      return { changes: [put.customer(customer)], result: { customer, created: existing === undefined } };
+    },
     { kinds: ["customer"] },
   );
-  return json(created ? 201 : 200, customer);
-}
+  if ("refused" in result) {
+    return problem("forbidden", result.refused.message, { violations: [result.refused] });
+  }
+  return json(result.created ? 201 : 200, customerView(caller, result.customer));
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(putCustomer)));
+registerRoute(spec, putCustomer);

@@ -1,46 +1,58 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
-import { subscriptionSchema } from "../shared/domain/model.js";
-import { readWebhook } from "../shared/http/input.js";
+import {
+  subscriptionChangeViolation,
+  subscriptionSchema,
+  type Subscription,
+  type Violation,
+} from "../shared/domain/index.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { problem } from "../shared/http/problem.js";
-import { httpOptions } from "../shared/http/register.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { answeringUnavailable } from "../shared/pipeline/failures.js";
-import { runtime } from "../shared/pipeline/runtime.js";
+import { subscriptionView } from "../shared/pipeline/views.js";
 import { put, withCustomerPartition } from "../shared/storage/index.js";
 
 const spec = ROUTES.putSubscription;
 
-/** MC-5's "enter the existing subscription's details by hand": a customer's subscription as bought elsewhere. */
-export async function putSubscription(
-  request: HttpRequest,
-  _context: InvocationContext,
-): Promise<HttpResponseInit> {
-  const rt = runtime();
-  const read = await readWebhook(request, { ...spec, secrets: rt.config.WEBHOOK_SECRETS, now: rt.now() });
-  if (!read.ok) return read.response;
-  const { customerId, subscriptionId } = read.value.params;
-  const subscription = subscriptionSchema.parse({ id: subscriptionId, customerId, ...read.value.body });
-  const { result } = await withCustomerPartition(
+type Outcome =
+  | { kind: "no-customer" }
+  | { kind: "refused"; refused: Violation }
+  | { kind: "created" | "replaced"; subscription: Subscription };
+
+/** MC-5's "enter the existing subscription's details by hand"; TEN-6 keeps each partner's entries its own. */
+export const putSubscription = defineRoute(spec, async ({ rt, caller, params, body }) => {
+  const { customerId, subscriptionId } = params;
+  const { result } = await withCustomerPartition<Outcome>(
     rt.store,
     customerId,
-    (state) =>
-      state.customer === undefined
-        ? { changes: [], result: "no-customer" as const }
-        : {
-            changes: [put.subscription(subscription)],
-            result: state.subscriptions.has(subscriptionId) ? ("replaced" as const) : ("created" as const),
-          },
+    (state) => {
+      if (state.customer === undefined) return { changes: [], result: { kind: "no-customer" } };
+      const existing = state.subscriptions.get(subscriptionId)?.value;
+      const refused = subscriptionChangeViolation(caller, existing);
+      if (refused !== null) return { changes: [], result: { kind: "refused", refused } };
+      const subscription = subscriptionSchema.parse({
+        id: subscriptionId,
+        customerId,
+        ...body,
+        ...(caller.kind === "partner" ? { enteredBy: caller.partnerId } : {}),
+      });
+      return {
+        changes: [put.subscription(subscription)],
+        result: { kind: existing === undefined ? ("created") : ("replaced"), subscription },
+      };
+    },
     { kinds: ["customer", "subscription"] },
   );
-  if (result === "no-customer") {
-    return problem(
-      "not-found",
-      `Customer ${customerId} is not registered: PUT /api/customers/${customerId} first`,
-    );
+  switch (result.kind) {
+    case "no-customer":
+      return problem(
+        "not-found",
+        `Customer ${customerId} is not registered: PUT /api/customers/${customerId} first`,
+      );
+    case "refused":
+      return problem("forbidden", result.refused.message, { violations: [result.refused] });
+    default:
+      return json(result.kind === "created" ? 201 : 200, subscriptionView(caller, result.subscription));
   }
-  return json(result === "created" ? 201 : 200, subscription);
-}
+});
 
-app.http(spec.name, httpOptions(spec, answeringUnavailable(putSubscription)));
+registerRoute(spec, putSubscription);

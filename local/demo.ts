@@ -1,5 +1,5 @@
 /**
- * `npm run demo [-- --url http://localhost:7071/api/] [--secret <webhook secret>]`: walks one
+ * `npm run demo [-- --url http://localhost:7071/api/] [--operator-key <id:secret>]`: walks one
  * customer through the seeds' story against a running `npm start`, or, when none answers at the
  * default address, against a stack of its own started in this process. Exits 0 only when the
  * migration ends `completed`.
@@ -10,19 +10,29 @@ import { z } from "zod";
 import { errorMessage } from "../shared/errors.js";
 import { runDemo } from "./demoStory.js";
 import { checkHealth, describeHealth } from "./health.js";
+import { loadOrCreateDevKeys } from "./devKeys.js";
+import { mintCustomerToken } from "./identity/index.js";
 import { startLocalStack, type LocalStack } from "./stack.js";
-import { DEV_WEBHOOK_SECRET } from "./stackSettings.js";
 
-const USAGE = `Usage: npm run demo -- [--url <base url>] [--secret <webhook secret>] [--timeout <seconds>]
-  --url      a running service, e.g. http://localhost:7071/api/ (default: that address if it
-             answers, else a local stack started for the demo)
-  --secret   the webhook secret it holds (default: the first of WEBHOOK_SECRETS, else the
-             development secret npm start uses)
-  --timeout  seconds to wait for each asynchronous step (default 30)`;
+const USAGE = `Usage: npm run demo -- [--url <base url>] [--operator-key <id:secret>] [--timeout <seconds>]
+  --url           a running service, e.g. http://localhost:7071/api/ (default: that address if it
+                  answers, else a local stack started for the demo)
+  --operator-key  an operator key it holds (default: the first of OPERATOR_KEYS, else the
+                  development key npm start made in .local/dev-keys.json)
+  --timeout       seconds to wait for each asynchronous step (default 30)
+Customers' tokens come from the development identity provider of this checkout.`;
+
+const operatorKeySchema = z
+  .string()
+  .regex(/^[^:,\s]+:[^,\s]{32,}$/, "must be <id>:<secret>, the secret at least 32 characters")
+  .transform((value) => {
+    const colon = value.indexOf(":");
+    return { keyId: value.slice(0, colon), secret: value.slice(colon + 1) };
+  });
 
 const argsSchema = z.object({
   url: z.url({ protocol: /^https?$/ }).optional(),
-  secret: z.string().min(16, "must be at least 16 characters").optional(),
+  "operator-key": operatorKeySchema.optional(),
   timeout: z.coerce.number().positive().max(3600).default(30),
   help: z.boolean(),
 });
@@ -31,7 +41,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       url: { type: "string" },
-      secret: { type: "string" },
+      "operator-key": { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -53,7 +63,11 @@ async function main(): Promise<number> {
   const health = await checkHealth(target, { attemptTimeoutMs: 1_500 });
   let stack: LocalStack | undefined;
   let baseUrl = target;
-  let secret = args.secret ?? firstSecret(process.env.WEBHOOK_SECRETS) ?? DEV_WEBHOOK_SECRET;
+  let operatorKey: { keyId: string; secret: string } =
+    args["operator-key"] ??
+    operatorKeySchema.safeParse(process.env.OPERATOR_KEYS?.split(",")[0]?.trim()).data ??
+    (await loadOrCreateDevKeys().then(({ operatorKey: key }) => ({ keyId: key.id, secret: key.secret })));
+  let identity: { stateDir?: string; issuerBase?: string; audience?: string } = {};
   if (health.kind === "answered") {
     if (health.status !== 200) {
       process.stderr.write(`The service at ${target} is not healthy: ${describeHealth(health)}\n`);
@@ -67,23 +81,23 @@ async function main(): Promise<number> {
     process.stdout.write(`Nothing answers at ${target}; starting a local stack for the demo...\n`);
     stack = await startLocalStack({ port: 0, quiet: true });
     baseUrl = stack.baseUrl;
-    secret = stack.webhookSecret;
+    operatorKey = { keyId: stack.operatorKey.id, secret: stack.operatorKey.secret };
+    identity = { stateDir: stack.identity.stateDir, issuerBase: stack.identity.url, audience: stack.identity.audience };
     process.stdout.write(`Local stack at ${baseUrl}.\n\n`);
   }
 
   try {
-    const result = await runDemo({ baseUrl, secret, stepTimeoutMs: args.timeout * 1000 });
+    const result = await runDemo({
+      baseUrl,
+      operatorKey,
+      customerToken: (customerId) =>
+        mintCustomerToken({ customerId, role: "global-admin", user: `megan@${customerId}.example`, ...identity }),
+      stepTimeoutMs: args.timeout * 1000,
+    });
     return result.completed ? 0 : 1;
   } finally {
     await stack?.close();
   }
-}
-
-function firstSecret(raw: string | undefined): string | undefined {
-  return raw
-    ?.split(",")
-    .map((secret) => secret.trim())
-    .find((secret) => secret.length > 0);
 }
 
 function withTrailingSlash(url: string): string {

@@ -1,8 +1,11 @@
 /**
  * The demo's story (seed 004, "move license-based customers into CSP", with the multi-channel
  * rules of 000/001/003): a partner brings a customer who bought Office 365 licenses and Azure
- * through an Enterprise Agreement into CSP. Every request is made as a partner portal must make
- * it (signed, Idempotency-Key on POSTs), against any running instance of the service.
+ * through an Enterprise Agreement into CSP. Every request is made as its caller must make it: the
+ * operator and the partner sign with their own keys (Idempotency-Key on POSTs), and the customer's
+ * Global Administrator answers with a token of the customer's tenant (TEN-3). The originals' terms
+ * end a few seconds into the run, so the sweep that retires them is a real one run at the real time
+ * (OPS-1: nothing is retired early); a dry run shows beforehand what it will do.
  */
 import { randomBytes } from "node:crypto";
 import type { z } from "zod";
@@ -22,8 +25,10 @@ import type {
   PutSubscriptionBody,
   RelationshipRequestBody,
 } from "../shared/domain/requests.js";
+import { problemSchema } from "../shared/http/problem.js";
 import {
   acceptedSchema,
+  partnerKeyIssuedSchema,
   migrationViewSchema,
   relationshipViewSchema,
   sweepReportSchema,
@@ -38,7 +43,10 @@ import { createPortalClient, expectBody, type PortalClient } from "./portalClien
 export interface DemoOptions {
   /** `http://localhost:7071/api/` */
   readonly baseUrl: string;
-  readonly secret: string;
+  /** An operator key the service holds (OPERATOR_KEYS). */
+  readonly operatorKey: { readonly keyId: string; readonly secret: string };
+  /** A token of the customer's tenant, held by a Global Administrator (the development identity provider's). */
+  readonly customerToken: (customerId: string) => Promise<string>;
   readonly out?: (line: string) => void;
   /** Per asynchronous step. Default 30 s. */
   readonly stepTimeoutMs?: number;
@@ -53,12 +61,16 @@ export interface DemoResult {
   readonly relationship: RelationshipView;
   readonly migration: MigrationView;
   readonly sweep: SweepReport;
+  /** The partner key the operator issued for the story. */
+  readonly partnerKeyId: string;
   /** The originals and the partner's new subscriptions as stored at the end. */
   readonly subscriptions: readonly Subscription[];
   readonly completed: boolean;
 }
 
 const DAY_MS = 86_400_000;
+/** How far into the run the originals' terms end. */
+const TERM_END_SECONDS = 12;
 const PARTNER_ID = "contoso-csp";
 const OFFERS = {
   office365E3: "o365-e3",
@@ -72,8 +84,9 @@ const MIGRATION_WAITING = new Set(["submitted", "provisioning"]);
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const api = createPortalClient({ baseUrl: options.baseUrl, secret: options.secret });
-  const now = (options.now ?? (() => new Date()))();
+  const operator = createPortalClient({ baseUrl: options.baseUrl, credentials: options.operatorKey });
+  const clock = options.now ?? (() => new Date());
+  const now = clock();
   const runId = options.runId ?? randomBytes(3).toString("hex");
   const customerId = `northwind-${runId}`;
   const wait = { timeoutMs: options.stepTimeoutMs ?? 30_000, intervalMs: options.pollIntervalMs ?? 200, out };
@@ -81,20 +94,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out(`   ${method} ${path} → ${status}${detail === "" ? "" : `  ${detail}`}`);
   };
 
-  // Terms on whole days: a year-long EA term started ~10 months ago; Azure's ends sooner.
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  const at = (days: number): string => new Date(today + days * DAY_MS).toISOString().replace(".000Z", "Z");
-  const termStart = at(-320);
-  const officeTermEnd = at(45);
-  const azureTermEnd = at(20);
-  const sweepAsOf = at(46);
+  // A year-long EA term that ends a few seconds from now (Azure's a little sooner), so the story
+  // reaches its term end for real instead of sweeping in the future.
+  const second = Math.ceil(now.getTime() / 1000) * 1000;
+  const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z");
+  const termStart = iso(second - 365 * DAY_MS);
+  const officeTermEnd = iso(second + TERM_END_SECONDS * 1000);
+  const azureTermEnd = iso(second + (TERM_END_SECONDS - 4) * 1000);
 
   out(`CSP onboarding demo against ${options.baseUrl} (customer ${customerId})`);
   out("");
-  out("1. Reference data: the partner and the offer catalogue (signed PUTs)");
+  out("1. The operator's reference data: the partner and the offer catalogue (TEN-4)");
   const partner: PutPartnerBody = { name: "Contoso CSP", region: "US", cloud: "public", kind: "direct" };
   await put(
-    api,
+    operator,
     `partners/${PARTNER_ID}`,
     partner,
     partnerSchema,
@@ -121,11 +134,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const note = offer.discontinued
       ? `discontinued, equivalent ${offer.equivalentOfferIds.join(", ")}`
       : offer.kind;
-    await put(api, `offers/${id}`, offer, offerSchema, show, `${offer.name} (${note})`);
+    await put(operator, `offers/${id}`, offer, offerSchema, show, `${offer.name} (${note})`);
   }
+  const keyPath = `admin/partners/${PARTNER_ID}/keys`;
+  const keyResponse = await operator.post(keyPath);
+  const partnerKey = expectBody(keyResponse, [201], partnerKeyIssuedSchema);
+  show("POST", keyPath, 201, `key ${partnerKey.keyId} for ${PARTNER_ID}'s portal (its secret is shown this once)`);
+  const api = createPortalClient({
+    baseUrl: options.baseUrl,
+    credentials: { keyId: partnerKey.keyId, secret: partnerKey.secret },
+  });
 
   out("");
-  out("2. The customer and what it bought through its Enterprise Agreement (MC-1), entered by hand (MC-5)");
+  out("2. The partner enters the customer and what it bought through its Enterprise Agreement (MC-1, MC-5)");
   const customer: PutCustomerBody = {
     name: "Northwind Traders",
     region: "US",
@@ -193,13 +214,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   expectStatus("relationship", pending.status, "pending", pending.violations);
 
   out("");
-  out("4. The customer accepts the invitation (REL-2)");
-  await postAccepted(
-    api,
-    `relationships/${requested.id}/acceptance`,
-    { customerUserId: "megan@northwind.example" },
-    show,
-  );
+  out("4. The customer's Global Administrator accepts the invitation (REL-2); only the customer may (TEN-3)");
+  const acceptancePath = `relationships/${requested.id}/acceptance`;
+  const byPartner = await api.post(acceptancePath);
+  const refusal = expectBody(byPartner, [403], problemSchema);
+  show("POST", `${acceptancePath} (signed by the partner)`, 403, refusal.violations?.map((found) => found.rule).join(", ") ?? "");
+  const customerApi = createPortalClient({
+    baseUrl: options.baseUrl,
+    credentials: { token: await options.customerToken(customerId) },
+  });
+  await postAccepted(customerApi, acceptancePath, undefined, show, "with the customer's token");
   const relationship = await pollUntil<RelationshipView>({
     ...wait,
     label: `relationship ${requested.id} to take the answer`,
@@ -234,17 +258,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const line of lineItemsTable(scheduled.items)) out(`   ${line}`);
 
   out("");
-  out(`6. The term-end sweep, as the nightly timer would run it on ${sweepAsOf.slice(0, 10)}`);
-  const sweepPath = `admin/sweep?asOf=${encodeURIComponent(sweepAsOf)}`;
-  const dryRun = expectBody(await api.post(`${sweepPath}&dryRun=true`), [200], sweepReportSchema);
-  show("POST", `${sweepPath}&dryRun=true`, 200, `would make ${dryRun.transitions.length} transition(s)`);
-  const sweep = expectBody(await api.post(sweepPath), [200], sweepReportSchema);
-  show(
-    "POST",
-    sweepPath,
-    200,
-    `${sweep.transitions.length} transition(s) for ${sweep.customers} customer(s)`,
-  );
+  out(`6. The term-end sweep (the nightly timer's code, run by the operator): the terms end at ${officeTermEnd}`);
+  const ahead = `admin/sweep?asOf=${encodeURIComponent(iso(second + DAY_MS))}`;
+  const dryRun = expectBody(await operator.post(`${ahead}&dryRun=true`), [200], sweepReportSchema);
+  show("POST", `${ahead}&dryRun=true`, 200, `a day ahead it would make ${dryRun.transitions.length} transition(s)`);
+  const early = expectBody(await operator.post(ahead), [422], problemSchema);
+  show("POST", ahead, 422, `${early.violations?.map((found) => found.rule).join(", ") ?? ""}: a sweep that writes never looks ahead`);
+  const waitMs = Date.parse(officeTermEnd) + 1_000 - clock().getTime();
+  if (waitMs > 0) {
+    out(`   waiting ${Math.ceil(waitMs / 1000)} s for the terms to end...`);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
+  const sweep = expectBody(await operator.post("admin/sweep"), [200], sweepReportSchema);
+  show("POST", "admin/sweep", 200, `as of ${sweep.asOf}: ${sweep.transitions.length} transition(s) for ${sweep.customers} customer(s)`);
   for (const transition of sweep.transitions.filter((candidate) => candidate.customerId === customerId)) {
     out(
       `     ${transition.entity} ${transition.id}: ${transition.from ?? "-"} → ${transition.to}${transition.rules.length > 0 ? ` (${transition.rules.join(", ")})` : ""}`,
@@ -298,7 +324,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ? `Done: migration ${migration.id} completed.`
       : `Migration ${migration.id} ended ${migration.status}, not completed.`,
   );
-  return { customerId, relationship, migration, sweep, subscriptions, completed };
+  return { customerId, relationship, migration, sweep, subscriptions, completed, partnerKeyId: partnerKey.keyId };
 }
 
 async function put<T>(
@@ -320,12 +346,13 @@ async function postAccepted(
   path: string,
   body: unknown,
   show: (method: string, path: string, status: number, detail: string) => void,
+  how = "",
 ): Promise<{ id: string; status: string }> {
   const response = await api.post(path, body);
   const accepted = expectBody(response, [202], acceptedSchema);
   show(
     "POST",
-    path,
+    how === "" ? path : `${path} (${how})`,
     202,
     `${accepted.id} ${accepted.status} (Location ${response.headers.get("location") ?? "-"})`,
   );

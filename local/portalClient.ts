@@ -1,13 +1,13 @@
 /**
- * A partner portal's HTTP client, as API.md asks one to behave: every PUT and POST signed
- * (HMAC-SHA256 of "<X-Timestamp>.<raw body>"), every POST with an Idempotency-Key, and a retry
+ * A caller's HTTP client, as the service asks one to behave: every request signed under the
+ * caller's key (or carrying the customer's token), every POST with an Idempotency-Key, and a retry
  * after a dropped connection or a 503 sent with the SAME key, re-signed, so the service answers the
  * first request again instead of doing it twice.
  */
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 
-import { signedHeaders } from "../shared/http/signature.js";
+import { signRequest } from "../shared/auth/signing.js";
 
 export interface ApiResponse {
   readonly method: string;
@@ -33,7 +33,8 @@ export class ApiError extends Error {
 export interface PortalClientOptions {
   /** `http://localhost:7071/api/`; request paths are relative to it. */
   readonly baseUrl: string;
-  readonly secret: string;
+  /** A signing key (operator or partner), or a customer's bearer token. */
+  readonly credentials: { readonly keyId: string; readonly secret: string } | { readonly token: string };
   /** Attempts for one request when the connection fails or the service answers 503. Default 3. */
   readonly attempts?: number;
   readonly retryDelayMs?: number;
@@ -42,6 +43,7 @@ export interface PortalClientOptions {
 export interface PortalClient {
   get(path: string): Promise<ApiResponse>;
   put(path: string, body: unknown): Promise<ApiResponse>;
+  delete(path: string): Promise<ApiResponse>;
   /** A fresh Idempotency-Key unless one is given (to replay a request on purpose). */
   post(path: string, body?: unknown, options?: { readonly idempotencyKey?: string }): Promise<ApiResponse>;
 }
@@ -51,23 +53,35 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
   const retryDelayMs = options.retryDelayMs ?? 250;
 
   const send = async (
-    method: "GET" | "PUT" | "POST",
+    method: "GET" | "PUT" | "POST" | "DELETE",
     path: string,
     body: unknown,
     idempotencyKey: string | undefined,
   ): Promise<ApiResponse> => {
-    const url = new URL(path, options.baseUrl).href;
+    const target = new URL(path, options.baseUrl);
+    const url = target.href;
     const raw = body === undefined ? "" : JSON.stringify(body);
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { accept: "application/json" };
-      if (method !== "GET") {
-        // Signed per attempt: the timestamp must be fresh, the body (and so the key's hash) is the same.
-        Object.assign(headers, signedHeaders(options.secret, raw));
-        if (body !== undefined) headers["content-type"] = "application/json";
-      }
+      const { credentials } = options;
+      // Signed per attempt: the timestamp must be fresh, the body (and so the key's hash) is the same.
+      Object.assign(
+        headers,
+        "token" in credentials
+          ? { authorization: `Bearer ${credentials.token}` }
+          : signRequest({
+              keyId: credentials.keyId,
+              secret: credentials.secret,
+              method,
+              pathAndQuery: `${target.pathname}${target.search}`,
+              idempotencyKey,
+              body: raw,
+            }),
+      );
+      if (body !== undefined) headers["content-type"] = "application/json";
       if (idempotencyKey !== undefined) headers["idempotency-key"] = idempotencyKey;
       try {
-        const response = await fetch(url, { method, headers, ...(method === "GET" ? {} : { body: raw }) });
+        const response = await fetch(url, { method, headers, ...(raw === "" ? {} : { body: raw }) });
         const text = await response.text();
         const answer: ApiResponse = {
           method,
@@ -87,6 +101,7 @@ export function createPortalClient(options: PortalClientOptions): PortalClient {
   return {
     get: (path) => send("GET", path, undefined, undefined),
     put: (path, body) => send("PUT", path, body, undefined),
+    delete: (path) => send("DELETE", path, undefined, undefined),
     post: (path, body, postOptions) => send("POST", path, body, postOptions?.idempotencyKey ?? randomUUID()),
   };
 }

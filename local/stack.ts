@@ -1,16 +1,24 @@
 /**
- * The whole service on one machine: Azurite (Table service), the project's Service Bus emulator and
- * the local Functions host on the app, wired together with the settings the app reads. What
- * `npm start`, `npm run demo` and the end-to-end tests run.
+ * The whole service on one machine: Azurite (Table service), the project's Service Bus emulator, the
+ * development identity provider for customers' tokens and the local Functions host on the app, wired
+ * together with the settings the app reads. What `npm start`, `npm run demo` and the end-to-end
+ * tests run.
  */
 import path from "node:path";
 
 import { startAzurite, type RunningAzurite } from "./azurite.js";
 import { entryOverride, projectRoot } from "./appLocation.js";
+import { DEFAULT_LOCAL_STATE_DIR, loadOrCreateDevKeys } from "./devKeys.js";
 import { readHostJson } from "./host/hostJson.js";
 import { startLocalHost, type FunctionSummary, type HostLogger, type LocalHost } from "./host/index.js";
 import { consoleLogger } from "./host/logging.js";
 import { readLocalSettings } from "./host/settings.js";
+import {
+  DEV_IDENTITY_PROVIDER_PORT,
+  DEV_TOKEN_AUDIENCE,
+  startDevIdentityProvider,
+  type DevIdentityProvider,
+} from "./identity/index.js";
 import { startServiceBusEmulator, type ServiceBusEmulator } from "./servicebus/index.js";
 import { planStack, wireSettings, type SettingsSource } from "./stackSettings.js";
 
@@ -31,6 +39,8 @@ export interface LocalStackOptions {
   readonly localSettingsPath?: string | false;
   /** Receives the host's log entries; overrides `quiet`. */
   readonly log?: HostLogger;
+  /** Where the development keys and the identity provider's key live; default `<root>/.local`. */
+  readonly stateDir?: string;
 }
 
 export type LocalService =
@@ -41,8 +51,12 @@ export interface LocalStack {
   /** `http://localhost:7071/api/`: every route is relative to it. */
   readonly baseUrl: string;
   readonly port: number;
-  /** The first of WEBHOOK_SECRETS: what a local portal signs with. */
-  readonly webhookSecret: string;
+  /** The first of OPERATOR_KEYS: what the operator's requests are signed with. */
+  readonly operatorKey: { readonly id: string; readonly secret: string };
+  /** Whether that is the stack's own development key (OPERATOR_KEYS unset). */
+  readonly ownOperatorKey: boolean;
+  /** The development identity provider customers' tokens come from. */
+  readonly identity: { readonly url: string; readonly stateDir: string; readonly audience: string };
   readonly tables: LocalService & { readonly persistedAt?: string };
   readonly serviceBus: LocalService;
   readonly functions: readonly FunctionSummary[];
@@ -62,7 +76,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const localSettings = localSettingsPath === false ? undefined : await readLocalSettings(localSettingsPath);
   // As `func start`: the environment wins over local.settings.json.
   const source = { ...localSettings?.values, ...(options.env ?? process.env) };
-  const plan = planStack(source);
+  const stateDir = options.stateDir ?? (options.rootDir === undefined ? DEFAULT_LOCAL_STATE_DIR : path.join(rootDir, ".local"));
+  const devKeys = await loadOrCreateDevKeys(stateDir);
   const { routePrefix } = await readHostJson(path.join(rootDir, "host.json"), source);
   const log = options.log ?? (options.quiet === true ? failuresOnly() : consoleLogger());
 
@@ -77,6 +92,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    const identity: DevIdentityProvider = await startDevIdentityProvider({
+      port: options.port === 0 ? 0 : DEV_IDENTITY_PROVIDER_PORT,
+      stateDir,
+    });
+    stops.push(() => identity.close());
+    const plan = planStack(source, devKeys, {
+      issuerTemplate: identity.issuerTemplate,
+      audience: DEV_TOKEN_AUDIENCE,
+    });
     const persistedAt = options.persist === true ? path.join(rootDir, PERSIST_FOLDER) : undefined;
     let azurite: RunningAzurite | undefined;
     if (plan.startTables) {
@@ -117,7 +141,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       baseUrl: `${host.url}/${routePrefix === "" ? "" : `${routePrefix}/`}`,
       port: host.port,
-      webhookSecret: plan.webhookSecret,
+      operatorKey: plan.operatorKey,
+      ownOperatorKey: plan.ownOperatorKey,
+      identity: { url: identity.url, stateDir, audience: settings.CUSTOMER_TOKEN_AUDIENCE ?? DEV_TOKEN_AUDIENCE },
       tables:
         azurite === undefined
           ? { kind: "external" }

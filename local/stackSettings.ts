@@ -1,15 +1,10 @@
 /**
  * Which local services the stack must start and which app settings it hands the host. Pure: the
- * environment goes in, a plan comes out. A service whose connection is already set (real Azure,
- * the official emulators) is used as it is and not started.
+ * environment and the local development keys go in, a plan comes out. A service whose connection is
+ * already set (real Azure, the official emulators) is used as it is and not started.
  */
-import { ConfigError, SETTING_NAMES, loadConfig } from "../shared/config.js";
-
-/**
- * The webhook secret when WEBHOOK_SECRETS is unset. Public on purpose: it signs requests to a
- * service on this machine only, the way Azurite's well-known account key does.
- */
-export const DEV_WEBHOOK_SECRET = "local-development-webhook-secret";
+import { loadConfig, SETTING_NAMES } from "../shared/config.js";
+import { keySetting, type DevKeys } from "./devKeys.js";
 
 export type SettingsSource = Readonly<Record<string, string | undefined>>;
 
@@ -18,10 +13,19 @@ export interface StackPlan {
   readonly startTables: boolean;
   /** Start the Service Bus emulator: no ServiceBusConnection of either kind is set. */
   readonly startServiceBus: boolean;
-  /** The first webhook secret: what the printed curl and the demo sign with. */
-  readonly webhookSecret: string;
+  /** The first of OPERATOR_KEYS: what the printed curl and the demo sign with. */
+  readonly operatorKey: { readonly id: string; readonly secret: string };
+  /** Whether that key is the stack's own development key (OPERATOR_KEYS unset). */
+  readonly ownOperatorKey: boolean;
   /** Every app setting for the host except the connections of the services still to start. */
   readonly settings: Readonly<Record<string, string>>;
+}
+
+export interface LocalIdentity {
+  /** TRUSTED_TOKEN_ISSUERS for the development identity provider. */
+  readonly issuerTemplate: string;
+  /** CUSTOMER_TOKEN_AUDIENCE its tokens carry by default. */
+  readonly audience: string;
 }
 
 // Stand-ins used only to validate the other settings before the services exist.
@@ -31,7 +35,7 @@ const PLACEHOLDER_CONNECTIONS = {
 };
 
 /** Plans the stack; throws ConfigError naming every bad setting before anything is started. */
-export function planStack(source: SettingsSource): StackPlan {
+export function planStack(source: SettingsSource, devKeys: DevKeys, identity: LocalIdentity): StackPlan {
   const given = Object.fromEntries(
     SETTING_NAMES.flatMap((name) => {
       const value = source[name];
@@ -44,19 +48,29 @@ export function planStack(source: SettingsSource): StackPlan {
     given.ServiceBusConnection__fullyQualifiedNamespace === undefined;
   const settings: Record<string, string> = {
     ...given,
-    WEBHOOK_SECRETS: given.WEBHOOK_SECRETS ?? DEV_WEBHOOK_SECRET,
+    OPERATOR_KEYS: given.OPERATOR_KEYS ?? keySetting(devKeys.operatorKey),
+    PARTNER_KEY_MASTER: given.PARTNER_KEY_MASTER ?? keySetting(devKeys.partnerKeyMaster),
+    CUSTOMER_TOKEN_AUDIENCE: given.CUSTOMER_TOKEN_AUDIENCE ?? identity.audience,
+    // Only a local stack trusts the development identity provider.
+    TRUSTED_TOKEN_ISSUERS: given.TRUSTED_TOKEN_ISSUERS ?? identity.issuerTemplate,
   };
   const config = loadConfig({
     ...settings,
     ...(startTables ? { TABLES_CONNECTION: PLACEHOLDER_CONNECTIONS.TABLES_CONNECTION } : {}),
     ...(startServiceBus ? { ServiceBusConnection: PLACEHOLDER_CONNECTIONS.ServiceBusConnection } : {}),
   });
-  const webhookSecret = config.WEBHOOK_SECRETS[0];
-  if (webhookSecret === undefined) throw new ConfigError(["WEBHOOK_SECRETS: no secret"]);
   // Written out, not left to the app's defaults: the timer trigger may name %SWEEP_SCHEDULE%.
   settings.INVITATION_TTL_DAYS = String(config.INVITATION_TTL_DAYS);
   settings.SWEEP_SCHEDULE = config.SWEEP_SCHEDULE;
-  return { startTables, startServiceBus, webhookSecret, settings };
+  const [operatorKey] = config.OPERATOR_KEYS;
+  if (operatorKey === undefined) throw new Error("OPERATOR_KEYS holds no key");
+  return {
+    startTables,
+    startServiceBus,
+    operatorKey,
+    ownOperatorKey: given.OPERATOR_KEYS === undefined,
+    settings,
+  };
 }
 
 /** The plan's settings plus the connections of the services the stack started. */

@@ -1,24 +1,25 @@
 /**
  * `npm start` (after the build): the whole service on this machine. Prints the base URL, the
- * webhook secret and a signed curl to try; SIGINT/SIGTERM stop everything and exit 0, a second
- * signal (a second Ctrl+C, more than a second later) exits at once with 1.
+ * operator key, signed curls to register a partner and issue its key, and how to get a customer
+ * token; SIGINT/SIGTERM stop everything and exit 0, a second signal (a second Ctrl+C, more than a
+ * second later) exits at once with 1.
  *
- *   PORT=7071 WEBHOOK_SECRETS=... node dist/local/start.js [--persist] [--quiet]
+ *   PORT=7071 OPERATOR_KEYS=... node dist/local/start.js [--persist] [--quiet]
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
 
-import { signedCurlCommand } from "./curlExample.js";
+import { EXAMPLE_PARTNER_BODY, EXAMPLE_PARTNER_ID, signedCurlCommand } from "./curlExample.js";
 import { errorMessage } from "../shared/errors.js";
 import { checkHealth, describeHealth } from "./health.js";
 import { startLocalStack, type LocalStack } from "./stack.js";
-import { DEV_WEBHOOK_SECRET } from "./stackSettings.js";
 
 const USAGE = `Usage: npm start -- [--persist] [--quiet]
   --persist  keep Table Storage data in .azurite/ across runs (default: in memory)
   --quiet    log only failures
-Environment: PORT (default 7071), WEBHOOK_SECRETS (default: the development secret),
-TABLES_CONNECTION / ServiceBusConnection to use those services instead of starting local ones.`;
+Environment: PORT (default 7071), HOST (default 127.0.0.1), OPERATOR_KEYS and PARTNER_KEY_MASTER
+(default: development keys kept in .local/dev-keys.json), TABLES_CONNECTION / ServiceBusConnection
+to use those services instead of starting local ones.`;
 
 const portSchema = z
   .string()
@@ -85,10 +86,9 @@ function parsePort(raw: string): number {
 }
 
 function banner(stack: LocalStack, health: string, seconds: string): string {
-  const secretNote =
-    stack.webhookSecret === DEV_WEBHOOK_SECRET
-      ? " (the development secret: WEBHOOK_SECRETS is unset)"
-      : " (the first of WEBHOOK_SECRETS)";
+  const keyNote = stack.ownOperatorKey
+    ? "the stack's development key, kept in .local/dev-keys.json (OPERATOR_KEYS is unset)"
+    : "the first of OPERATOR_KEYS";
   const tables =
     stack.tables.kind === "external"
       ? "TABLES_CONNECTION / TABLES_ENDPOINT from the environment"
@@ -97,18 +97,27 @@ function banner(stack: LocalStack, health: string, seconds: string): string {
     stack.serviceBus.kind === "external"
       ? "ServiceBusConnection from the environment"
       : `emulator, ${stack.serviceBus.connectionString}`;
+  const operator = { baseUrl: stack.baseUrl, keyId: stack.operatorKey.id, secret: stack.operatorKey.secret };
   return `
 CSP onboarding is running locally (ready in ${seconds} s).
 
-  Base URL        ${stack.baseUrl}
-  Webhook secret  ${stack.webhookSecret}${secretNote}
-  Health          ${health}
-  Table Storage   ${tables}
-  Service Bus     ${serviceBus}
+  Base URL           ${stack.baseUrl}
+  Operator key       ${stack.operatorKey.id}:${stack.operatorKey.secret}
+                     (${keyNote})
+  Health             ${health}
+  Table Storage      ${tables}
+  Service Bus        ${serviceBus}
+  Identity provider  ${stack.identity.url} (customers' tokens; trusted by this local stack only)
 
-Sign a request as a partner portal must (PUT a partner; paste into a POSIX shell):
+As the operator, register a partner, then issue its portal a key (paste into a POSIX shell):
 
-${signedCurlCommand({ baseUrl: stack.baseUrl, secret: stack.webhookSecret })}
+${signedCurlCommand({ ...operator, method: "PUT", path: `partners/${EXAMPLE_PARTNER_ID}`, body: EXAMPLE_PARTNER_BODY })}
+
+${signedCurlCommand({ ...operator, method: "POST", path: `admin/partners/${EXAMPLE_PARTNER_ID}/keys` })}
+
+The answer's keyId and secret sign the partner's own requests the same way. A customer's
+administrator answers an invitation with a token: npm run token -- --customer <customerId>
+then POST /api/relationships/<id>/acceptance with "Authorization: Bearer <token>".
 
 Walk one customer through a whole migration: npm run demo
 Press Ctrl+C to stop.

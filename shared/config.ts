@@ -10,6 +10,54 @@ const connectionString = z
   .min(1)
   .refine((value) => value.includes("="), "must be a connection string (Key=Value;...)");
 
+/** Entra ID's v2 issuer; the token's tenant stands in for `{tenantid}`. */
+export const ENTRA_ISSUER_TEMPLATE = "https://login.microsoftonline.com/{tenantid}/v2.0";
+
+/** Key ids are printable and short; partner keys' ids start with `pk_`, so operator ids may not. */
+const KEY_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const MIN_SECRET_LENGTH = 32;
+
+function splitList(raw: string): string[] {
+  return raw
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
+/** `id:secret` pairs, comma-separated; ids unique, secrets long enough, no unresolved Key Vault reference. */
+function keyList(setting: string) {
+  return z
+    .string()
+    .refine(
+      (raw) => !raw.trim().startsWith("@Microsoft.KeyVault("),
+      "the Key Vault reference did not resolve",
+    )
+    .transform((raw, ctx) => {
+      const keys: { id: string; secret: string }[] = [];
+      for (const entry of splitList(raw)) {
+        const colon = entry.indexOf(":");
+        const id = colon < 0 ? "" : entry.slice(0, colon);
+        const secret = colon < 0 ? "" : entry.slice(colon + 1);
+        if (!KEY_ID.test(id) || (setting === "OPERATOR_KEYS" && id.startsWith("pk_"))) {
+          ctx.addIssue({
+            code: "custom",
+            message: `each entry must be <id>:<secret>, the id letters, digits, '.', '_' or '-'${setting === "OPERATOR_KEYS" ? " and not starting with pk_" : ""}`,
+          });
+        } else if (secret.length < MIN_SECRET_LENGTH) {
+          ctx.addIssue({
+            code: "custom",
+            message: `the secret of ${id} must be at least ${MIN_SECRET_LENGTH} characters`,
+          });
+        } else if (keys.some((key) => key.id === id)) {
+          ctx.addIssue({ code: "custom", message: `${id} is listed twice` });
+        } else keys.push({ id, secret });
+      }
+      if (keys.length === 0 && ctx.issues.length === 0)
+        ctx.addIssue({ code: "custom", message: "at least one key is required" });
+      return keys;
+    });
+}
+
 const settingsSchema = z.object({
   /** Table Storage by connection string: Azurite or the emulator's well-known development key. */
   TABLES_CONNECTION: connectionString.optional(),
@@ -29,26 +77,27 @@ const settingsSchema = z.object({
     .optional(),
   /** Client id of the user-assigned managed identity, when the app has one. */
   AZURE_CLIENT_ID: z.string().min(1).optional(),
-  /** Shared secrets for webhook signatures, comma-separated; any may match (rotation). */
-  WEBHOOK_SECRETS: z
+  /** The operator's signing keys, `keyId:secret` comma-separated; any may sign (rotation). */
+  OPERATOR_KEYS: keyList("OPERATOR_KEYS"),
+  /**
+   * Master keys the partner keys' secrets are derived from (HKDF), `version:secret` comma-separated;
+   * the first issues new keys, the others still verify the keys issued under them.
+   */
+  PARTNER_KEY_MASTER: keyList("PARTNER_KEY_MASTER"),
+  /** The audience customers' Entra ID access tokens must carry: the app registration's id URI. */
+  CUSTOMER_TOKEN_AUDIENCE: z.string().trim().min(1),
+  /**
+   * Issuers whose customer tokens are trusted, comma-separated, `{tenantid}` standing for the token's
+   * tenant. Default: Entra ID (v2 tokens). Local stacks only: the Bicep never sets it.
+   */
+  TRUSTED_TOKEN_ISSUERS: z
     .string()
-    .transform((raw) =>
-      raw
-        .split(",")
-        .map((secret) => secret.trim())
-        .filter((secret) => secret.length > 0),
-    )
+    .default(ENTRA_ISSUER_TEMPLATE)
+    .transform((raw) => splitList(raw))
     .pipe(
       z
         .array(
-          z
-            .string()
-            .min(16, "each secret must be at least 16 characters")
-            // An unresolved Key Vault reference arrives as its own text: never accept it as a secret.
-            .refine(
-              (secret) => !secret.startsWith("@Microsoft.KeyVault("),
-              "the Key Vault reference did not resolve",
-            ),
+          z.url().refine((issuer) => issuer.includes("{tenantid}"), "each issuer must contain {tenantid}"),
         )
         .min(1),
     ),

@@ -1,7 +1,34 @@
-/** A partner portal's POST as the benchmarks send it: signed, with an Idempotency-Key, timed. */
-import { signedHeaders } from "../../shared/http/signature.js";
+/** A partner portal's POST as the benchmarks send it: signed with the partner's key, with an Idempotency-Key, timed. */
+import { derivePartnerSecret, partnerKeyIdFor } from "../../shared/auth/partnerKeys.js";
+import { signRequest } from "../../shared/auth/signing.js";
+import { insertPartnerKey, type TableStore } from "../../shared/storage/index.js";
+import { PARTNER_ID } from "./world.js";
 
-export const BENCH_SECRET = "bench-webhook-secret-0001";
+const BENCH_MASTER = { id: "bench", secret: "bench-partner-key-master-of-32-characters" };
+const BENCH_OPERATOR = { id: "bench-operator", secret: "bench-operator-secret-of-32-characters" };
+const BENCH_KEY_ID = partnerKeyIdFor(BENCH_OPERATOR.id, PARTNER_ID, "bench");
+/** The bench partner's key: its record is seeded, its secret derived as the service derives it. */
+export const BENCH_PARTNER_KEY = {
+  keyId: BENCH_KEY_ID,
+  secret: derivePartnerSecret(BENCH_MASTER, PARTNER_ID, BENCH_KEY_ID),
+};
+
+/** The caller settings of a benchmark's app. */
+export const BENCH_CALLER_SETTINGS = {
+  OPERATOR_KEYS: `${BENCH_OPERATOR.id}:${BENCH_OPERATOR.secret}`,
+  PARTNER_KEY_MASTER: `${BENCH_MASTER.id}:${BENCH_MASTER.secret}`,
+  CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-bench",
+};
+
+export async function seedBenchPartnerKey(store: TableStore): Promise<void> {
+  await insertPartnerKey(store, {
+    keyId: BENCH_KEY_ID,
+    partnerId: PARTNER_ID,
+    masterVersion: BENCH_MASTER.id,
+    createdAt: new Date().toISOString(),
+    createdBy: BENCH_OPERATOR.id,
+  });
+}
 
 export interface Posted {
   readonly status: number;
@@ -20,7 +47,13 @@ export async function postSigned(url: string, body: unknown, idempotencyKey: str
       headers: {
         "content-type": "application/json",
         "idempotency-key": idempotencyKey,
-        ...signedHeaders(BENCH_SECRET, raw),
+        ...signRequest({
+          ...BENCH_PARTNER_KEY,
+          method: "POST",
+          pathAndQuery: new URL(url).pathname,
+          idempotencyKey,
+          body: raw,
+        }),
       },
       body: raw,
     });

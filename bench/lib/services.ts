@@ -4,6 +4,7 @@
  * have event loops of their own, as the remote services would, and the process under test spends
  * its CPU on the product; in-process is possible for comparison.
  */
+import { BENCH_CALLER_SETTINGS } from "./http.js";
 import { z } from "zod";
 
 import { startAzurite, type RunningAzurite } from "../../local/azurite.js";
@@ -25,7 +26,7 @@ export interface BenchServices {
   /** The emulator's counts (operations served, messages per queue). */
   busStats(): Promise<EmulatorStats>;
   /** The app settings that point the app at these services, its tables under `prefix`. */
-  appSettings(prefix: string, webhookSecret: string): Record<string, string>;
+  appSettings(prefix: string): Record<string, string>;
   /** A store on this Azurite under `prefix`, counting on a counter of its own unless given one. */
   store(prefix: string, options?: Omit<TableStoreOptions, "connection" | "prefix">): TableStore;
   close(): Promise<void>;
@@ -70,11 +71,11 @@ export async function startBenchServices(options: BenchServicesOptions = {}): Pr
   return {
     azurite,
     busStats: () => broker.stats(),
-    appSettings: (prefix, webhookSecret) => ({
+    appSettings: (prefix) => ({
       TABLES_CONNECTION: azurite.connectionString,
       TABLES_PREFIX: prefix,
       ServiceBusConnection: broker.connectionString,
-      WEBHOOK_SECRETS: webhookSecret,
+      ...BENCH_CALLER_SETTINGS,
     }),
     store: (prefix, storeOptions = {}) =>
       createTableStore({

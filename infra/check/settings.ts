@@ -47,7 +47,10 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
     why: "Service Bus through the managed identity",
   },
   AZURE_CLIENT_ID: { kind: "required", why: "DefaultAzureCredential must pick the user-assigned identity" },
-  WEBHOOK_SECRETS: { kind: "required", why: "webhook signatures cannot be checked without it" },
+  OPERATOR_KEYS: { kind: "required", why: "no operator could sign a request without it" },
+  PARTNER_KEY_MASTER: { kind: "required", why: "partner keys are derived from it" },
+  CUSTOMER_TOKEN_AUDIENCE: { kind: "required", why: "customer tokens are checked against it" },
+  TRUSTED_TOKEN_ISSUERS: { kind: "forbidden", instead: "nothing: Azure trusts Entra ID alone (the default)" },
   INVITATION_TTL_DAYS: {
     kind: "required",
     why: "set explicitly so operators see and change it in one place",

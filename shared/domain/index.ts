@@ -8,6 +8,7 @@ export * from "./time.js";
 export * from "./violations.js";
 export * from "./rules/roles.js";
 export * from "./rules/tenancy.js";
+export * from "./rules/callers.js";
 export * from "./rules/relationships.js";
 export * from "./rules/lineItems.js";
 export * from "./rules/migrations.js";

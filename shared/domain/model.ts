@@ -1,10 +1,10 @@
 /**
  * The domain model: every entity the service keeps, as zod schemas with inferred types.
- * Names and enumerations follow ../shared/design/API.md and RULES.md exactly.
+ * Names and enumerations follow the rules (shared/domain/RULES.md) and the README's API exactly.
  */
 import { z } from "zod";
 
-/** Every rule id of RULES.md. A violation must name one of these. */
+/** Every rule id of shared/domain/RULES.md. A violation must name one of these. */
 export const RULE_IDS = [
   "CLOUD-1",
   "ROLE-1",
@@ -30,13 +30,20 @@ export const RULE_IDS = [
   "MIG-6",
   "MIG-7",
   "MIG-8",
+  "TEN-1",
+  "TEN-2",
+  "TEN-3",
+  "TEN-4",
+  "TEN-5",
+  "TEN-6",
+  "OPS-1",
 ] as const;
 export const ruleIdSchema = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof ruleIdSchema>;
 
 export const violationSchema = z
   .object({ rule: ruleIdSchema, message: z.string().min(1) })
-  .meta({ id: "Violation", description: "A broken business rule, with its id from RULES.md." });
+  .meta({ id: "Violation", description: "A broken business rule, with its id from the rules (shared/domain/RULES.md)." });
 export type Violation = z.infer<typeof violationSchema>;
 
 /** Tenant ids, subscription ids, offer ids: opaque, URL-safe, bounded. */
@@ -45,7 +52,23 @@ export const idSchema = z
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must be letters, digits, '.', '_', ':' or '-'");
-export const isoTimeSchema = z.iso.datetime({ offset: false });
+/** UTC times between 2000 and 2100: anything else is a typo, never a real term. */
+export const isoTimeSchema = z.iso
+  .datetime({ offset: false })
+  .refine((value) => {
+    const year = Number(value.slice(0, 4));
+    return year >= 2000 && year <= 2100;
+  }, "must be a time between the years 2000 and 2100");
+
+/** Free text a person reads (names, user ids, reasons): no control characters. */
+export function textSchema(max: number) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "must not contain control characters");
+}
 export type IsoTime = string;
 
 export const cloudSchema = z.enum(["public", "us-government", "germany"]);
@@ -78,8 +101,8 @@ export const KNOWN_ROLES = [
   "helpdesk-agent",
 ] as const;
 export const actorSchema = z
-  .object({
-    userId: z.string().min(1).max(256),
+  .strictObject({
+    userId: textSchema(256),
     role: z
       .string()
       .min(1)
@@ -95,7 +118,7 @@ export type Actor = z.infer<typeof actorSchema>;
 export const partnerSchema = z
   .object({
     id: idSchema,
-    name: z.string().min(1).max(256),
+    name: textSchema(256),
     region: regionSchema,
     cloud: cloudSchema,
     kind: partnerKindSchema,
@@ -107,10 +130,12 @@ export type Partner = z.infer<typeof partnerSchema>;
 export const customerSchema = z
   .object({
     id: idSchema,
-    name: z.string().min(1).max(256),
+    name: textSchema(256),
     region: regionSchema,
     cloud: cloudSchema,
     isCspPartner: z.boolean(),
+    /** The partner that entered the profile (TEN-5); absent when the operator did. */
+    enteredBy: idSchema.optional(),
   })
   .meta({ id: "Customer" });
 export type Customer = z.infer<typeof customerSchema>;
@@ -118,7 +143,7 @@ export type Customer = z.infer<typeof customerSchema>;
 export const offerSchema = z
   .object({
     id: idSchema,
-    name: z.string().min(1).max(256),
+    name: textSchema(256),
     kind: subscriptionKindSchema,
     discontinued: z.boolean(),
     equivalentOfferIds: z.array(idSchema).max(100),
@@ -131,7 +156,7 @@ export const subscriptionSchema = z
     id: idSchema,
     customerId: idSchema,
     offerId: idSchema,
-    offerName: z.string().min(1).max(256).optional(),
+    offerName: textSchema(256).optional(),
     kind: subscriptionKindSchema,
     channel: channelSchema,
     partnerOfRecord: idSchema.optional(),
@@ -142,6 +167,8 @@ export const subscriptionSchema = z
     billingCycle: billingCycleSchema,
     status: subscriptionStatusSchema,
     purchasedVia: purchasedViaSchema.optional(),
+    /** The partner that entered it by hand (TEN-6); absent when the operator or the service did. */
+    enteredBy: idSchema.optional(),
   })
   .meta({ id: "Subscription" });
 export type Subscription = z.infer<typeof subscriptionSchema>;
@@ -184,7 +211,10 @@ export const relationshipSchema = z
     updatedAt: isoTimeSchema,
     /** When an unanswered invitation expires (REL-3); set once it is pending. */
     expiresAt: isoTimeSchema.optional(),
+    /** Who answered: the customer administrator's user name (or object id when the token has none). */
     answeredBy: z.string().min(1).max(256).optional(),
+    /** The answering administrator's Entra object id (TEN-3). */
+    answeredByObjectId: z.string().min(1).max(128).optional(),
     declineReason: z.string().max(2000).optional(),
     violations: z.array(violationSchema),
   })
@@ -229,7 +259,7 @@ export type CreditEligibility = z.infer<typeof creditEligibilitySchema>;
 
 /** What the partner asked for one original subscription. */
 export const migrationItemRequestSchema = z
-  .object({
+  .strictObject({
     subscriptionId: idSchema,
     targetOfferId: idSchema.optional(),
     targetSeats: z.number().int().min(0).max(10_000_000).optional(),

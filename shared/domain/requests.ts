@@ -19,12 +19,12 @@ export const putPartnerBodySchema = z
 export type PutPartnerBody = z.infer<typeof putPartnerBodySchema>;
 
 export const putCustomerBodySchema = z
-  .strictObject(customerSchema.omit({ id: true }).shape)
+  .strictObject(customerSchema.omit({ id: true, enteredBy: true }).shape)
   .meta({ id: "PutCustomerBody" });
 export type PutCustomerBody = z.infer<typeof putCustomerBodySchema>;
 
 export const putSubscriptionBodySchema = z
-  .strictObject(subscriptionSchema.omit({ id: true, customerId: true }).shape)
+  .strictObject(subscriptionSchema.omit({ id: true, customerId: true, enteredBy: true }).shape)
   .superRefine((body, ctx) => {
     if (body.kind === "license" && body.seats === undefined) {
       ctx.addIssue({ code: "custom", path: ["seats"], message: "a license subscription needs a seat count" });
@@ -58,13 +58,9 @@ export const relationshipRequestBodySchema = z
   .meta({ id: "RelationshipRequestBody" });
 export type RelationshipRequestBody = z.infer<typeof relationshipRequestBodySchema>;
 
-export const acceptanceBodySchema = z
-  .strictObject({ customerUserId: z.string().min(1).max(256) })
-  .meta({ id: "AcceptanceBody" });
-export type AcceptanceBody = z.infer<typeof acceptanceBodySchema>;
-
+/** The customer's answer names no user: the token says who answers (TEN-3). */
 export const declinationBodySchema = z
-  .strictObject({ customerUserId: z.string().min(1).max(256), reason: z.string().max(2000).optional() })
+  .strictObject({ reason: z.string().max(2000).optional() })
   .meta({ id: "DeclinationBody" });
 export type DeclinationBody = z.infer<typeof declinationBodySchema>;
 

@@ -1,106 +1,42 @@
 /**
- * Reading a portal's request: the signature first (nothing is parsed before it passes), then the
- * path, the Idempotency-Key and the body against their schemas, with every problem listed at once.
+ * Reading a request's parts against its route's schemas — path, query, Idempotency-Key, body — with
+ * every problem collected, so the caller sees all of them in one 400.
  */
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest } from "@azure/functions";
 import type { z } from "zod";
 
+import { IDEMPOTENCY_HEADER } from "../auth/signing.js";
 import { errorMessage } from "../errors.js";
-import { fieldErrors, problem, type FieldError } from "./problem.js";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from "./signature.js";
+import { fieldErrors, type FieldError } from "./problem.js";
 
 export const MAX_BODY_BYTES = 256 * 1024;
-export const IDEMPOTENCY_HEADER = "idempotency-key";
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResponseInit };
+type Schemas = Record<string, z.ZodType>;
+export type ValuesOf<P extends Schemas> = { [K in keyof P]: z.output<P[K]> };
 
-type ParamSchemas = Record<string, z.ZodType>;
-type ParamValues<P extends ParamSchemas> = { [K in keyof P]: z.output<P[K]> };
-
-export interface WebhookSpec<B extends z.ZodType | undefined, P extends ParamSchemas> {
-  secrets: readonly string[];
-  now: Date;
-  body?: B;
-  params: P;
-  /** Whether an Idempotency-Key is required (every POST). */
-  idempotent: boolean;
-}
-
-export interface Webhook<B, P> {
-  raw: Buffer;
-  body: B;
-  params: P;
-  idempotencyKey: string;
-}
-
-/** A signed request read and validated whole: 401, 413, 415 or one 400 listing every problem. */
-export async function readWebhook<B extends z.ZodType | undefined, P extends ParamSchemas>(
-  request: HttpRequest,
-  spec: WebhookSpec<B, P>,
-): Promise<Parsed<Webhook<B extends z.ZodType ? z.output<B> : undefined, ParamValues<P>>>> {
-  const raw = Buffer.from(await request.arrayBuffer());
-  if (raw.length > MAX_BODY_BYTES) {
-    return {
-      ok: false,
-      response: problem("payload-too-large", `The body may be at most ${MAX_BODY_BYTES} bytes`),
-    };
-  }
-  const check = verifyWebhookSignature({
-    timestamp: request.headers.get(TIMESTAMP_HEADER),
-    signature: request.headers.get(SIGNATURE_HEADER),
-    rawBody: raw,
-    secrets: spec.secrets,
-    now: spec.now,
-  });
-  if (!check.ok) return { ok: false, response: problem("unauthorized", check.reason) };
-
-  const errors: FieldError[] = [];
-  const params = parseParams(request, spec.params, errors);
-  const idempotencyKey = spec.idempotent ? readIdempotencyKey(request, errors) : "";
-  let body: unknown = undefined;
-  if (spec.body !== undefined) {
-    const contentType = request.headers.get("content-type") ?? "";
-    if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-      return { ok: false, response: problem("unsupported-media-type", `Content-Type was '${contentType}'`) };
-    }
-    body = parseJson(raw, spec.body, errors);
-  }
-  if (errors.length > 0) {
-    return { ok: false, response: problem("bad-request", "The request is invalid", { errors }) };
-  }
-  return {
-    ok: true,
-    value: { raw, body: body as B extends z.ZodType ? z.output<B> : undefined, params, idempotencyKey },
-  };
-}
-
-/** Validates route parameters (ids in the path); a GET's only input. */
-export function readParams<P extends ParamSchemas>(request: HttpRequest, schemas: P): Parsed<ParamValues<P>> {
-  const errors: FieldError[] = [];
-  const params = parseParams(request, schemas, errors);
-  if (errors.length > 0)
-    return { ok: false, response: problem("bad-request", "The path is invalid", { errors }) };
-  return { ok: true, value: params };
-}
-
-function parseParams<P extends ParamSchemas>(
+export function parseParams<P extends Schemas>(
   request: HttpRequest,
   schemas: P,
   errors: FieldError[],
-): ParamValues<P> {
-  const values: Record<string, unknown> = {};
-  for (const [name, schema] of Object.entries(schemas)) {
-    const result = schema.safeParse(request.params[name]);
-    if (result.success) values[name] = result.data;
-    else
-      errors.push(
-        ...result.error.issues.map((issue) => ({ path: `/params/${name}`, message: issue.message })),
-      );
-  }
-  return values as ParamValues<P>;
+): ValuesOf<P> {
+  return parseEach(schemas, (name) => request.params[name], "/params", errors, false);
 }
 
-function readIdempotencyKey(request: HttpRequest, errors: FieldError[]): string {
+/** Every query parameter is named by the route; an unknown one is an error, not ignored. */
+export function parseQuery<Q extends Schemas>(
+  request: HttpRequest,
+  schemas: Q,
+  errors: FieldError[],
+): Partial<ValuesOf<Q>> {
+  for (const name of new Set(request.query.keys())) {
+    if (!Object.hasOwn(schemas, name)) errors.push({ path: `/query/${name}`, message: "unknown parameter" });
+    else if (request.query.getAll(name).length > 1)
+      errors.push({ path: `/query/${name}`, message: "given more than once" });
+  }
+  return parseEach(schemas, (name) => request.query.get(name) ?? undefined, "/query", errors, true);
+}
+
+export function readIdempotencyKey(request: HttpRequest, errors: FieldError[]): string {
   const key = request.headers.get(IDEMPOTENCY_HEADER);
   if (key === null || !/^[\x20-\x7E]{1,200}$/.test(key)) {
     errors.push({
@@ -112,16 +48,65 @@ function readIdempotencyKey(request: HttpRequest, errors: FieldError[]): string 
   return key;
 }
 
-function parseJson(raw: Buffer, schema: z.ZodType, errors: FieldError[]): unknown {
+export type BodyRead = { ok: true; value: unknown } | { ok: false; unsupportedMediaType: string };
+
+/**
+ * The body as JSON through its schema. An empty body reads as `{}` (so optional-only bodies may be
+ * left out); bytes that are not UTF-8 are an error, not replacement characters.
+ */
+export function parseBody(
+  request: HttpRequest,
+  raw: Buffer,
+  schema: z.ZodType | undefined,
+  errors: FieldError[],
+): BodyRead {
+  if (schema === undefined) {
+    if (raw.length > 0) errors.push({ path: "", message: "This route takes no body" });
+    return { ok: true, value: undefined };
+  }
+  if (raw.length === 0) return { ok: true, value: validate(schema, {}, errors) };
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    return { ok: false, unsupportedMediaType: contentType };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    errors.push({ path: "", message: "The body is not valid UTF-8" });
+    return { ok: true, value: undefined };
+  }
   let json: unknown;
   try {
-    json = JSON.parse(raw.toString("utf8"));
+    json = JSON.parse(text);
   } catch (error) {
     errors.push({ path: "", message: `The body is not valid JSON: ${errorMessage(error)}` });
-    return undefined;
+    return { ok: true, value: undefined };
   }
-  const result = schema.safeParse(json);
+  return { ok: true, value: validate(schema, json, errors) };
+}
+
+function validate(schema: z.ZodType, value: unknown, errors: FieldError[]): unknown {
+  const result = schema.safeParse(value);
   if (result.success) return result.data;
   errors.push(...fieldErrors(result.error));
   return undefined;
+}
+
+function parseEach<P extends Schemas>(
+  schemas: P,
+  read: (name: string) => string | undefined,
+  prefix: string,
+  errors: FieldError[],
+  optional: boolean,
+): ValuesOf<P> {
+  const values: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    const given = read(name);
+    if (optional && given === undefined) continue;
+    const result = schema.safeParse(given);
+    if (result.success) values[name] = result.data;
+    else errors.push(...result.error.issues.map((issue) => ({ path: `${prefix}/${name}`, message: issue.message })));
+  }
+  return values as ValuesOf<P>;
 }

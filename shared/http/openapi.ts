@@ -2,6 +2,7 @@
 import { z } from "zod";
 
 import { problemSchema } from "./problem.js";
+import type { CallerKind } from "../domain/index.js";
 import { ROUTES, type RouteSpec } from "./routes.js";
 
 const COMPONENT = "#/components/schemas/";
@@ -32,20 +33,21 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   for (const [name, { schema, description }] of Object.entries(spec.query ?? {})) {
     parameters.push({ name, in: "query", required: false, description, schema: schemaOf(schema) });
   }
-  if (spec.signed) {
+  const signed = spec.callers !== "public" && spec.callers.some((kind) => kind !== "customer");
+  if (signed) {
     parameters.push(
       {
         name: "X-Timestamp",
         in: "header",
-        required: true,
-        description: "Unix seconds",
-        schema: { type: "string" },
+        required: false,
+        description: "Unix seconds; required with X-Key-Id. More than 5 minutes off the service's clock is refused",
+        schema: { type: "string", pattern: "^[0-9]{1,12}$" },
       },
       {
         name: "X-Signature",
         in: "header",
-        required: true,
-        description: 'sha256=<hex HMAC-SHA256 of "<X-Timestamp>.<raw body>">',
+        required: false,
+        description: `Required with X-Key-Id: sha256=<hex HMAC-SHA256 under the key's secret of "<X-Timestamp>\\n<METHOD>\\n<path and query>\\n<Idempotency-Key or empty>\\n<raw body>">`,
         schema: { type: "string", pattern: "^sha256=[0-9a-fA-F]{64}$" },
       },
     );
@@ -61,30 +63,70 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   }
   const responses: Record<string, unknown> = {};
   for (const [status, { description, schema }] of Object.entries(spec.responses)) {
-    responses[status] = { description, content: { "application/json": { schema: schemaOf(schema) } } };
+    responses[status] =
+      schema === undefined
+        ? { description }
+        : { description, content: { "application/json": { schema: schemaOf(schema) } } };
   }
-  if (spec.body !== undefined) responses["400"] = problemResponse("Invalid input: every problem listed");
-  if (spec.signed) responses["401"] = problemResponse("Missing or wrong signature, or a stale timestamp");
+  const problems: Record<string, string> = {};
+  if (spec.callers !== "public") {
+    problems["400"] = "Invalid input: every problem listed";
+    problems["401"] = "The caller is not proven: unknown or revoked key, wrong signature, stale timestamp or bad token";
+    problems["403"] = "This caller may not do this: the violation names the rule (TEN-1…TEN-6, ROLE-1, ROLE-2)";
+    problems["503"] = "Storage, messaging or the token issuer is unavailable; retry after Retry-After";
+  }
+  if (spec.body !== undefined) {
+    problems["413"] = "The body is too large";
+    problems["415"] = "The body must be application/json";
+  }
   if (spec.idempotent) {
-    responses["403"] = problemResponse("The actor's role may not do this (ROLE-1, ROLE-2)");
-    responses["409"] = problemResponse("The same Idempotency-Key is still being taken");
-    responses["422"] = problemResponse("The Idempotency-Key was used with a different body");
+    problems["409"] = "The same Idempotency-Key is still being taken";
+    problems["422"] = "The Idempotency-Key was used with a different request";
   }
-  if (Object.keys(spec.params).length > 0 && spec.method === "GET")
-    responses["404"] = problemResponse("Not found");
+  if (spec.name === "postSweep") problems["422"] = "A sweep that writes cannot look ahead (OPS-1)";
+  if (Object.keys(spec.params).length > 0) problems["404"] = "Not found, or not the caller's to see (TEN-2)";
+  for (const [status, description] of Object.entries(problems)) responses[status] ??= problemResponse(description);
   return {
     operationId: spec.name,
     summary: spec.summary,
-    ...(spec.admin === true ? { security: [{ functionKey: [] }] } : {}),
+    tags: [tagOf(spec)],
+    security: securityOf(spec),
     parameters,
     ...(spec.body === undefined
       ? {}
       : {
-          requestBody: { required: true, content: { "application/json": { schema: schemaOf(spec.body) } } },
+          requestBody: { required: false, content: { "application/json": { schema: schemaOf(spec.body) } } },
         }),
     responses,
   };
 }
+
+const SCHEMES: Readonly<Record<CallerKind, string>> = {
+  operator: "operatorKey",
+  partner: "partnerKey",
+  customer: "customerToken",
+};
+
+function securityOf(spec: RouteSpec): Record<string, string[]>[] {
+  return spec.callers === "public" ? [] : spec.callers.map((kind) => ({ [SCHEMES[kind]]: [] }));
+}
+
+const TAGS = {
+  reference: "Reference data: partners, offers, customers and their subscriptions",
+  relationships: "Reseller relationships and the customer's answer",
+  migrations: "Moving subscriptions into CSP",
+  operations: "The operator's routes, health and this document",
+} as const;
+
+function tagOf(spec: RouteSpec): keyof typeof TAGS {
+  if (spec.route.startsWith("admin/") || spec.callers === "public") return "operations";
+  if (spec.route.includes("migration")) return "migrations";
+  if (spec.route.includes("relationship")) return "relationships";
+  return "reference";
+}
+
+const SIGNING =
+  'Send X-Key-Id (this key\'s id), X-Timestamp (unix seconds) and X-Signature: sha256=<hex HMAC-SHA256 under the key\'s secret of "<X-Timestamp>\\n<METHOD>\\n<path and query>\\n<Idempotency-Key or empty>\\n<raw body>">.';
 
 export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -104,9 +146,11 @@ export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown
       title: "CSP onboarding service",
       version: "1.0.0",
       description:
-        "Moves customers who bought Microsoft subscriptions elsewhere into a CSP partner's care, by Partner Center's rules. Rule ids refer to RULES.md.",
+        "Moves customers who bought Microsoft subscriptions elsewhere into a CSP partner's care, by Partner Center's rules. Every refusal names its rule id; the rules are in the service's repository, shared/domain/RULES.md.",
+      license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
     },
     servers: [{ url: serverUrl }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       schemas: Object.fromEntries(
@@ -115,7 +159,27 @@ export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown
           stripMeta(schema as Record<string, unknown>),
         ]),
       ),
-      securitySchemes: { functionKey: { type: "apiKey", in: "header", name: "x-functions-key" } },
+      securitySchemes: {
+        operatorKey: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Key-Id",
+          description: `An operator key (setting OPERATOR_KEYS). ${SIGNING}`,
+        },
+        partnerKey: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Key-Id",
+          description: `A partner key the operator issued (POST /api/admin/partners/{partnerId}/keys). ${SIGNING}`,
+        },
+        customerToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "An Entra ID access token of the customer tenant for this service's app registration (audience CUSTOMER_TOKEN_AUDIENCE), held by a Global Administrator (TEN-3).",
+        },
+      },
     },
   };
 }

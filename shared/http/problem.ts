@@ -32,13 +32,14 @@ export type Problem = z.infer<typeof problemSchema>;
 /** Problem kinds and their stable type URIs; callers may switch on `type`. */
 const KINDS = {
   "bad-request": { status: 400, title: "The request is malformed" },
-  unauthorized: { status: 401, title: "The webhook signature is missing or wrong" },
-  forbidden: { status: 403, title: "The actor's role may not do this" },
+  unauthorized: { status: 401, title: "The caller is not proven: a missing or wrong key, signature or token" },
+  forbidden: { status: 403, title: "The caller may not do this" },
   "not-found": { status: 404, title: "No such resource" },
   conflict: { status: 409, title: "The request conflicts with one in progress" },
   "payload-too-large": { status: 413, title: "The body is too large" },
   "unsupported-media-type": { status: 415, title: "The body must be application/json" },
   "idempotency-mismatch": { status: 422, title: "The Idempotency-Key was used with a different request" },
+  unprocessable: { status: 422, title: "The request breaks a rule" },
   unavailable: { status: 503, title: "A dependency is unavailable" },
 } as const;
 export type ProblemKind = keyof typeof KINDS;

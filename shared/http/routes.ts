@@ -1,9 +1,11 @@
 /**
- * Every HTTP route of API.md, once: the functions register from these entries and the OpenAPI
- * document is generated from them, so the two cannot drift.
+ * Every HTTP route, once: who may call it, what it reads, what it answers. `defineRoute` enforces
+ * each entry (caller, signature, schemas, Idempotency-Key), the functions register from it and the
+ * OpenAPI document is generated from it, so the three cannot drift.
  */
 import { z } from "zod";
 
+import type { CallerKind } from "../domain/index.js";
 import {
   customerSchema,
   idSchema,
@@ -13,7 +15,6 @@ import {
   subscriptionSchema,
 } from "../domain/model.js";
 import {
-  acceptanceBodySchema,
   declinationBodySchema,
   migrationRequestBodySchema,
   putCustomerBodySchema,
@@ -27,34 +28,44 @@ import {
   healthSchema,
   migrationListSchema,
   migrationViewSchema,
+  partnerKeyIssuedSchema,
+  partnerKeyListSchema,
   relationshipListSchema,
   relationshipViewSchema,
   sweepReportSchema,
 } from "./views.js";
 
+type Status = 200 | 201 | 202 | 204 | 503;
+
 export interface RouteSpec {
   /** The function's name, as registered with app.http. */
   name: string;
-  method: "GET" | "PUT" | "POST";
+  method: "GET" | "PUT" | "POST" | "DELETE";
   /** The route template below the /api prefix. */
   route: string;
   summary: string;
-  /** Signed webhook (API.md): X-Timestamp and X-Signature required. */
-  signed: boolean;
+  /** Who may call it; `public` routes need no proof at all. Partners and operators sign, customers send a token. */
+  callers: readonly CallerKind[] | "public";
   /** Idempotency-Key required. */
   idempotent: boolean;
-  /** Needs an admin-level function key in Azure. */
-  admin?: boolean;
   params: Record<string, z.ZodType>;
   query?: Record<string, { schema: z.ZodType; description: string }>;
   body?: z.ZodType;
-  responses: Partial<Record<200 | 201 | 202 | 503, { description: string; schema: z.ZodType }>>;
+  responses: Partial<Record<Status, { description: string; schema?: z.ZodType }>>;
+  /** Answers 404 when the resource is not the caller's to see (TEN-2). */
+  scoped?: boolean;
 }
+
+const OPERATOR = ["operator"] as const;
+const PARTNER = ["partner"] as const;
+const READERS = ["partner", "operator"] as const;
+const CUSTOMER = ["customer"] as const;
 
 function reference<P extends Record<string, z.ZodType>, B extends z.ZodType, R extends z.ZodType>(
   name: string,
   route: string,
   summary: string,
+  callers: readonly CallerKind[],
   params: P,
   body: B,
   record: R,
@@ -64,7 +75,7 @@ function reference<P extends Record<string, z.ZodType>, B extends z.ZodType, R e
     method: "PUT" as const,
     route,
     summary,
-    signed: true,
+    callers,
     idempotent: false,
     params,
     body,
@@ -76,12 +87,17 @@ function reference<P extends Record<string, z.ZodType>, B extends z.ZodType, R e
 }
 
 const accepted = { 202: { description: "Accepted; poll the Location header", schema: acceptedSchema } };
+const keyId = z
+  .string()
+  .regex(/^pk_[a-z0-9]{26}$/, "must be a partner key id")
+  .meta({ description: "A partner key id" });
 
 export const ROUTES = {
   putPartner: reference(
     "putPartner",
     "partners/{partnerId}",
-    "Create or update a CSP partner",
+    "Create or update a CSP partner (the operator's, TEN-4)",
+    OPERATOR,
     { partnerId: idSchema },
     putPartnerBodySchema,
     partnerSchema,
@@ -89,7 +105,8 @@ export const ROUTES = {
   putCustomer: reference(
     "putCustomer",
     "customers/{customerId}",
-    "Create or update a customer tenant",
+    "Create or update a customer tenant (TEN-5)",
+    READERS,
     { customerId: idSchema },
     putCustomerBodySchema,
     customerSchema,
@@ -97,7 +114,8 @@ export const ROUTES = {
   putSubscription: reference(
     "putSubscription",
     "customers/{customerId}/subscriptions/{subscriptionId}",
-    "Enter an existing subscription's details by hand (MC-5)",
+    "Enter an existing subscription's details by hand (MC-5, TEN-6)",
+    READERS,
     { customerId: idSchema, subscriptionId: idSchema },
     putSubscriptionBodySchema,
     subscriptionSchema,
@@ -105,7 +123,8 @@ export const ROUTES = {
   putOffer: reference(
     "putOffer",
     "offers/{offerId}",
-    "Create or update a catalogue offer (read by MIG-4, MIG-5)",
+    "Create or update a catalogue offer, read by MIG-4 and MIG-5 (the operator's, TEN-4)",
+    OPERATOR,
     { offerId: idSchema },
     putOfferBodySchema,
     offerSchema,
@@ -115,7 +134,7 @@ export const ROUTES = {
     method: "POST",
     route: "relationship-requests",
     summary: "Ask a customer for a reseller relationship (REL-1)",
-    signed: true,
+    callers: PARTNER,
     idempotent: true,
     params: {},
     body: relationshipRequestBodySchema,
@@ -125,40 +144,42 @@ export const ROUTES = {
     name: "postAcceptance",
     method: "POST",
     route: "relationships/{id}/acceptance",
-    summary: "The customer accepts the invitation (REL-2)",
-    signed: true,
+    summary: "The customer's Global Administrator accepts the invitation (REL-2, TEN-3)",
+    callers: CUSTOMER,
     idempotent: true,
     params: { id: idSchema },
-    body: acceptanceBodySchema,
     responses: accepted,
+    scoped: true,
   },
   postDeclination: {
     name: "postDeclination",
     method: "POST",
     route: "relationships/{id}/declination",
-    summary: "The customer declines the invitation",
-    signed: true,
+    summary: "The customer's Global Administrator declines the invitation (TEN-3)",
+    callers: CUSTOMER,
     idempotent: true,
     params: { id: idSchema },
     body: declinationBodySchema,
     responses: accepted,
+    scoped: true,
   },
   getRelationship: {
     name: "getRelationship",
     method: "GET",
     route: "relationships/{id}",
-    summary: "A relationship with its violations and history",
-    signed: false,
+    summary: "A relationship with its violations and history (TEN-2)",
+    callers: READERS,
     idempotent: false,
     params: { id: idSchema },
     responses: { 200: { description: "The relationship", schema: relationshipViewSchema } },
+    scoped: true,
   },
   listRelationships: {
     name: "listRelationships",
     method: "GET",
     route: "customers/{customerId}/relationships",
-    summary: "A customer's relationships; one customer may have many partners (MP-1)",
-    signed: false,
+    summary: "A customer's relationships: the caller's own, or every partner's for the operator (MP-1, TEN-2)",
+    callers: READERS,
     idempotent: false,
     params: { customerId: idSchema },
     responses: { 200: { description: "The relationships", schema: relationshipListSchema } },
@@ -167,18 +188,19 @@ export const ROUTES = {
     name: "getSubscription",
     method: "GET",
     route: "customers/{customerId}/subscriptions/{subscriptionId}",
-    summary: "A subscription as stored",
-    signed: false,
+    summary: "A subscription as stored, to the partner that entered it or is its partner of record (TEN-2)",
+    callers: READERS,
     idempotent: false,
     params: { customerId: idSchema, subscriptionId: idSchema },
     responses: { 200: { description: "The subscription", schema: subscriptionSchema } },
+    scoped: true,
   },
   postMigration: {
     name: "postMigration",
     method: "POST",
     route: "migrations",
     summary: "Move a customer's subscriptions into CSP (MIG-1)",
-    signed: true,
+    callers: PARTNER,
     idempotent: true,
     params: {},
     body: migrationRequestBodySchema,
@@ -188,33 +210,67 @@ export const ROUTES = {
     name: "getMigration",
     method: "GET",
     route: "migrations/{id}",
-    summary: "A migration with its line items, violations and history",
-    signed: false,
+    summary: "A migration with its line items, violations and history (TEN-2)",
+    callers: READERS,
     idempotent: false,
     params: { id: idSchema },
     responses: { 200: { description: "The migration", schema: migrationViewSchema } },
+    scoped: true,
   },
   listMigrations: {
     name: "listMigrations",
     method: "GET",
     route: "customers/{customerId}/migrations",
-    summary: "A customer's migrations",
-    signed: false,
+    summary: "A customer's migrations: the caller's own, or every partner's for the operator (TEN-2)",
+    callers: READERS,
     idempotent: false,
     params: { customerId: idSchema },
     responses: { 200: { description: "The migrations", schema: migrationListSchema } },
+  },
+  postPartnerKey: {
+    name: "postPartnerKey",
+    method: "POST",
+    route: "admin/partners/{partnerId}/keys",
+    summary: "Issue a signing key for a partner's portal; the secret is in this answer only (TEN-4)",
+    callers: OPERATOR,
+    idempotent: true,
+    params: { partnerId: idSchema },
+    responses: { 201: { description: "The new key, with its secret", schema: partnerKeyIssuedSchema } },
+  },
+  listPartnerKeys: {
+    name: "listPartnerKeys",
+    method: "GET",
+    route: "admin/partners/{partnerId}/keys",
+    summary: "A partner's keys, never their secrets (TEN-4)",
+    callers: OPERATOR,
+    idempotent: false,
+    params: { partnerId: idSchema },
+    responses: { 200: { description: "The keys", schema: partnerKeyListSchema } },
+  },
+  deletePartnerKey: {
+    name: "deletePartnerKey",
+    method: "DELETE",
+    route: "admin/partners/{partnerId}/keys/{keyId}",
+    summary: "Revoke a partner key: refused at once here, within 60 s everywhere (TEN-4)",
+    callers: OPERATOR,
+    idempotent: false,
+    params: { partnerId: idSchema, keyId },
+    responses: { 204: { description: "Revoked" } },
   },
   postSweep: {
     name: "postSweep",
     method: "POST",
     route: "admin/sweep",
-    summary: "Run the term-end sweep now (the nightly timer runs the same code)",
-    signed: false,
+    summary: "Run the term-end sweep now, the nightly timer's code (TEN-4, OPS-1)",
+    callers: OPERATOR,
+    // The sweep is idempotent itself: a second run finds nothing left to do.
     idempotent: false,
-    admin: true,
     params: {},
     query: {
-      asOf: { schema: isoTimeSchema, description: "Sweep as if it were this time (default: now)" },
+      asOf: {
+        schema: isoTimeSchema,
+        description: "Sweep as if it were this time (default: now); later than now only with dryRun (OPS-1)",
+      },
       dryRun: { schema: z.enum(["true", "false"]), description: "Say what would change, write nothing" },
     },
     responses: { 200: { description: "What the sweep did or would do", schema: sweepReportSchema } },
@@ -224,7 +280,7 @@ export const ROUTES = {
     method: "GET",
     route: "health",
     summary: "Whether Table Storage and Service Bus answer",
-    signed: false,
+    callers: "public",
     idempotent: false,
     params: {},
     responses: {
@@ -237,7 +293,7 @@ export const ROUTES = {
     method: "GET",
     route: "openapi.json",
     summary: "This document: OpenAPI 3.1, generated from the handlers' schemas",
-    signed: false,
+    callers: "public",
     idempotent: false,
     params: {},
     responses: { 200: { description: "The OpenAPI document", schema: z.record(z.string(), z.unknown()) } },

@@ -1,4 +1,4 @@
-/** What the GET routes and 202 answers return (API.md), as schemas so OpenAPI is generated from them. */
+/** What the GET routes and 202 answers return, as schemas so OpenAPI is generated from them. */
 import { z } from "zod";
 
 import {
@@ -68,3 +68,22 @@ export const healthSchema = z
   })
   .meta({ id: "Health" });
 export type Health = z.infer<typeof healthSchema>;
+
+export const partnerKeyIssuedSchema = z
+  .object({
+    keyId: z.string(),
+    secret: z.string().meta({ description: "Shown by this answer only; derived, never stored" }),
+    partnerId: idSchema,
+    createdAt: isoTimeSchema,
+  })
+  .meta({ id: "PartnerKeyIssued" });
+
+export const partnerKeyViewSchema = z
+  .object({
+    keyId: z.string(),
+    partnerId: idSchema,
+    createdAt: isoTimeSchema,
+    revokedAt: isoTimeSchema.optional(),
+  })
+  .meta({ id: "PartnerKey", description: "A partner key as listed: never its secret." });
+export const partnerKeyListSchema = listOf(partnerKeyViewSchema, "PartnerKeyList");

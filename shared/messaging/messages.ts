@@ -21,6 +21,8 @@ export const relationshipMessageSchema = z.discriminatedUnion("type", [
     relationshipId: idSchema,
     answer: z.enum(["accept", "decline"]),
     customerUserId: z.string().min(1).max(256),
+    /** The answering user's Entra object id (oid). */
+    customerObjectId: z.string().min(1).max(128).optional(),
     reason: z.string().max(2000).optional(),
   }),
 ]);

@@ -2,7 +2,7 @@
  * Telling a dependency that is down (answer 503, the caller retries) from a bug (throw: the host
  * logs a 500). Bad input never gets here: it is answered 4xx before any I/O.
  */
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 
 import { errorMessage } from "../errors.js";
 import { problem } from "../http/problem.js";
@@ -21,6 +21,7 @@ const TRANSIENT_CODES = new Set([
   "ServiceBusy",
   "ServiceTimeout",
   "GeneralError",
+  "ERR_JWKS_TIMEOUT",
 ]);
 
 /** An error from Table Storage or Service Bus that says the service could not be reached or was busy. */
@@ -37,8 +38,10 @@ function isDependencyFailure(error: unknown): boolean {
   return false;
 }
 
+export type HttpFunction = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 /** Wraps an HTTP handler: a dependency that fails is a 503 problem with Retry-After, never a bare 500. */
-export function answeringUnavailable(handler: HttpHandler): HttpHandler {
+export function answeringUnavailable(handler: HttpFunction): HttpFunction {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     try {
       return await handler(request, context);

@@ -161,12 +161,14 @@ async function decideAnswer(
   message: AnswerMessage,
 ): Promise<{ changes: Change[]; result: FirstDecision }> {
   const now = rt.now();
+  const objectId = message.customerObjectId === undefined ? {} : { customerObjectId: message.customerObjectId };
   const answer: RelationshipAnswer =
     message.answer === "accept"
-      ? { decision: "accept", customerUserId: message.customerUserId }
+      ? { decision: "accept", customerUserId: message.customerUserId, ...objectId }
       : {
           decision: "decline",
           customerUserId: message.customerUserId,
+          ...objectId,
           ...(message.reason === undefined ? {} : { reason: message.reason }),
         };
   const waiting = waitingOn(state, stored.id);

@@ -1,7 +1,9 @@
 /**
  * What the functions need from the outside world, created once per process from the settings:
- * the table store, the queue sender, the reference cache and the clock. Tests may swap pieces.
+ * the table store, the queue sender, the reference cache, the callers' keys and the clock. Tests may swap pieces.
  */
+import { CustomerTokenVerifier } from "../auth/customerToken.js";
+import { Keyring } from "../auth/keyring.js";
 import { getConfig, type Config } from "../config.js";
 import type { MigrationMessage, QUEUES, RelationshipMessage } from "../messaging/messages.js";
 import { sendMessage } from "../messaging/sender.js";
@@ -14,6 +16,10 @@ export interface Runtime {
   readonly config: Config;
   readonly store: TableStore;
   readonly reference: ReferenceCache;
+  /** Operator and partner signing keys. */
+  readonly keyring: Keyring;
+  /** Customers' Entra ID tokens. */
+  readonly tokens: CustomerTokenVerifier;
   readonly now: () => Date;
   readonly send: (queue: QueueName, message: RelationshipMessage | MigrationMessage) => Promise<void>;
 }
@@ -23,10 +29,16 @@ let current: Runtime | undefined;
 export function runtime(): Runtime {
   if (current === undefined) {
     const store = getTableStore();
+    const config = getConfig();
     current = {
-      config: getConfig(),
+      config,
       store,
       reference: new ReferenceCache(store),
+      keyring: new Keyring(config, store),
+      tokens: new CustomerTokenVerifier({
+        issuers: config.TRUSTED_TOKEN_ISSUERS,
+        audience: config.CUSTOMER_TOKEN_AUDIENCE,
+      }),
       now: () => new Date(),
       send: (queue, message) => sendMessage(queue, message),
     };

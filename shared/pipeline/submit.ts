@@ -5,8 +5,11 @@
  */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 
+import { idempotencyScope, pathAndQueryOf } from "../auth/callers.js";
 import {
+  actsAsItself,
   historyEntry,
+  type Caller,
   type Actor,
   type Migration,
   type Relationship,
@@ -40,8 +43,9 @@ const WHERE = {
   migration: { idPrefix: "mig", path: "migrations" },
 } as const;
 
-/** A signed request read whole: who asks for what, its exact bytes, its Idempotency-Key. */
+/** A signed request read whole: who proved to call, what it asks for, its exact bytes, its Idempotency-Key. */
 export interface SubmissionInput {
+  caller: Caller;
   body: { partnerId: string; customerId: string; actor: Actor };
   raw: Buffer;
   idempotencyKey: string;
@@ -49,7 +53,7 @@ export interface SubmissionInput {
 
 export interface SubmissionRoute {
   queue: QueueName;
-  /** ROLE-1 / ROLE-2: a role that may not act is refused 403 before anything is written. */
+  /** ROLE-1 / ROLE-2: a role that may not act is refused 403 before anything is written (as is TEN-1). */
   authorize: (actor: Actor) => Violation | null;
 }
 
@@ -61,17 +65,17 @@ export async function acceptSubmission(
   submission: Submission,
 ): Promise<HttpResponseInit> {
   const { body } = input;
-  const forbidden = route.authorize(body.actor);
+  const forbidden = actsAsItself(input.caller, body.partnerId) ?? route.authorize(body.actor);
   if (forbidden !== null) return problem("forbidden", forbidden.message, { violations: [forbidden] });
   const { idPrefix, path } = WHERE[submission.kind];
   const send = (id: string) => rt.send(route.queue, submission.message(id));
   return acceptOnce(
     rt,
     {
-      scope: body.partnerId,
+      scope: idempotencyScope(input.caller),
       key: input.idempotencyKey,
       method: request.method,
-      path: new URL(request.url).pathname,
+      path: pathAndQueryOf(request),
       raw: input.raw,
       idPrefix,
     },

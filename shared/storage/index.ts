@@ -84,3 +84,11 @@ export {
   type StoredResponse,
 } from "./idempotency.js";
 export type { StateKind, HistoryEntityKind, ByIdKind, DueKind } from "./keys.js";
+export {
+  getPartnerKey,
+  insertPartnerKey,
+  listPartnerKeys,
+  partnerKeyRecordSchema,
+  revokePartnerKey,
+  type PartnerKeyRecord,
+} from "./partnerKeys.js";

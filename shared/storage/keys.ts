@@ -85,7 +85,7 @@ for (const key of [PROFILE_ROW, VERSION_ROW, ...Object.values(KIND_PREFIX)]) {
 
 // ---- reference table ----------------------------------------------------------------------------
 
-export type ReferenceKind = "partner" | "offer";
+export type ReferenceKind = "partner" | "offer" | "partner-key";
 /** PartitionKey = the kind, RowKey = the id: a point read each. */
 export function referenceKeys(kind: ReferenceKind, id: string): { partitionKey: string; rowKey: string } {
   return { partitionKey: kind, rowKey: checkedId(kind, id) };

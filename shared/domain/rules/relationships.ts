@@ -117,8 +117,8 @@ export function decideRelationshipRequest(input: RelationshipRequestInput): Rela
 }
 
 export type RelationshipAnswer =
-  | { decision: "accept"; customerUserId: string }
-  | { decision: "decline"; customerUserId: string; reason?: string };
+  | { decision: "accept"; customerUserId: string; customerObjectId?: string }
+  | { decision: "decline"; customerUserId: string; customerObjectId?: string; reason?: string };
 
 export interface RelationshipAnswerInput {
   relationship: Relationship;
@@ -150,11 +150,15 @@ export function answerRelationship(input: RelationshipAnswerInput): Relationship
     // REL-2: an accepted relationship lets the partner provision and manage. MP-3: accepting touches
     // nothing else: no subscription, partner of record, term or ownership changes here.
     const status = transition("relationship", relationship.status, "active");
-    return answered(relationship, status, now, answer.customerUserId, {}, ["REL-2"]);
+    return answered(relationship, status, now, answer.customerUserId, objectIdOf(answer), ["REL-2"]);
   }
   const status = transition("relationship", relationship.status, "declined");
   const reason = answer.reason === undefined ? {} : { declineReason: answer.reason };
-  return answered(relationship, status, now, answer.customerUserId, reason, []);
+  return answered(relationship, status, now, answer.customerUserId, { ...objectIdOf(answer), ...reason }, []);
+}
+
+function objectIdOf(answer: RelationshipAnswer): Partial<Relationship> {
+  return answer.customerObjectId === undefined ? {} : { answeredByObjectId: answer.customerObjectId };
 }
 
 /** pending → expired with REL-3 (by the sweep, or when an answer arrives too late). */

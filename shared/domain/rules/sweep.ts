@@ -161,3 +161,15 @@ function advanceDueItems(
     subscriptionChanges: changes,
   };
 }
+
+/**
+ * OPS-1: a sweep that writes runs as of now (or earlier, to catch up); looking ahead is for dry runs
+ * only, so nothing is ever retired before its time or dated in the future.
+ */
+export function sweepAsOfViolation(asOf: Instant, now: Instant, dryRun: boolean): Violation | null {
+  if (dryRun || isAtOrBefore(asOf, now)) return null;
+  return violation(
+    "OPS-1",
+    `A sweep as of ${toIso(asOf)} is later than now (${toIso(now)}); only a dry run may look ahead`,
+  );
+}

@@ -7,14 +7,15 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service
 import { afterAll, beforeAll } from "vitest";
 
 import { startServiceBusEmulator, type ServiceBusEmulator } from "../../../local/servicebus/index.js";
+import { signRequest } from "../../../shared/auth/signing.js";
 import { resetConfigForTests } from "../../../shared/config.js";
-import { signedHeaders } from "../../../shared/http/signature.js";
+import type { RouteFunction } from "../../../shared/http/defineRoute.js";
 import { closeServiceBus } from "../../../shared/messaging/sender.js";
 import { resetRuntime, runtime } from "../../../shared/pipeline/runtime.js";
 import { resetTableStoreForTests, type TableStore } from "../../../shared/storage/index.js";
 import { tableSettingsFor } from "../../setup/tables.js";
 
-export const SECRET = "a-development-secret-0001";
+import { asOperator, asPartner, callerSettings, type As } from "../../setup/callers.js";
 
 export interface Answer {
   status: number;
@@ -30,16 +31,35 @@ export interface CallOptions {
   /** The exact bytes to send instead of JSON.stringify(body). */
   raw?: string;
   headers?: Record<string, string>;
+  /** The Idempotency-Key. */
   key?: string;
-  signed?: boolean;
+  /** Who calls; by default the operator where the route allows it, else the body's partner. */
+  as?: As;
   now?: Date;
 }
 
-type Handler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+/** The caller a route takes by default: the operator, else the partner the body names. */
+async function defaultCaller(handler: RouteFunction, body: unknown): Promise<As> {
+  const { callers } = handler.spec;
+  if (callers === "public" || callers.includes("operator")) return asOperator;
+  const partnerId = (body as { partnerId?: unknown } | undefined)?.partnerId;
+  if (callers.includes("partner") && typeof partnerId === "string") return asPartner(runtime().store, partnerId);
+  throw new Error(`${handler.spec.name}: say who calls (as)`);
+}
+
+/** The headers that prove `as` for this request. */
+export function proofHeaders(
+  as: As,
+  request: { method: string; pathAndQuery: string; idempotencyKey?: string | undefined; body: string; now?: Date | undefined },
+): Record<string, string> {
+  if (as === "nobody") return {};
+  if ("token" in as) return { authorization: `Bearer ${as.token}` };
+  return signRequest({ ...as.key, ...request, ...(request.now === undefined ? {} : { now: request.now }) });
+}
 
 /** Invokes a handler with a request as the host would build it, and reads the answer back. */
 export async function call(
-  handler: Handler,
+  handler: RouteFunction,
   method: string,
   path: string,
   options: CallOptions = {},
@@ -47,9 +67,16 @@ export async function call(
   const raw = options.raw ?? (options.body === undefined ? "" : JSON.stringify(options.body));
   const url = new URL(`http://localhost${path}`);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
+  const as = options.as ?? (await defaultCaller(handler, options.body));
   const headers: Record<string, string> = {
     ...(raw === "" ? {} : { "content-type": "application/json" }),
-    ...(options.signed === false ? {} : signedHeaders(SECRET, raw, options.now)),
+    ...proofHeaders(as, {
+      method,
+      pathAndQuery: `${url.pathname}${url.search}`,
+      idempotencyKey: options.key,
+      body: raw,
+      now: options.now,
+    }),
     ...(options.key === undefined ? {} : { "idempotency-key": options.key }),
     ...options.headers,
   };
@@ -96,7 +123,7 @@ export function usePipelineHttp(fileUrl: string): PipelineHttp {
     emulator = await startServiceBusEmulator({ port: 0 });
     Object.assign(process.env, tableSettingsFor(fileUrl), {
       ServiceBusConnection: emulator.connectionString,
-      WEBHOOK_SECRETS: SECRET,
+      ...callerSettings(),
     });
     resetConfigForTests();
     resetTableStoreForTests();

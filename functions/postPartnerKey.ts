@@ -1,0 +1,40 @@
+import { partnerKeyIdFor } from "../shared/auth/partnerKeys.js";
+import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
+import { problem } from "../shared/http/problem.js";
+import { json } from "../shared/http/respond.js";
+import { ROUTES } from "../shared/http/routes.js";
+import { getPartner, insertPartnerKey } from "../shared/storage/index.js";
+
+const spec = ROUTES.postPartnerKey;
+
+/**
+ * The operator issues a key for a partner's portal (TEN-4). The secret is derived, never stored; a
+ * retry with the same Idempotency-Key gets the same key back rather than a second one.
+ */
+export const postPartnerKey = defineRoute(spec, async ({ rt, caller, params, idempotencyKey }) => {
+  const { partnerId } = params;
+  if ((await getPartner(rt.store, partnerId)) === undefined) {
+    return problem("not-found", `Partner ${partnerId} is not registered: PUT /api/partners/${partnerId} first`);
+  }
+  const master = rt.config.PARTNER_KEY_MASTER[0];
+  if (master === undefined) throw new Error("PARTNER_KEY_MASTER holds no key");
+  const record = await insertPartnerKey(rt.store, {
+    keyId: partnerKeyIdFor(caller.keyId, partnerId, idempotencyKey),
+    partnerId,
+    masterVersion: master.id,
+    createdAt: rt.now().toISOString(),
+    createdBy: caller.keyId,
+  });
+  const secret = rt.keyring.secretOf(record);
+  if (secret === undefined || record.partnerId !== partnerId) {
+    return problem("idempotency-mismatch", `Idempotency-Key '${idempotencyKey}' already issued a key that is revoked`);
+  }
+  rt.keyring.forget(record.keyId);
+  return json(
+    201,
+    { keyId: record.keyId, secret, partnerId, createdAt: record.createdAt },
+    { location: `/api/admin/partners/${partnerId}/keys/${record.keyId}`, "cache-control": "no-store" },
+  );
+});
+
+registerRoute(spec, postPartnerKey);
