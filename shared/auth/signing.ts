@@ -37,8 +37,8 @@ export interface SignRequest {
   method: string;
   pathAndQuery: string;
   idempotencyKey?: string | undefined;
-  body?: string | undefined;
-  now?: Date;
+  body?: string | Buffer | undefined;
+  now?: Date | undefined;
 }
 
 /** The headers a caller sends; the demo, tests and benchmarks sign exactly as a portal must. */

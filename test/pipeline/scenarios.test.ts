@@ -1,5 +1,5 @@
 /**
- * One scenario per lifecycle of RULES.md, from the signed webhook to the final state: the HTTP
+ * One scenario per lifecycle of the rules (shared/domain/RULES.md), from the signed webhook to the final state: the HTTP
  * functions take the requests, the emulator carries the messages, the queue processors decide,
  * the sweep retires the originals. Every step goes through the real handlers.
  */
@@ -23,6 +23,8 @@ import { InvocationContext } from "@azure/functions";
 import { MAX_MIGRATION_ITEMS } from "../../shared/domain/requests.js";
 import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
+import { setRuntimeForTests } from "../../shared/pipeline/runtime.js";
+import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
 import { call, usePipelineHttp } from "./http/support.js";
 
@@ -111,12 +113,12 @@ async function requestRelationship(partnerId: string, customerId: string): Promi
   return (answer.body as { id: string }).id;
 }
 
-async function answer(id: string, decision: "acceptance" | "declination"): Promise<void> {
+async function answer(id: string, decision: "acceptance" | "declination", customerId: string): Promise<void> {
   const handler = decision === "acceptance" ? postAcceptance : postDeclination;
   const answered = await call(handler, "POST", `/api/relationships/${id}/${decision}`, {
     params: { id },
     key: uniqueId("answer"),
-    body: { customerUserId: "carol@fabrikam" },
+    as: await asCustomer(customerId, { user: "carol@fabrikam.example" }),
   });
   expect(answered.status).toBe(202);
 }
@@ -131,17 +133,21 @@ async function migrate(partnerId: string, customerId: string, items: unknown[]):
 }
 
 async function relationship(id: string): Promise<RelationshipView> {
-  return (await call(getRelationship, "GET", `/api/relationships/${id}`, { params: { id }, signed: false }))
+  return (await call(getRelationship, "GET", `/api/relationships/${id}`, { params: { id } }))
     .body as RelationshipView;
 }
 
 async function migration(id: string): Promise<MigrationView> {
-  return (await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id }, signed: false }))
+  return (await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id } }))
     .body as MigrationView;
 }
 
+/** A real sweep at `asOf`: the service's clock is moved there first, since a sweep that writes never looks ahead (OPS-1). */
 async function sweep(asOf: string) {
-  const swept = await call(postSweep, "POST", "/api/admin/sweep", { query: { asOf }, signed: false });
+  setRuntimeForTests({ now: () => new Date(asOf) });
+  const swept = await call(postSweep, "POST", "/api/admin/sweep", { now: new Date(asOf) }).finally(() => {
+    setRuntimeForTests({ now: () => new Date() });
+  });
   expect(swept.status).toBe(200);
   return swept.body as { transitions: { entity: string; to: string }[] };
 }
@@ -152,7 +158,7 @@ describe("relationship lifecycle", () => {
     const id = await requestRelationship(partnerId, customerId);
     await processQueues();
     expect((await relationship(id)).status).toBe("pending");
-    await answer(id, "acceptance");
+    await answer(id, "acceptance", customerId);
     await processQueues();
     const accepted = await relationship(id);
     expect(accepted.status).toBe("active");
@@ -172,7 +178,7 @@ describe("relationship lifecycle", () => {
     const first = await seed();
     const declinedId = await requestRelationship(first.partnerId, first.customerId);
     await processQueues();
-    await answer(declinedId, "declination");
+    await answer(declinedId, "declination", first.customerId);
     await processQueues();
     expect((await relationship(declinedId)).status).toBe("declined");
 
@@ -203,7 +209,7 @@ describe("migration lifecycle", () => {
     await processQueues();
     expect((await migration(id)).status).toBe("awaiting-relationship");
 
-    await answer(relationshipId, "acceptance");
+    await answer(relationshipId, "acceptance", customerId);
     await processQueues();
     const waiting = await migration(id);
     expect(waiting.status).toBe("awaiting-term-end");
@@ -234,7 +240,6 @@ describe("migration lifecycle", () => {
       `/api/customers/${customerId}/subscriptions/ea-o365`,
       {
         params: { customerId, subscriptionId: "ea-o365" },
-        signed: false,
       },
     );
     expect((original.body as { status: string }).status).toBe("expired");
@@ -253,7 +258,7 @@ describe("migration lifecycle", () => {
     const { partnerId, customerId } = await seed();
     const relationshipId = await requestRelationship(partnerId, customerId);
     await processQueues();
-    await answer(relationshipId, "acceptance");
+    await answer(relationshipId, "acceptance", customerId);
     await processQueues();
     const id = await migrate(partnerId, customerId, [
       { subscriptionId: "ea-o365", cancelOriginal: "immediately" },
@@ -271,7 +276,6 @@ describe("migration lifecycle", () => {
       `/api/customers/${customerId}/subscriptions/ea-o365`,
       {
         params: { customerId, subscriptionId: "ea-o365" },
-        signed: false,
       },
     );
     expect((original.body as { status: string }).status).toBe("cancelled");
@@ -281,7 +285,7 @@ describe("migration lifecycle", () => {
     const { partnerId, customerId } = await seed();
     const relationshipId = await requestRelationship(partnerId, customerId);
     await processQueues();
-    await answer(relationshipId, "acceptance");
+    await answer(relationshipId, "acceptance", customerId);
     await processQueues();
     const ids = Array.from({ length: MAX_MIGRATION_ITEMS }, (_, index) => `bulk-${index}`);
     for (const subscriptionId of ids) {
@@ -337,7 +341,7 @@ describe("migration lifecycle", () => {
         await processMigrationMessage(message.body, context());
     };
     await deliverTwice();
-    await answer(relationshipId, "acceptance");
+    await answer(relationshipId, "acceptance", customerId);
     await deliverTwice();
     const once = await migration(id);
     expect(once.status).toBe("awaiting-term-end");

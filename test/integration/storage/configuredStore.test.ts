@@ -8,13 +8,14 @@ import {
   putPartner,
   resetTableStoreForTests,
 } from "../../../shared/storage/index.js";
+import { callerSettings } from "../../setup/callers.js";
 import { tableSettingsFor, uniqueId } from "../../setup/tables.js";
 import { aPartner } from "./fixtures.js";
 
 const otherSettings = {
   ServiceBusConnection:
     "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true;",
-  WEBHOOK_SECRETS: "a-development-secret-0001",
+  ...callerSettings(),
 };
 const saved = { ...process.env };
 

@@ -1,5 +1,6 @@
 /**
- * Bad input, generated: random bodies, wrong types, huge strings, wrong signatures, stale
+ * Bad input, generated: random bodies, wrong types, huge strings, unknown fields at any depth,
+ * control characters, years out of range, bytes that are not UTF-8, wrong signatures, stale
  * timestamps. Every answer is a 4xx problem document, never a 5xx, and nothing is written.
  */
 import fc from "fast-check";
@@ -14,6 +15,7 @@ import { putOffer } from "../../../functions/putOffer.js";
 import { putPartner } from "../../../functions/putPartner.js";
 import { putSubscription } from "../../../functions/putSubscription.js";
 import { TABLE_NAMES } from "../../../shared/storage/tableNames.js";
+import { asCustomer, asOperator, asPartner, type As } from "../../setup/callers.js";
 import { call, usePipelineHttp, type CallOptions } from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
@@ -27,7 +29,13 @@ interface Route {
   path: string;
   params: Record<string, string>;
   valid: Record<string, unknown>;
+  /** Who sends it (a caller the route takes, so only the input is wrong). */
+  as: () => Promise<As>;
 }
+
+const operator = () => Promise.resolve(asOperator);
+const partner = () => asPartner(http.store(), "p1");
+const customer = () => asCustomer("c1");
 
 const actor = { userId: "ann@contoso", role: "sales-agent" };
 const ROUTES: Route[] = [
@@ -38,6 +46,7 @@ const ROUTES: Route[] = [
     path: "/api/partners/p1",
     params: { partnerId: "p1" },
     valid: { name: "Contoso", region: "US", cloud: "public", kind: "direct" },
+    as: operator,
   },
   {
     name: "PUT customer",
@@ -46,6 +55,7 @@ const ROUTES: Route[] = [
     path: "/api/customers/c1",
     params: { customerId: "c1" },
     valid: { name: "Fabrikam", region: "US", cloud: "public", isCspPartner: false },
+    as: operator,
   },
   {
     name: "PUT subscription",
@@ -63,6 +73,7 @@ const ROUTES: Route[] = [
       billingCycle: "annual",
       status: "active",
     },
+    as: operator,
   },
   {
     name: "PUT offer",
@@ -71,6 +82,7 @@ const ROUTES: Route[] = [
     path: "/api/offers/o1",
     params: { offerId: "o1" },
     valid: { name: "Office 365 E3", kind: "license", discontinued: false, equivalentOfferIds: [] },
+    as: operator,
   },
   {
     name: "POST relationship request",
@@ -84,6 +96,7 @@ const ROUTES: Route[] = [
       actor: { ...actor, role: "global-admin" },
       delegatedAdmin: false,
     },
+    as: partner,
   },
   {
     name: "POST acceptance",
@@ -91,7 +104,8 @@ const ROUTES: Route[] = [
     method: "POST",
     path: "/api/relationships/r1/acceptance",
     params: { id: "r1" },
-    valid: { customerUserId: "carol" },
+    valid: {},
+    as: customer,
   },
   {
     name: "POST declination",
@@ -99,7 +113,8 @@ const ROUTES: Route[] = [
     method: "POST",
     path: "/api/relationships/r1/declination",
     params: { id: "r1" },
-    valid: { customerUserId: "carol", reason: "no" },
+    valid: { reason: "no" },
+    as: customer,
   },
   {
     name: "POST migration",
@@ -113,6 +128,7 @@ const ROUTES: Route[] = [
       actor,
       items: [{ subscriptionId: "s1", cancelOriginal: "keep" }],
     },
+    as: partner,
   },
 ];
 
@@ -132,7 +148,8 @@ function wrongTypeFor(value: unknown): fc.Arbitrary<unknown> {
 /** Requests that must all be refused: each arbitrary yields the options of one call. */
 function badRequests(route: Route): fc.Arbitrary<CallOptions> {
   const key = route.method === "POST" ? { key: "fuzz" } : {};
-  const fields = Object.keys(route.valid);
+  // A body of only optional fields: the unknown one is the mistake.
+  const fields = Object.keys(route.valid).length > 0 ? Object.keys(route.valid) : ["nothing"];
   const randomBody = fc.jsonValue().map((body) => ({ ...key, body }));
   const wrongType = fc
     .constantFrom(...fields)
@@ -153,7 +170,22 @@ function badRequests(route: Route): fc.Arbitrary<CallOptions> {
     body: route.valid,
     headers: { "x-signature": `sha256=${"0".repeat(64)}` },
   });
-  const unsigned = fc.constant({ ...key, body: route.valid, signed: false });
+  const unsigned = fc.constant({ ...key, body: route.valid, as: "nobody" as const });
+  const unknownNested = fc
+    .constantFrom(...fields)
+    .map((field) => ({ ...key, body: { ...route.valid, [field]: deepUnknown(route.valid[field]) } }));
+  const controlCharacters = fc
+    .constantFrom("\u0000", "\u0007", "\u001b[31m", "\u007f", "\u0085")
+    .chain((bad) =>
+      fc.constantFrom(...fields).map((field) => ({
+        ...key,
+        body: { ...route.valid, [field]: withControl(route.valid[field], bad) },
+      })),
+    );
+  const notUtf8 = fc.constant({
+    ...key,
+    rawBytes: Buffer.concat([Buffer.from(JSON.stringify(route.valid).slice(0, -1)), Buffer.from([0xc3, 0x28]), Buffer.from("}")]),
+  });
   const stale = fc
     .integer({ min: 301, max: 10 * 86_400 })
     .chain((seconds) =>
@@ -184,10 +216,29 @@ function badRequests(route: Route): fc.Arbitrary<CallOptions> {
     notJson,
     wrongSignature,
     unsigned,
+    unknownNested,
+    controlCharacters,
+    notUtf8,
     stale,
     ...badKey,
     ...badPath,
   );
+}
+
+/** The value with an unknown field added at its deepest object (or as an object when it is none). */
+function deepUnknown(value: unknown): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? [{ unexpected: 1 }] : [deepUnknown(value[0]), ...value.slice(1)];
+  if (value !== null && typeof value === "object") return { ...value, unexpected: 1 };
+  return { unexpected: value ?? 1 };
+}
+
+/** The value with a control character inside every string of it; a non-string becomes one. */
+function withControl(value: unknown, bad: string): unknown {
+  if (typeof value === "string") return `${value}${bad}x`;
+  if (Array.isArray(value)) return value.length === 0 ? [bad] : value.map((item) => withControl(item, bad));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, withControl(item, bad)]));
+  return bad;
 }
 
 async function everyRowCount(): Promise<number> {
@@ -201,6 +252,7 @@ async function everyRowCount(): Promise<number> {
 
 describe("bad input on every POST and PUT", () => {
   it.each(ROUTES)("$name: always a 4xx problem, never a 5xx, nothing written", async (route) => {
+    const as = await route.as();
     const before = await everyRowCount();
     await fc.assert(
       fc.asyncProperty(badRequests(route), async (options) => {
@@ -209,7 +261,7 @@ describe("bad input on every POST and PUT", () => {
           badParam === undefined
             ? route.params
             : Object.fromEntries(Object.keys(route.params).map((name) => [name, badParam]));
-        const answer = await call(route.handler, route.method, route.path, { ...callOptions, params });
+        const answer = await call(route.handler, route.method, route.path, { as, ...callOptions, params });
         expect(answer.status, answer.text).toBeGreaterThanOrEqual(400);
         expect(answer.status, answer.text).toBeLessThan(500);
         expect(answer.headers["content-type"]).toBe("application/problem+json");

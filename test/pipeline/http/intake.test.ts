@@ -14,6 +14,7 @@ import { putPartner } from "../../../functions/putPartner.js";
 import { putSubscription } from "../../../functions/putSubscription.js";
 import { QUEUES } from "../../../shared/messaging/messages.js";
 import { listEntities } from "../../../shared/storage/index.js";
+import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
 import { call, usePipelineHttp } from "./support.js";
 
@@ -76,7 +77,7 @@ describe("reference data", () => {
     expect(
       (await call(putSubscription, "PUT", path, { params, body: { ...subscriptionBody, seats: 30 } })).status,
     ).toBe(200);
-    const read = await call(getSubscription, "GET", path, { params, signed: false });
+    const read = await call(getSubscription, "GET", path, { params });
     expect(read.status).toBe(200);
     expect(read.body).toEqual({ id: "sub-1", customerId, ...subscriptionBody, seats: 30 });
 
@@ -136,7 +137,6 @@ describe("asynchronous requests", () => {
     ]);
     const read = await call(getRelationship, "GET", `/api/relationships/${id}`, {
       params: { id },
-      signed: false,
     });
     expect(read.body).toMatchObject({ id, partnerId, customerId, status: "submitted", delegatedAdmin: true });
     expect((read.body as { history: unknown[] }).history).toEqual([
@@ -144,7 +144,6 @@ describe("asynchronous requests", () => {
     ]);
     const list = await call(listRelationships, "GET", `/api/customers/${customerId}/relationships`, {
       params: { customerId },
-      signed: false,
     });
     expect((list.body as { items: { id: string }[] }).items.map((item) => item.id)).toEqual([id]);
   });
@@ -197,11 +196,10 @@ describe("asynchronous requests", () => {
     expect(await http.drain(QUEUES.migrations)).toHaveLength(1);
 
     const { id } = accepted[0]!.body as { id: string };
-    const read = await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id }, signed: false });
+    const read = await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id } });
     expect(read.body).toMatchObject({ id, status: "submitted", request: body.items, items: [] });
     const list = await call(listMigrations, "GET", `/api/customers/${customerId}/migrations`, {
       params: { customerId },
-      signed: false,
     });
     expect((list.body as { items: unknown[] }).items).toHaveLength(1);
   });
@@ -237,7 +235,7 @@ describe("asynchronous requests", () => {
     const unsigned = await call(postRelationshipRequest, "POST", "/api/relationship-requests", {
       key: "u",
       body,
-      signed: false,
+      as: "nobody",
     });
     const stale = await call(postRelationshipRequest, "POST", "/api/relationship-requests", {
       key: "u",
@@ -259,7 +257,7 @@ describe("asynchronous requests", () => {
     const accepted = await call(postAcceptance, "POST", `/api/relationships/${id}/acceptance`, {
       params: { id },
       key: "yes",
-      body: { customerUserId: "carol@fabrikam" },
+      as: await asCustomer(customerId, { user: "carol@fabrikam.example" }),
     });
     expect(accepted.status).toBe(202);
     expect(accepted.headers.location).toBe(`/api/relationships/${id}`);
@@ -270,12 +268,13 @@ describe("asynchronous requests", () => {
         relationshipId: id,
         answer: "accept",
         customerId,
+        customerUserId: "carol@fabrikam.example",
       }),
     ]);
     const unknown = await call(postAcceptance, "POST", "/api/relationships/rel-nope/acceptance", {
       params: { id: "rel-nope" },
       key: "yes",
-      body: { customerUserId: "carol@fabrikam" },
+      as: await asCustomer(customerId),
     });
     expect(unknown.status).toBe(404);
   });

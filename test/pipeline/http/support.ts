@@ -2,7 +2,7 @@
  * Calling the HTTP functions as the host does — a real HttpRequest and InvocationContext — against
  * Azurite (the global setup) and the project's Service Bus emulator (started per file).
  */
-import { HttpRequest, InvocationContext, type HttpResponseInit } from "@azure/functions";
+import { HttpRequest, InvocationContext } from "@azure/functions";
 import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus";
 import { afterAll, beforeAll } from "vitest";
 
@@ -28,8 +28,10 @@ export interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string>;
   body?: unknown;
-  /** The exact bytes to send instead of JSON.stringify(body). */
+  /** The exact text to send instead of JSON.stringify(body). */
   raw?: string;
+  /** Bytes that need not be text at all. */
+  rawBytes?: Buffer;
   headers?: Record<string, string>;
   /** The Idempotency-Key. */
   key?: string;
@@ -50,11 +52,11 @@ async function defaultCaller(handler: RouteFunction, body: unknown): Promise<As>
 /** The headers that prove `as` for this request. */
 export function proofHeaders(
   as: As,
-  request: { method: string; pathAndQuery: string; idempotencyKey?: string | undefined; body: string; now?: Date | undefined },
+  request: { method: string; pathAndQuery: string; idempotencyKey?: string | undefined; body: Buffer; now?: Date | undefined },
 ): Record<string, string> {
   if (as === "nobody") return {};
   if ("token" in as) return { authorization: `Bearer ${as.token}` };
-  return signRequest({ ...as.key, ...request, ...(request.now === undefined ? {} : { now: request.now }) });
+  return signRequest({ ...as.key, ...request });
 }
 
 /** Invokes a handler with a request as the host would build it, and reads the answer back. */
@@ -64,17 +66,18 @@ export async function call(
   path: string,
   options: CallOptions = {},
 ): Promise<Answer> {
-  const raw = options.raw ?? (options.body === undefined ? "" : JSON.stringify(options.body));
+  const bytes =
+    options.rawBytes ?? Buffer.from(options.raw ?? (options.body === undefined ? "" : JSON.stringify(options.body)));
   const url = new URL(`http://localhost${path}`);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
   const as = options.as ?? (await defaultCaller(handler, options.body));
   const headers: Record<string, string> = {
-    ...(raw === "" ? {} : { "content-type": "application/json" }),
+    ...(bytes.length === 0 ? {} : { "content-type": "application/json" }),
     ...proofHeaders(as, {
       method,
       pathAndQuery: `${url.pathname}${url.search}`,
       idempotencyKey: options.key,
-      body: raw,
+      body: bytes,
       now: options.now,
     }),
     ...(options.key === undefined ? {} : { "idempotency-key": options.key }),
@@ -85,7 +88,7 @@ export async function call(
     url: url.toString(),
     headers,
     params: options.params ?? {},
-    ...(raw === "" ? {} : { body: { string: raw } }),
+    ...(bytes.length === 0 ? {} : { body: { bytes } }),
   });
   const response = await handler(
     request,

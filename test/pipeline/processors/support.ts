@@ -37,6 +37,8 @@ import {
 import { aCustomer, anOffer, aPartner, aSubscription, NOW } from "../../setup/records.js";
 import { tablesConnection, tablesPrefixFor, uniqueId } from "../../setup/tables.js";
 
+import { callerSettings } from "../../setup/callers.js";
+
 export {
   aCustomer,
   anOffer,
@@ -51,7 +53,6 @@ const SETTINGS = {
   // Required by the config; these tests call handlers directly and send nothing.
   ServiceBusConnection:
     "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true;",
-  WEBHOOK_SECRETS: "a-development-secret-0001",
 };
 
 export interface Clock {
@@ -76,7 +77,7 @@ export function usePipelineRuntime(
 ): PipelineWorld {
   const { env, tables, ...storeOptions } = options;
   const prefix = `${tablesPrefixFor(fileUrl)}${tables ?? ""}`;
-  Object.assign(process.env, SETTINGS, { TABLES_CONNECTION: tablesConnection(), TABLES_PREFIX: prefix }, env);
+  Object.assign(process.env, SETTINGS, callerSettings(), { TABLES_CONNECTION: tablesConnection(), TABLES_PREFIX: prefix }, env);
   resetConfigForTests();
   resetTableStoreForTests();
   resetRuntime();

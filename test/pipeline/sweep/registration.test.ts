@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 
 import { loadFunctionApp } from "../../../local/host/index.js";
 import { resolveFunctions } from "../../../local/host/registrations.js";
+import { callerSettings } from "../../setup/callers.js";
 import { tablesConnection, tablesPrefixFor } from "../../setup/tables.js";
 
 describe("registrations", () => {
@@ -16,7 +17,7 @@ describe("registrations", () => {
       TABLES_PREFIX: tablesPrefixFor(import.meta.url),
       ServiceBusConnection:
         "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true;",
-      WEBHOOK_SECRETS: "a-development-secret-0001",
+      ...callerSettings(),
     });
     delete process.env.SWEEP_SCHEDULE;
 
@@ -43,7 +44,7 @@ describe("registrations", () => {
       connection: "ServiceBusConnection",
     });
     expect(byName.get("postSweep")).toEqual({ kind: "http", route: "admin/sweep", methods: ["POST"] });
-    expect(app.functions.find((f) => f.name === "postSweep")?.trigger).toMatchObject({ authLevel: "admin" });
+    expect(app.functions.find((f) => f.name === "postSweep")?.trigger).toMatchObject({ authLevel: "anonymous" });
     const timer = byName.get("sweepTimer");
     expect(timer).toMatchObject({ kind: "timer", runOnStartup: false });
     expect(app.functions.find((f) => f.name === "sweepTimer")?.trigger).toMatchObject({

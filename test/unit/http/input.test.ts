@@ -4,125 +4,105 @@ import { z } from "zod";
 
 import { idSchema } from "../../../shared/domain/model.js";
 import { migrationRequestBodySchema } from "../../../shared/domain/requests.js";
-import { readParams, readWebhook } from "../../../shared/http/input.js";
-import { signedHeaders } from "../../../shared/http/signature.js";
-
-const secret = "a-development-secret-0001";
-const now = new Date();
+import { parseBody, parseParams, parseQuery, readIdempotencyKey } from "../../../shared/http/input.js";
+import type { FieldError } from "../../../shared/http/problem.js";
 
 function request(
-  body: string,
+  body: string | Buffer,
   headers: Record<string, string> = {},
   params: Record<string, string> = {},
+  url = "http://localhost/api/migrations",
 ): HttpRequest {
   return new HttpRequest({
     method: "POST",
-    url: "http://localhost/api/migrations",
-    body: { string: body },
-    headers: {
-      "content-type": "application/json",
-      "idempotency-key": "key-1",
-      ...signedHeaders(secret, body),
-      ...headers,
-    },
+    url,
+    body: { bytes: Buffer.from(body) },
+    headers: { "content-type": "application/json", "idempotency-key": "key-1", ...headers },
     params,
   });
 }
 
-const spec = { secrets: [secret], now, body: migrationRequestBodySchema, params: {}, idempotent: true };
-
-function problemOf(response: { body?: unknown }): { errors?: { path: string }[]; status: number } {
-  return JSON.parse(String(response.body)) as { errors?: { path: string }[]; status: number };
-}
-
-describe("reading a signed webhook", () => {
-  it("accepts a signed, valid body", async () => {
-    const body = JSON.stringify({
-      partnerId: "p1",
-      customerId: "c1",
-      actor: { userId: "u1", role: "sales-agent" },
-      items: [{ subscriptionId: "s1", cancelOriginal: "at-term-end" }],
-    });
-    const read = await readWebhook(request(body), spec);
-    expect(read.ok && read.value.body.items[0]?.subscriptionId).toBe("s1");
-    expect(read.ok && read.value.idempotencyKey).toBe("key-1");
+describe("reading a request's parts", () => {
+  it("reads a valid body and the Idempotency-Key", () => {
+    const raw = Buffer.from(
+      JSON.stringify({
+        partnerId: "p1",
+        customerId: "c1",
+        actor: { userId: "u1", role: "sales-agent" },
+        items: [{ subscriptionId: "s1", cancelOriginal: "at-term-end" }],
+      }),
+    );
+    const errors: FieldError[] = [];
+    const read = parseBody(request(raw), raw, migrationRequestBodySchema, errors);
+    expect(errors).toEqual([]);
+    expect(read.ok && (read.value as { items: { subscriptionId: string }[] }).items[0]?.subscriptionId).toBe("s1");
+    expect(readIdempotencyKey(request(raw), errors)).toBe("key-1");
   });
 
-  it("refuses an unsigned body with 401 before parsing it", async () => {
-    const req = new HttpRequest({
-      method: "POST",
-      url: "http://localhost/api/x",
-      body: { string: "not json" },
-    });
-    const read = await readWebhook(req, spec);
-    expect(!read.ok && read.response.status).toBe(401);
-    expect(!read.ok && read.response.headers).toMatchObject({ "content-type": "application/problem+json" });
-  });
-
-  it("refuses a body over the size limit with 413", async () => {
-    const read = await readWebhook(request("x".repeat(300 * 1024)), spec);
-    expect(!read.ok && read.response.status).toBe(413);
-  });
-
-  it("lists every problem at once: body, path and header", async () => {
-    const body = JSON.stringify({
-      partnerId: "",
-      actor: { role: 5 },
-      items: [{ subscriptionId: "s1" }],
-      extra: 1,
-    });
-    const read = await readWebhook(request(body, { "idempotency-key": "" }, { id: "bad id" }), {
-      ...spec,
-      params: { id: idSchema },
-    });
-    expect(read.ok).toBe(false);
-    if (read.ok) return;
-    const doc = problemOf(read.response);
-    expect(doc.status).toBe(400);
-    expect(doc.errors?.map((error) => error.path)).toEqual(
+  it("lists every problem at once: body at any depth, path and header", () => {
+    const raw = Buffer.from(
+      JSON.stringify({
+        partnerId: "",
+        actor: { role: 5, extra: true },
+        items: [{ subscriptionId: "s1", surprise: 1 }],
+        extra: 1,
+      }),
+    );
+    const req = request(raw, { "idempotency-key": "" }, { id: "bad id" });
+    const errors: FieldError[] = [];
+    parseParams(req, { id: idSchema }, errors);
+    readIdempotencyKey(req, errors);
+    parseBody(req, raw, migrationRequestBodySchema, errors);
+    expect(errors.map((error) => error.path)).toEqual(
       expect.arrayContaining([
         "/partnerId",
         "/customerId",
         "/actor/userId",
         "/actor/role",
+        "/actor",
         "/items/0/cancelOriginal",
+        "/items/0",
+        "",
         "/params/id",
         "/headers/idempotency-key",
       ]),
     );
   });
 
-  it("refuses malformed JSON with 400 and a wrong content type with 415", async () => {
-    const bad = await readWebhook(request("{"), { ...spec, body: z.object({}) });
-    expect(!bad.ok && bad.response.status).toBe(400);
-    const wrongType = await readWebhook(request("{}", { "content-type": "text/plain" }), spec);
-    expect(!wrongType.ok && wrongType.response.status).toBe(415);
+  it("refuses malformed JSON and bytes that are not UTF-8, and names a wrong content type", () => {
+    const errors: FieldError[] = [];
+    parseBody(request("{"), Buffer.from("{"), z.object({}), errors);
+    const notUtf8 = Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x3a, 0x31, 0x7d]);
+    parseBody(request(notUtf8), notUtf8, z.object({}), errors);
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/not valid JSON/),
+      "The body is not valid UTF-8",
+    ]);
+    const wrongType = parseBody(request("{}", { "content-type": "text/plain" }), Buffer.from("{}"), z.object({}), []);
+    expect(wrongType).toEqual({ ok: false, unsupportedMediaType: "text/plain" });
   });
 
-  it("requires a printable Idempotency-Key of 1-200 characters only where asked", async () => {
-    const long = await readWebhook(request("{}", { "idempotency-key": "x".repeat(201) }), {
-      ...spec,
-      body: z.object({}),
+  it("reads an empty body as {} and refuses a body where the route takes none", () => {
+    const errors: FieldError[] = [];
+    expect(parseBody(request(""), Buffer.alloc(0), z.strictObject({ reason: z.string().optional() }), errors)).toEqual({
+      ok: true,
+      value: {},
     });
-    expect(!long.ok && long.response.status).toBe(400);
-    const notAsked = await readWebhook(request("{}", { "idempotency-key": "" }), {
-      ...spec,
-      body: z.object({}),
-      idempotent: false,
-    });
-    expect(notAsked.ok).toBe(true);
+    parseBody(request("{}"), Buffer.from("{}"), undefined, errors);
+    expect(errors).toEqual([{ path: "", message: "This route takes no body" }]);
   });
-});
 
-describe("reading path parameters", () => {
-  it("validates every path parameter at once", () => {
-    const read = readParams(request("{}", {}, { customerId: "bad id", subscriptionId: "" }), {
-      customerId: idSchema,
-      subscriptionId: idSchema,
-    });
-    expect(read.ok).toBe(false);
-    if (read.ok) return;
-    const paths = new Set(problemOf(read.response).errors?.map((error) => error.path));
-    expect(paths).toEqual(new Set(["/params/customerId", "/params/subscriptionId"]));
+  it("requires a printable Idempotency-Key of 1-200 characters", () => {
+    const errors: FieldError[] = [];
+    readIdempotencyKey(request("", { "idempotency-key": "x".repeat(201) }), errors);
+    readIdempotencyKey(request("", { "idempotency-key": "tab\there" }), errors);
+    expect(errors).toHaveLength(2);
+  });
+
+  it("names unknown and repeated query parameters", () => {
+    const errors: FieldError[] = [];
+    const req = request("", {}, {}, "http://localhost/api/admin/sweep?dryRun=true&dryRun=false&since=now");
+    parseQuery(req, { dryRun: z.enum(["true", "false"]) }, errors);
+    expect(errors.map((error) => error.path).sort()).toEqual(["/query/dryRun", "/query/since"]);
   });
 });
