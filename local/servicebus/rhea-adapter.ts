@@ -32,6 +32,7 @@ interface LocalAttach {
 
 export interface RheaConnection {
   readonly options: { readonly id: string };
+  readonly remote: { readonly open?: { readonly hostname?: string | null } };
   close(error?: AmqpError): void;
   /** rhea's internal "process on next tick" request. */
   _register(): void;
