@@ -12,17 +12,18 @@ import { BrokerError, CONDITION, type Condition, asBrokerError } from "./errors.
 import { handleManagementRequest } from "./management.js";
 import { BATCH_MESSAGE_FORMAT, parseMessage, splitBatch } from "./message-format.js";
 import { MAX_MESSAGE_SIZE, assertMessageSize } from "./message-size.js";
-import type {
-  AmqpError,
-  OutgoingMessage,
-  RheaConnection,
-  RheaDelivery,
-  RheaMessage,
-  RheaReceiver,
-  RheaSender,
-  RheaSession,
-  ServerContainer,
-  ServerEvent,
+import {
+  type AmqpError,
+  type OutgoingMessage,
+  type RheaConnection,
+  type RheaDelivery,
+  type RheaMessage,
+  type RheaReceiver,
+  type RheaSender,
+  type RheaSession,
+  type ServerContainer,
+  type ServerEvent,
+  rheaInternalsMissing,
 } from "./rhea-adapter.js";
 import type { SharedAccessKey } from "./sas.js";
 import type { OperationCounts } from "./stats.js";
@@ -182,6 +183,15 @@ export class LinkHandler {
     }
     if (attach.source.filter && SESSION_FILTER in attach.source.filter) {
       this.refuse(sender, CONDITION.notImplemented, "Sessions are not supported by this emulator.");
+      return;
+    }
+    const missing = rheaInternalsMissing(sender);
+    if (missing.length > 0) {
+      this.refuse(
+        sender,
+        CONDITION.internalError,
+        `This rhea lacks internals the emulator uses (${missing.join(", ")}): install the version package.json pins.`,
+      );
       return;
     }
     const receiveMode: ReceiveMode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock";
