@@ -37,7 +37,7 @@ export interface StartLocalHostOptions {
   readonly modules?: readonly string[];
   /** HTTP port; 0 picks a free one. Default: local.settings.json Host.LocalHttpPort, else 7071. */
   readonly port?: number;
-  /** Interface to listen on. Default: all interfaces, as `func start`. */
+  /** Interface to listen on. Default: the `HOST` environment variable, else 127.0.0.1 (this machine only). */
   readonly hostname?: string;
   /** App settings that override the environment (for tests and tools). */
   readonly env?: Readonly<Record<string, string>>;
@@ -70,6 +70,8 @@ export interface LocalHost {
 }
 
 const DEFAULT_PORT = 7071;
+/** Loopback unless asked otherwise: a development host has no business answering the network. */
+const DEFAULT_HOSTNAME = "127.0.0.1";
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -140,7 +142,7 @@ export async function startLocalHost(options: StartLocalHostOptions = {}): Promi
         maxRequestBodyBytes: options.maxRequestBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       },
       options.port ?? localSettings?.localHttpPort ?? DEFAULT_PORT,
-      options.hostname,
+      options.hostname ?? process.env.HOST ?? DEFAULT_HOSTNAME,
     );
     cleanups.push(() => http.closeConnections());
 

@@ -17,14 +17,17 @@ export function addressPath(address: string): string {
   return path.replace(/^\/+|\/+$/g, "");
 }
 
+/** An entity's full address as Service Bus names it in errors: `sb://<host>/<path>`. */
+export function entityUri(hostname: string, address: string): string {
+  return `sb://${hostname}/${addressPath(address)}`;
+}
+
+/** Topics and subscriptions are read as entity paths too: none is declared, so none is found. */
 export function parseAddress(address: string): Address {
   const path = addressPath(address);
   if (path.toLowerCase() === "$cbs") return { kind: "cbs" };
   const segments = path.split("/");
   const lowered = segments.map((segment) => segment.toLowerCase());
-  if (lowered.includes("subscriptions")) {
-    return { kind: "unsupported", reason: "topics and subscriptions are not supported by this emulator" };
-  }
   if (lowered.includes("$transfer")) {
     return { kind: "unsupported", reason: "transfer dead-letter queues are not supported by this emulator" };
   }

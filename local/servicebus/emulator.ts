@@ -71,6 +71,7 @@ export async function startServiceBusEmulator(
   const now = (): number => Date.now();
   const store = new EntityStore(topology, { now, timers, operations });
   const links = new LinkHandler({
+    hostname: settings.host,
     store,
     credential: { keyName: settings.keyName, key: settings.key },
     operations,

@@ -28,6 +28,8 @@ export interface StoredMessage {
   sections: StoredSections;
   deliveryCount: number;
   state: MessageState;
+  /** Sent scheduled: Service Bus goes on reporting the state `scheduled` once it is active. */
+  readonly sentScheduled: boolean;
   /** The time to live in force: the sender's, capped by the queue's default. */
   readonly timeToLiveMs: number;
   /** Infinity in a dead-letter queue, where time to live is not observed. */
@@ -84,7 +86,7 @@ export function deliveryStamp(message: StoredMessage, lock?: MessageLock): Deliv
     sequenceNumber: message.sequenceNumber,
     enqueuedTime: message.enqueuedTime,
     deliveryCount: message.deliveryCount,
-    state: message.state,
+    state: message.state === "active" && message.sentScheduled ? "scheduled" : message.state,
     timeToLiveMs: message.timeToLiveMs,
     lockedUntil: lock?.lockedUntil,
   };
@@ -207,15 +209,18 @@ export class Entity {
   /** Settles a locked message; throws `message-lock-lost` when the lock has expired or is unknown. */
   settle(lock: MessageLock, settlement: Settlement): void {
     const now = this.context.now();
+    this.assertHeld(lock, now);
+    const message = lock.message;
     if (settlement.kind === "deadLetter" && this.isDeadLetterQueue) {
+      // Service Bus refuses, and lets the message go at once with its delivery count unchanged.
+      this.release(lock);
+      this.offerAgain(message);
       throw new BrokerError(
         CONDITION.notAllowed,
         "A message in a dead-letter queue cannot be dead-lettered.",
       );
     }
-    this.assertHeld(lock, now);
     this.context.operations.settlements++;
-    const message = lock.message;
     this.release(lock);
     switch (settlement.kind) {
       case "complete":
@@ -223,7 +228,8 @@ export class Entity {
         return;
       case "abandon":
         this.changeProperties(message, settlement.properties);
-        message.deliveryCount++;
+        // An abandon in a dead-letter queue is not counted as a failed delivery.
+        if (!this.isDeadLetterQueue) message.deliveryCount++;
         this.afterFailedDelivery(message, now);
         this.pump();
         return;
@@ -273,6 +279,8 @@ export class Entity {
     });
     return messages.map((message) => {
       this.context.operations.deliveries++;
+      // Service Bus counts a receive by sequence number as a further delivery.
+      message.deliveryCount++;
       if (mode === "receiveAndDelete") {
         this.remove(message);
         return { message, lock: undefined };
@@ -338,6 +346,7 @@ export class Entity {
         : withMessageId(parsed.sections, randomUUID().replaceAll("-", "")),
       deliveryCount: 0,
       state: scheduled ? "scheduled" : "active",
+      sentScheduled: scheduled,
       timeToLiveMs,
       expiresAt: enqueuedTime + timeToLiveMs,
       lock: undefined,
@@ -366,11 +375,17 @@ export class Entity {
     this.pump();
   }
 
+  /** Makes an active message deliverable again. */
+  private offerAgain(message: StoredMessage): void {
+    if (message.state !== "active") return;
+    this.makeReady(message);
+    this.pump();
+  }
+
   /** Takes a message dead-lettered by the entity this queue belongs to. */
   private acceptDeadLetter(message: StoredMessage): void {
     this.messages.set(message.sequenceNumber, message);
-    this.makeReady(message);
-    this.pump();
+    this.offerAgain(message);
   }
 
   private pumpOnce(): void {

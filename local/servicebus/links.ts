@@ -4,30 +4,29 @@
  * without a terminus, then a detach carrying the error.
  */
 import { errorMessage } from "../../shared/errors.js";
-import { addressPath, parseAddress } from "./addresses.js";
+import { addressPath, entityUri, parseAddress } from "./addresses.js";
 import { Claims, putToken } from "./cbs.js";
 import { ConsumerLink } from "./consumer-link.js";
 import type { Entity, EntityStore, ReceiveMode } from "./entity-store.js";
 import { BrokerError, CONDITION, type Condition, asBrokerError } from "./errors.js";
 import { handleManagementRequest } from "./management.js";
 import { BATCH_MESSAGE_FORMAT, parseMessage, splitBatch } from "./message-format.js";
-import type {
-  AmqpError,
-  OutgoingMessage,
-  RheaConnection,
-  RheaDelivery,
-  RheaMessage,
-  RheaReceiver,
-  RheaSender,
-  RheaSession,
-  ServerContainer,
-  ServerEvent,
+import { MAX_MESSAGE_SIZE, assertMessageSize } from "./message-size.js";
+import {
+  type AmqpError,
+  type OutgoingMessage,
+  type RheaConnection,
+  type RheaDelivery,
+  type RheaMessage,
+  type RheaReceiver,
+  type RheaSender,
+  type RheaSession,
+  type ServerContainer,
+  type ServerEvent,
+  rheaInternalsMissing,
 } from "./rhea-adapter.js";
 import type { SharedAccessKey } from "./sas.js";
 import type { OperationCounts } from "./stats.js";
-
-/** Service Bus Standard's largest message (and batch). */
-export const MAX_MESSAGE_SIZE = 256 * 1024;
 
 /** Marks a plain (format 0) transfer to a queue so rhea hands over its bytes instead of decoding them. */
 const PLAIN_MESSAGE_MARKER = 0xffff_fffe;
@@ -49,6 +48,8 @@ interface ConnectionState {
 }
 
 export interface LinkHandlerOptions {
+  /** The emulator's host, for a client that named none when it opened its connection. */
+  readonly hostname: string;
   readonly store: EntityStore;
   readonly credential: SharedAccessKey;
   readonly operations: OperationCounts;
@@ -184,6 +185,15 @@ export class LinkHandler {
       this.refuse(sender, CONDITION.notImplemented, "Sessions are not supported by this emulator.");
       return;
     }
+    const missing = rheaInternalsMissing(sender);
+    if (missing.length > 0) {
+      this.refuse(
+        sender,
+        CONDITION.internalError,
+        `This rhea lacks internals the emulator uses (${missing.join(", ")}): install the version package.json pins.`,
+      );
+      return;
+    }
     const receiveMode: ReceiveMode = attach.snd_settle_mode === 1 ? "receiveAndDelete" : "peekLock";
     const consumer = new ConsumerLink(sender, entity, receiveMode);
     this.roles.set(sender, { kind: "consumer", consumer });
@@ -245,7 +255,13 @@ export class LinkHandler {
   ): Entity | undefined {
     const entity = this.options.store.find(queue, deadLetter);
     if (!entity) {
-      this.refuse(link, CONDITION.notFound, `The messaging entity '${address}' could not be found.`);
+      // Named as Service Bus names it: the host the client opened the connection to, then the path.
+      const hostname = link.connection.remote.open?.hostname ?? this.options.hostname;
+      this.refuse(
+        link,
+        CONDITION.notFound,
+        `The messaging entity '${entityUri(hostname, address)}' could not be found.`,
+      );
       return undefined;
     }
     if (!state.claims.allows(addressPath(address), this.options.now())) {
@@ -333,14 +349,8 @@ export class LinkHandler {
       delivery.reject({ condition: CONDITION.decodeError, description: "Expected an encoded message." });
       return;
     }
-    if (payload.length > MAX_MESSAGE_SIZE) {
-      delivery.reject({
-        condition: CONDITION.messageSizeExceeded,
-        description: `The message is ${payload.length} bytes; the limit is ${MAX_MESSAGE_SIZE}.`,
-      });
-      return;
-    }
     try {
+      assertMessageSize(payload);
       let encoded: Buffer[];
       if (format === PLAIN_MESSAGE_MARKER || format === null || format === undefined) encoded = [payload];
       else if (format === BATCH_MESSAGE_FORMAT) encoded = splitBatch(payload);

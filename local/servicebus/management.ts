@@ -14,6 +14,7 @@ import {
 } from "./entity-store.js";
 import { BrokerError, CONDITION, asBrokerError } from "./errors.js";
 import { type ParsedMessage, encodeMessage, parseMessage } from "./message-format.js";
+import { assertMessageSize } from "./message-size.js";
 import { longArray, timestampArray, uuid } from "./rhea-adapter.js";
 
 export const OPERATION = {
@@ -119,6 +120,7 @@ function settlementFor(body: z.infer<typeof dispositionSchema>): Settlement {
 }
 
 function parseScheduled(entry: { message: Buffer }): ParsedMessage {
+  assertMessageSize(entry.message);
   try {
     return parseMessage(entry.message);
   } catch (error) {

@@ -84,6 +84,8 @@ const ENCODED_KEY = {
 export interface StoredSections {
   readonly durable: boolean;
   readonly priority: number | undefined;
+  /** The header's first-acquirer flag, kept as the sender set it (Service Bus does not rewrite it). */
+  readonly firstAcquirer: boolean;
   /** The header's time to live as the sender set it, in milliseconds. */
   readonly timeToLiveMs: number | undefined;
   /** The sender's message annotations (key and value encodings, in order), minus the broker's own. */
@@ -108,6 +110,7 @@ export interface ParsedMessage {
 export function parseMessage(payload: Buffer): ParsedMessage {
   let durable = false;
   let priority: number | undefined;
+  let firstAcquirer = false;
   let timeToLiveMs: number | undefined;
   let annotations: Buffer[] = [];
   let annotationPairs = 0;
@@ -134,9 +137,11 @@ export function parseMessage(payload: Buffer): ParsedMessage {
       const durableField = field(0);
       const priorityField = field(1);
       const ttlField = field(2);
+      const firstAcquirerField = field(3);
       durable = durableField?.type === "boolean" && durableField.value;
       priority = priorityField?.type === "ubyte" ? priorityField.value : undefined;
       timeToLiveMs = ttlField?.type === "uint" ? ttlField.value : undefined;
+      firstAcquirer = firstAcquirerField?.type === "boolean" && firstAcquirerField.value;
       offset = end;
     } else if (code === SECTION.messageAnnotations) {
       const { elements, end } = compoundElements(payload, valueOffset);
@@ -175,6 +180,7 @@ export function parseMessage(payload: Buffer): ParsedMessage {
     sections: {
       durable,
       priority,
+      firstAcquirer,
       timeToLiveMs,
       annotations: Buffer.concat(annotations),
       annotationPairs,
@@ -278,7 +284,7 @@ export function encodeMessage(sections: StoredSections, stamp: DeliveryStamp): B
       encodeBoolean(sections.durable),
       sections.priority === undefined ? encodeNull() : encodeUbyte(sections.priority),
       stamp.timeToLiveMs <= UINT_MAX ? encodeUint(stamp.timeToLiveMs) : encodeNull(),
-      encodeBoolean(stamp.deliveryCount === 0),
+      encodeBoolean(sections.firstAcquirer),
       encodeUint(stamp.deliveryCount),
     ]),
   );

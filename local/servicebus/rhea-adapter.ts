@@ -1,7 +1,8 @@
 /**
  * The one place that reaches into rhea: typed views of the parts of its server-side objects the
  * broker uses (some of them internals, such as a sender's credit accounting), and the few AMQP
- * values that are simplest to build with rhea's own encoder.
+ * values that are simplest to build with rhea's own encoder. The internals are rhea 3.0.5's, the
+ * version package.json pins; `rheaInternalsMissing` tells when a link lacks them.
  */
 import type { Server } from "node:net";
 import rhea from "rhea";
@@ -32,6 +33,7 @@ interface LocalAttach {
 
 export interface RheaConnection {
   readonly options: { readonly id: string };
+  readonly remote: { readonly open?: { readonly hostname?: string | null } };
   close(error?: AmqpError): void;
   /** rhea's internal "process on next tick" request. */
   _register(): void;
@@ -69,6 +71,20 @@ export interface RheaSender extends RheaLink {
   _get_drain(): boolean;
   send(payload: Buffer, tag: Buffer, format: number): RheaDelivery;
   send(message: OutgoingMessage): RheaDelivery;
+}
+
+/**
+ * The rhea internals a consumer link relies on that this sender lacks (empty when all are there).
+ * The receiver's `_incomplete` cannot be seen before a multi-frame transfer; large-message tests cover it.
+ */
+export function rheaInternalsMissing(sender: RheaSender): string[] {
+  const checks: [string, boolean][] = [
+    ["Connection._register()", typeof sender.connection._register === "function"],
+    ["Sender._get_drain()", typeof sender._get_drain === "function"],
+    ["Sender._draining", typeof sender._draining === "boolean"],
+    ["Session.incoming.on_transfer()", typeof sender.session.incoming.on_transfer === "function"],
+  ];
+  return checks.filter(([, present]) => !present).map(([name]) => name);
 }
 
 export interface RheaReceiver extends RheaLink {

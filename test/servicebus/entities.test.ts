@@ -11,7 +11,6 @@ describe("entities", () => {
   it("refuses to send to an undeclared queue with amqp:not-found", async () => {
     const error = await errorOf(bus.client.createSender("nowhere").sendMessages({ body: 1 }));
     expect(error.code).toBe("MessagingEntityNotFound");
-    expect(error.message).toContain("'nowhere' could not be found");
   });
 
   it("refuses to receive from an undeclared queue, and from its dead-letter queue", async () => {
@@ -46,13 +45,6 @@ describe("not implemented", () => {
     expect(error.code).toBe("SessionCannotBeLocked");
     expect(bus.emulator.stats().operations.linksRefused).toBe(refusedBefore + 1);
     expect(log.some((line) => line.includes("amqp:not-implemented: Sessions are not supported"))).toBe(true);
-  });
-
-  it("refuses topics and subscriptions", async () => {
-    const error = await errorOf(
-      bus.client.createReceiver("events", "audit").receiveMessages(1, { maxWaitTimeInMs: 1000 }),
-    );
-    expect(error.message).toMatch(/NotImplemented.*topics and subscriptions are not supported/);
   });
 
   it("refuses a transaction coordinator link", async () => {

@@ -109,7 +109,7 @@ describe("scheduled messages", () => {
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([]);
 
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 10_000 });
-    expect(message).toMatchObject({ body: "on time", state: "active" });
+    expect(message?.body).toBe("on time");
     expect(message?.sequenceNumber?.toNumber()).toBe(sequenceNumber?.toNumber());
     expect(message?.enqueuedTimeUtc?.getTime()).toBe(at.getTime());
     await receiver.completeMessage(message!);

@@ -8,7 +8,9 @@ import { errorMessage } from "../../../shared/errors.js";
 import type { InFlight } from "../inFlight.js";
 import type { Invoke } from "../invoke.js";
 import type { HostLogger } from "../logging.js";
+import { answerClientError } from "./clientError.js";
 import { toHttpReply, toRpcHttpRequest, type HttpReply } from "./httpMessages.js";
+import { problemReply } from "./problem.js";
 import type { RouteTable } from "./routeTable.js";
 
 export interface HttpFrontEndOptions {
@@ -35,13 +37,14 @@ const EMPTY = Buffer.alloc(0);
 export async function startHttpFrontEnd(
   options: HttpFrontEndOptions,
   port: number,
-  hostname: string | undefined,
+  hostname: string,
 ): Promise<HttpFrontEnd> {
   let stopping = false;
   const server = http.createServer((request, response) => {
     // Each request is tracked from the start, so shutdown waits for it.
     void options.inFlight.run(() => handle(options, request, response, () => stopping));
   });
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     const fail = (error: NodeJS.ErrnoException): void => {
       const hint = error.code === "EADDRINUSE" ? " (in use: pick another port, or 0 for a free one)" : "";
@@ -81,7 +84,8 @@ async function handle(
     send(request, response, reply, isStopping());
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
-      send(request, response, { status: 413, headers: [], body: EMPTY }, true);
+      const detail = `The request body is larger than ${options.maxRequestBodyBytes} bytes.`;
+      send(request, response, problemReply(413, detail), true);
       return;
     }
     options.log({
@@ -89,7 +93,7 @@ async function handle(
       level: "error",
       message: `HTTP ${request.method ?? "?"} ${request.url ?? "?"} failed in the host: ${errorMessage(error)}`,
     });
-    send(request, response, { status: 500, headers: [], body: EMPTY }, true);
+    send(request, response, problemReply(500, "The host failed to handle the request."), true);
   }
 }
 
@@ -100,11 +104,12 @@ async function answer(options: HttpFrontEndOptions, request: IncomingMessage): P
   const lookup = options.routes.lookup(method, url.pathname);
   if (lookup.kind === "notFound") {
     request.resume();
-    return { status: 404, headers: [], body: EMPTY };
+    return problemReply(404, `No function is routed at ${url.pathname}.`);
   }
   if (lookup.kind === "methodNotAllowed") {
     request.resume();
-    return { status: 405, headers: [["allow", lookup.allow.join(", ")]], body: EMPTY };
+    const allow = lookup.allow.join(", ");
+    return problemReply(405, `${url.pathname} takes ${allow}, not ${method}.`, [["allow", allow]]);
   }
   const body = await readBody(request, options.maxRequestBodyBytes);
   const result = await options.invoke(lookup.route.registration, {
