@@ -14,7 +14,10 @@ const spec = ROUTES.postPartnerKey;
 export const postPartnerKey = defineRoute(spec, async ({ rt, caller, params, idempotencyKey }) => {
   const { partnerId } = params;
   if ((await getPartner(rt.store, partnerId)) === undefined) {
-    return problem("not-found", `Partner ${partnerId} is not registered: PUT /api/partners/${partnerId} first`);
+    return problem(
+      "not-found",
+      `Partner ${partnerId} is not registered: PUT /api/partners/${partnerId} first`,
+    );
   }
   const master = rt.config.PARTNER_KEY_MASTER[0];
   if (master === undefined) throw new Error("PARTNER_KEY_MASTER holds no key");
@@ -27,7 +30,10 @@ export const postPartnerKey = defineRoute(spec, async ({ rt, caller, params, ide
   });
   const secret = rt.keyring.secretOf(record);
   if (secret === undefined || record.partnerId !== partnerId) {
-    return problem("idempotency-mismatch", `Idempotency-Key '${idempotencyKey}' already issued a key that is revoked`);
+    return problem(
+      "idempotency-mismatch",
+      `Idempotency-Key '${idempotencyKey}' already issued a key that is revoked`,
+    );
   }
   rt.keyring.forget(record.keyId);
   return json(

@@ -22,7 +22,12 @@ export const putCustomer = defineRoute(spec, async ({ rt, caller, params, body }
     params.customerId,
     (state) => {
       const existing = state.customer?.value;
-      const enteredBy = existing === undefined ? (caller.kind === "partner" ? caller.partnerId : undefined) : existing.enteredBy;
+      const enteredBy =
+        existing === undefined
+          ? caller.kind === "partner"
+            ? caller.partnerId
+            : undefined
+          : existing.enteredBy;
       const customer = customerSchema.parse({
         id: params.customerId,
         ...body,

@@ -37,7 +37,7 @@ export const putSubscription = defineRoute(spec, async ({ rt, caller, params, bo
       });
       return {
         changes: [put.subscription(subscription)],
-        result: { kind: existing === undefined ? ("created") : ("replaced"), subscription },
+        result: { kind: existing === undefined ? "created" : "replaced", subscription },
       };
     },
     { kinds: ["customer", "subscription"] },

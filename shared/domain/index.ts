@@ -1,4 +1,4 @@
-/** The pure rules core: entities, lifecycles and every business rule of RULES.md, with no I/O and no clock. */
+/** The pure rules core: entities, lifecycles and every business rule of RULES.md beside this file, with no I/O and no clock. */
 export * from "./model.js";
 export * from "./requests.js";
 export * from "./lifecycle.js";

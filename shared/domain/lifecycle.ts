@@ -1,5 +1,5 @@
 /**
- * The three lifecycles of RULES.md "Lifecycles", as explicit transition tables. Every status change
+ * The three lifecycles of RULES.md (beside this file) "Lifecycles", as explicit transition tables. Every status change
  * the rules make goes through `transition`, so an illegal move is an error, never a silent write.
  */
 import type { LineItemStatus, MigrationStatus, RelationshipStatus } from "./model.js";

@@ -41,9 +41,10 @@ export const RULE_IDS = [
 export const ruleIdSchema = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof ruleIdSchema>;
 
-export const violationSchema = z
-  .object({ rule: ruleIdSchema, message: z.string().min(1) })
-  .meta({ id: "Violation", description: "A broken business rule, with its id from the rules (shared/domain/RULES.md)." });
+export const violationSchema = z.object({ rule: ruleIdSchema, message: z.string().min(1) }).meta({
+  id: "Violation",
+  description: "A broken business rule, with its id from the rules (shared/domain/RULES.md).",
+});
 export type Violation = z.infer<typeof violationSchema>;
 
 /** Tenant ids, subscription ids, offer ids: opaque, URL-safe, bounded. */
@@ -53,21 +54,24 @@ export const idSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "must be letters, digits, '.', '_', ':' or '-'");
 /** UTC times between 2000 and 2100: anything else is a typo, never a real term. */
-export const isoTimeSchema = z.iso
-  .datetime({ offset: false })
-  .refine((value) => {
+export const isoTimeSchema = z.iso.datetime({ offset: false }).pipe(
+  // Piped, so a malformed time gets one problem, not two.
+  z.string().refine((value) => {
     const year = Number(value.slice(0, 4));
     return year >= 2000 && year <= 2100;
-  }, "must be a time between the years 2000 and 2100");
+  }, "must be a time between the years 2000 and 2100"),
+);
 
 /** Free text a person reads (names, user ids, reasons): no control characters. */
 export function textSchema(max: number) {
-  return z
-    .string()
-    .min(1)
-    .max(max)
-    // eslint-disable-next-line no-control-regex
-    .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "must not contain control characters");
+  return (
+    z
+      .string()
+      .min(1)
+      .max(max)
+      // eslint-disable-next-line no-control-regex
+      .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, "must not contain control characters")
+  );
 }
 export type IsoTime = string;
 

@@ -1,4 +1,4 @@
-/** Request bodies of API.md, one schema per route. Ids in the path are not repeated in the body. */
+/** Request bodies, one schema per route (the README has the contract). Ids in the path are not repeated in the body. */
 import { z } from "zod";
 
 import {

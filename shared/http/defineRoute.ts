@@ -59,7 +59,11 @@ export function defineRoute<S extends RouteSpec>(spec: S, handle: RouteHandler<S
     }
     let caller: Caller | undefined;
     if (spec.callers !== "public") {
-      const proven = await authenticate(request, raw, { keyring: rt.keyring, tokens: rt.tokens, now: rt.now() });
+      const proven = await authenticate(request, raw, {
+        keyring: rt.keyring,
+        tokens: rt.tokens,
+        now: rt.now(),
+      });
       if (!proven.ok) return problem("unauthorized", proven.reason);
       const refused = callerKindViolation(spec.callers, proven.caller);
       if (refused !== null) return problem("forbidden", refused.message, { violations: [refused] });

@@ -106,7 +106,10 @@ function parseEach<P extends Schemas>(
     if (optional && given === undefined) continue;
     const result = schema.safeParse(given);
     if (result.success) values[name] = result.data;
-    else errors.push(...result.error.issues.map((issue) => ({ path: `${prefix}/${name}`, message: issue.message })));
+    else
+      errors.push(
+        ...result.error.issues.map((issue) => ({ path: `${prefix}/${name}`, message: issue.message })),
+      );
   }
   return values as ValuesOf<P>;
 }

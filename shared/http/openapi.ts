@@ -40,7 +40,8 @@ function operation(spec: RouteSpec): Record<string, unknown> {
         name: "X-Timestamp",
         in: "header",
         required: false,
-        description: "Unix seconds; required with X-Key-Id. More than 5 minutes off the service's clock is refused",
+        description:
+          "Unix seconds; required with X-Key-Id. More than 5 minutes off the service's clock is refused",
         schema: { type: "string", pattern: "^[0-9]{1,12}$" },
       },
       {
@@ -71,8 +72,10 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   const problems: Record<string, string> = {};
   if (spec.callers !== "public") {
     problems["400"] = "Invalid input: every problem listed";
-    problems["401"] = "The caller is not proven: unknown or revoked key, wrong signature, stale timestamp or bad token";
-    problems["403"] = "This caller may not do this: the violation names the rule (TEN-1…TEN-6, ROLE-1, ROLE-2)";
+    problems["401"] =
+      "The caller is not proven: unknown or revoked key, wrong signature, stale timestamp or bad token";
+    problems["403"] =
+      "This caller may not do this: the violation names the rule (TEN-1…TEN-6, ROLE-1, ROLE-2)";
     problems["503"] = "Storage, messaging or the token issuer is unavailable; retry after Retry-After";
   }
   if (spec.body !== undefined) {
@@ -85,7 +88,8 @@ function operation(spec: RouteSpec): Record<string, unknown> {
   }
   if (spec.name === "postSweep") problems["422"] = "A sweep that writes cannot look ahead (OPS-1)";
   if (Object.keys(spec.params).length > 0) problems["404"] = "Not found, or not the caller's to see (TEN-2)";
-  for (const [status, description] of Object.entries(problems)) responses[status] ??= problemResponse(description);
+  for (const [status, description] of Object.entries(problems))
+    responses[status] ??= problemResponse(description);
   return {
     operationId: spec.name,
     summary: spec.summary,
@@ -126,7 +130,7 @@ function tagOf(spec: RouteSpec): keyof typeof TAGS {
 }
 
 const SIGNING =
-  'Send X-Key-Id (this key\'s id), X-Timestamp (unix seconds) and X-Signature: sha256=<hex HMAC-SHA256 under the key\'s secret of "<X-Timestamp>\\n<METHOD>\\n<path and query>\\n<Idempotency-Key or empty>\\n<raw body>">.';
+  "Send X-Key-Id (this key's id), X-Timestamp (unix seconds) and X-Signature: sha256=<hex HMAC-SHA256 under the key's secret of \"<X-Timestamp>\\n<METHOD>\\n<path and query>\\n<Idempotency-Key or empty>\\n<raw body>\">.";
 
 export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};

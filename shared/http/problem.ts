@@ -32,7 +32,10 @@ export type Problem = z.infer<typeof problemSchema>;
 /** Problem kinds and their stable type URIs; callers may switch on `type`. */
 const KINDS = {
   "bad-request": { status: 400, title: "The request is malformed" },
-  unauthorized: { status: 401, title: "The caller is not proven: a missing or wrong key, signature or token" },
+  unauthorized: {
+    status: 401,
+    title: "The caller is not proven: a missing or wrong key, signature or token",
+  },
   forbidden: { status: 403, title: "The caller may not do this" },
   "not-found": { status: 404, title: "No such resource" },
   conflict: { status: 409, title: "The request conflicts with one in progress" },

@@ -178,7 +178,8 @@ export const ROUTES = {
     name: "listRelationships",
     method: "GET",
     route: "customers/{customerId}/relationships",
-    summary: "A customer's relationships: the caller's own, or every partner's for the operator (MP-1, TEN-2)",
+    summary:
+      "A customer's relationships: the caller's own, or every partner's for the operator (MP-1, TEN-2)",
     callers: READERS,
     idempotent: false,
     params: { customerId: idSchema },

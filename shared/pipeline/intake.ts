@@ -1,5 +1,5 @@
 /**
- * Taking an asynchronous request exactly once (API.md "Idempotency"): claim the Idempotency-Key,
+ * Taking an asynchronous request exactly once (README "Calling it"): claim the Idempotency-Key,
  * store the request, send its message, answer 202. The request id is derived from the partner, the
  * key and the request itself, so every retry of one request — after a crash, a lost answer or a
  * released claim — stores and sends the same id, and Service Bus's duplicate detection and the

@@ -161,7 +161,8 @@ async function decideAnswer(
   message: AnswerMessage,
 ): Promise<{ changes: Change[]; result: FirstDecision }> {
   const now = rt.now();
-  const objectId = message.customerObjectId === undefined ? {} : { customerObjectId: message.customerObjectId };
+  const objectId =
+    message.customerObjectId === undefined ? {} : { customerObjectId: message.customerObjectId };
   const answer: RelationshipAnswer =
     message.answer === "accept"
       ? { decision: "accept", customerUserId: message.customerUserId, ...objectId }

@@ -26,7 +26,10 @@ export const partnerKeyRecordSchema = z
 export type PartnerKeyRecord = z.infer<typeof partnerKeyRecordSchema>;
 
 /** Inserts the record unless one with its id exists; returns what is stored (the existing one wins). */
-export async function insertPartnerKey(store: TableStore, record: PartnerKeyRecord): Promise<PartnerKeyRecord> {
+export async function insertPartnerKey(
+  store: TableStore,
+  record: PartnerKeyRecord,
+): Promise<PartnerKeyRecord> {
   const client = await store.table("reference");
   const { partitionKey, rowKey } = referenceKeys("partner-key", record.keyId);
   try {

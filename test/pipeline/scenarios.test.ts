@@ -138,8 +138,7 @@ async function relationship(id: string): Promise<RelationshipView> {
 }
 
 async function migration(id: string): Promise<MigrationView> {
-  return (await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id } }))
-    .body as MigrationView;
+  return (await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id } })).body as MigrationView;
 }
 
 /** A real sweep at `asOf`: the service's clock is moved there first, since a sweep that writes never looks ahead (OPS-1). */

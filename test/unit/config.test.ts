@@ -17,7 +17,9 @@ describe("config", () => {
     const config = loadConfig(valid);
     expect(config.OPERATOR_KEYS.map((key) => key.id)).toEqual(["ops-1", "ops-2"]);
     expect(config.OPERATOR_KEYS[0]?.secret).toBe(OPERATOR_SECRET);
-    expect(config.PARTNER_KEY_MASTER).toEqual([{ id: "v1", secret: "a-partner-key-master-of-32-characters-01" }]);
+    expect(config.PARTNER_KEY_MASTER).toEqual([
+      { id: "v1", secret: "a-partner-key-master-of-32-characters-01" },
+    ]);
     expect(config.TRUSTED_TOKEN_ISSUERS).toEqual([ENTRA_ISSUER_TEMPLATE]);
     expect(config.INVITATION_TTL_DAYS).toBe(90);
     expect(config.SWEEP_SCHEDULE).toBe("0 0 2 * * *");
@@ -49,15 +51,22 @@ describe("config", () => {
     ["no id", `:${OPERATOR_SECRET}`, /<id>:<secret>/],
     ["a partner key's id", `pk_x:${OPERATOR_SECRET}`, /not starting with pk_/],
     ["an id twice", `a:${OPERATOR_SECRET},a:${OPERATOR_SECRET}`, /listed twice/],
-    ["an unresolved Key Vault reference", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)", /Key Vault reference did not resolve/],
+    [
+      "an unresolved Key Vault reference",
+      "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/x)",
+      /Key Vault reference did not resolve/,
+    ],
   ])("refuses %s in OPERATOR_KEYS", (_what, value, message) => {
     expect(() => loadConfig({ ...valid, OPERATOR_KEYS: value })).toThrow(message);
   });
 
   it("takes trusted issuers only as templates naming {tenantid}", () => {
-    expect(() => loadConfig({ ...valid, TRUSTED_TOKEN_ISSUERS: "https://issuer.example/fixed" })).toThrow(/\{tenantid\}/);
-    expect(loadConfig({ ...valid, TRUSTED_TOKEN_ISSUERS: "http://127.0.0.1:7073/{tenantid}/v2.0" }).TRUSTED_TOKEN_ISSUERS).toEqual([
-      "http://127.0.0.1:7073/{tenantid}/v2.0",
-    ]);
+    expect(() => loadConfig({ ...valid, TRUSTED_TOKEN_ISSUERS: "https://issuer.example/fixed" })).toThrow(
+      /\{tenantid\}/,
+    );
+    expect(
+      loadConfig({ ...valid, TRUSTED_TOKEN_ISSUERS: "http://127.0.0.1:7073/{tenantid}/v2.0" })
+        .TRUSTED_TOKEN_ISSUERS,
+    ).toEqual(["http://127.0.0.1:7073/{tenantid}/v2.0"]);
   });
 });

@@ -117,7 +117,10 @@ export function customerChangeViolation(
  * may not replace it (its decisions — MC-3, MC-6, MIG-4 — rest on it). Only the operator changes
  * one entered by the operator or made by the service.
  */
-export function subscriptionChangeViolation(caller: Caller, existing: Subscription | undefined): Violation | null {
+export function subscriptionChangeViolation(
+  caller: Caller,
+  existing: Subscription | undefined,
+): Violation | null {
   if (caller.kind === "operator" || existing === undefined) return null;
   const partnerId = caller.kind === "partner" ? caller.partnerId : undefined;
   if (existing.enteredBy !== undefined && existing.enteredBy === partnerId) return null;

@@ -184,7 +184,11 @@ function badRequests(route: Route): fc.Arbitrary<CallOptions> {
     );
   const notUtf8 = fc.constant({
     ...key,
-    rawBytes: Buffer.concat([Buffer.from(JSON.stringify(route.valid).slice(0, -1)), Buffer.from([0xc3, 0x28]), Buffer.from("}")]),
+    rawBytes: Buffer.concat([
+      Buffer.from(JSON.stringify(route.valid).slice(0, -1)),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from("}"),
+    ]),
   });
   const stale = fc
     .integer({ min: 301, max: 10 * 86_400 })
@@ -227,7 +231,8 @@ function badRequests(route: Route): fc.Arbitrary<CallOptions> {
 
 /** The value with an unknown field added at its deepest object (or as an object when it is none). */
 function deepUnknown(value: unknown): unknown {
-  if (Array.isArray(value)) return value.length === 0 ? [{ unexpected: 1 }] : [deepUnknown(value[0]), ...value.slice(1)];
+  if (Array.isArray(value))
+    return value.length === 0 ? [{ unexpected: 1 }] : [deepUnknown(value[0]), ...value.slice(1)];
   if (value !== null && typeof value === "object") return { ...value, unexpected: 1 };
   return { unexpected: value ?? 1 };
 }

@@ -45,14 +45,21 @@ async function defaultCaller(handler: RouteFunction, body: unknown): Promise<As>
   const { callers } = handler.spec;
   if (callers === "public" || callers.includes("operator")) return asOperator;
   const partnerId = (body as { partnerId?: unknown } | undefined)?.partnerId;
-  if (callers.includes("partner") && typeof partnerId === "string") return asPartner(runtime().store, partnerId);
+  if (callers.includes("partner") && typeof partnerId === "string")
+    return asPartner(runtime().store, partnerId);
   throw new Error(`${handler.spec.name}: say who calls (as)`);
 }
 
 /** The headers that prove `as` for this request. */
 export function proofHeaders(
   as: As,
-  request: { method: string; pathAndQuery: string; idempotencyKey?: string | undefined; body: Buffer; now?: Date | undefined },
+  request: {
+    method: string;
+    pathAndQuery: string;
+    idempotencyKey?: string | undefined;
+    body: Buffer;
+    now?: Date | undefined;
+  },
 ): Record<string, string> {
   if (as === "nobody") return {};
   if ("token" in as) return { authorization: `Bearer ${as.token}` };
@@ -67,7 +74,8 @@ export async function call(
   options: CallOptions = {},
 ): Promise<Answer> {
   const bytes =
-    options.rawBytes ?? Buffer.from(options.raw ?? (options.body === undefined ? "" : JSON.stringify(options.body)));
+    options.rawBytes ??
+    Buffer.from(options.raw ?? (options.body === undefined ? "" : JSON.stringify(options.body)));
   const url = new URL(`http://localhost${path}`);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
   const as = options.as ?? (await defaultCaller(handler, options.body));

@@ -77,7 +77,13 @@ export function usePipelineRuntime(
 ): PipelineWorld {
   const { env, tables, ...storeOptions } = options;
   const prefix = `${tablesPrefixFor(fileUrl)}${tables ?? ""}`;
-  Object.assign(process.env, SETTINGS, callerSettings(), { TABLES_CONNECTION: tablesConnection(), TABLES_PREFIX: prefix }, env);
+  Object.assign(
+    process.env,
+    SETTINGS,
+    callerSettings(),
+    { TABLES_CONNECTION: tablesConnection(), TABLES_PREFIX: prefix },
+    env,
+  );
   resetConfigForTests();
   resetTableStoreForTests();
   resetRuntime();

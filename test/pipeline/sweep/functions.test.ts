@@ -4,17 +4,25 @@ import { describe, expect, it } from "vitest";
 
 import { ADMIN_SWEEP_ACTOR, postSweep } from "../../../functions/postSweep.js";
 import { sweepSchedule, sweepTimer } from "../../../functions/sweepTimer.js";
+import { signRequest } from "../../../shared/auth/signing.js";
 import { resetConfigForTests } from "../../../shared/config.js";
 import { problemSchema } from "../../../shared/http/problem.js";
 import { sweepReportSchema } from "../../../shared/http/views.js";
 import { getEntity, readHistory } from "../../../shared/storage/index.js";
 import { invocation, putCatalogue, tableRows, usePipelineRuntime } from "../processors/support.js";
+import { OPERATOR } from "../../setup/callers.js";
 import { migratingCustomer } from "./scenarios.js";
 
 const AFTER_TERM_END = "2025-07-02T00:00:00.000Z";
 
-function sweepRequest(query: string): HttpRequest {
-  return new HttpRequest({ method: "POST", url: `http://localhost:7071/api/admin/sweep${query}` });
+/** The operator's signed request, at the test's clock (the signature's timestamp must be near it). */
+function sweepRequest(query: string, now: Date): HttpRequest {
+  const pathAndQuery = `/api/admin/sweep${query}`;
+  return new HttpRequest({
+    method: "POST",
+    url: `http://localhost:7071${pathAndQuery}`,
+    headers: signRequest({ ...OPERATOR, method: "POST", pathAndQuery, now }),
+  });
 }
 
 async function world(tables: string) {
@@ -37,9 +45,9 @@ function timer(isPastDue: boolean): Timer {
 
 describe("POST /api/admin/sweep", () => {
   it("answers 400 naming every bad query parameter", async () => {
-    await world("h");
+    const { clock } = await world("h");
     const response = await postSweep(
-      sweepRequest("?asOf=yesterday&dryRun=maybe"),
+      sweepRequest("?asOf=yesterday&dryRun=maybe", clock.now),
       invocation("postSweep").context,
     );
 
@@ -50,12 +58,12 @@ describe("POST /api/admin/sweep", () => {
   });
 
   it("says what it would do on a dry run, writing nothing", async () => {
-    const { store } = await world("i");
+    const { store, clock } = await world("i");
     const { customerId, migrationId } = await migratingCustomer(store);
     const before = await tableRows(store, "customers");
 
     const response = await postSweep(
-      sweepRequest(`?asOf=${AFTER_TERM_END}&dryRun=true`),
+      sweepRequest(`?asOf=${AFTER_TERM_END}&dryRun=true`, clock.now),
       invocation("postSweep").context,
     );
 
@@ -74,7 +82,7 @@ describe("POST /api/admin/sweep", () => {
     const { customerId, migrationId } = await migratingCustomer(store);
     clock.now = new Date(AFTER_TERM_END);
 
-    const response = await postSweep(sweepRequest(""), invocation("postSweep").context);
+    const response = await postSweep(sweepRequest("", clock.now), invocation("postSweep").context);
 
     expect(sweepReportSchema.parse(response.jsonBody)).toMatchObject({ asOf: AFTER_TERM_END, dryRun: false });
     expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).toBe("completed");

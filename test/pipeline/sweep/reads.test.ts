@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE.md: the sweep's cost grows with what is due, not with how many customers and
+ * By design (shared/storage/README.md): the sweep's cost grows with what is due, not with how many customers and
  * subscriptions exist. Measured by what Azurite returns: every entity a query or point read brings
  * back is counted, as are round trips.
  */

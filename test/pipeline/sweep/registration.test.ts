@@ -44,7 +44,9 @@ describe("registrations", () => {
       connection: "ServiceBusConnection",
     });
     expect(byName.get("postSweep")).toEqual({ kind: "http", route: "admin/sweep", methods: ["POST"] });
-    expect(app.functions.find((f) => f.name === "postSweep")?.trigger).toMatchObject({ authLevel: "anonymous" });
+    expect(app.functions.find((f) => f.name === "postSweep")?.trigger).toMatchObject({
+      authLevel: "anonymous",
+    });
     const timer = byName.get("sweepTimer");
     expect(timer).toMatchObject({ kind: "timer", runOnStartup: false });
     expect(app.functions.find((f) => f.name === "sweepTimer")?.trigger).toMatchObject({

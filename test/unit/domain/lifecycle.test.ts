@@ -13,7 +13,7 @@ import {
   TRANSITIONS,
 } from "../../../shared/domain/index.js";
 
-/** The lifecycles exactly as RULES.md "Lifecycles" and the brief state them. */
+/** The lifecycles exactly as shared/domain/RULES.md "Lifecycles" states them. */
 const LEGAL: Record<LifecycleKind, [string, string][]> = {
   relationship: [
     ["submitted", "rejected"],
@@ -82,7 +82,7 @@ describe("lifecycles", () => {
         expect(() => move(kind, from, to)).toThrow(`"${from}" to "${to}"`);
       });
 
-      it("has exactly the terminal statuses of RULES.md", () => {
+      it("has exactly the terminal statuses of shared/domain/RULES.md", () => {
         expect(terminalStatuses(kind).sort()).toEqual([...TERMINAL[kind]].sort());
         for (const status of STATUSES[kind]) {
           expect(isTerminal(kind, status as never)).toBe(TERMINAL[kind].includes(status));

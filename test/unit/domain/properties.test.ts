@@ -305,7 +305,7 @@ describe("properties of the migration decision", () => {
     );
   });
 
-  it("produces valid records whose every violation names a rule id of RULES.md", () => {
+  it("produces valid records whose every violation names a rule id of shared/domain/RULES.md", () => {
     fc.assert(
       fc.property(worldArb, (input) => {
         const outcome = decideMigration(input);

@@ -35,7 +35,9 @@ describe("reading a request's parts", () => {
     const errors: FieldError[] = [];
     const read = parseBody(request(raw), raw, migrationRequestBodySchema, errors);
     expect(errors).toEqual([]);
-    expect(read.ok && (read.value as { items: { subscriptionId: string }[] }).items[0]?.subscriptionId).toBe("s1");
+    expect(read.ok && (read.value as { items: { subscriptionId: string }[] }).items[0]?.subscriptionId).toBe(
+      "s1",
+    );
     expect(readIdempotencyKey(request(raw), errors)).toBe("key-1");
   });
 
@@ -78,13 +80,20 @@ describe("reading a request's parts", () => {
       expect.stringMatching(/not valid JSON/),
       "The body is not valid UTF-8",
     ]);
-    const wrongType = parseBody(request("{}", { "content-type": "text/plain" }), Buffer.from("{}"), z.object({}), []);
+    const wrongType = parseBody(
+      request("{}", { "content-type": "text/plain" }),
+      Buffer.from("{}"),
+      z.object({}),
+      [],
+    );
     expect(wrongType).toEqual({ ok: false, unsupportedMediaType: "text/plain" });
   });
 
   it("reads an empty body as {} and refuses a body where the route takes none", () => {
     const errors: FieldError[] = [];
-    expect(parseBody(request(""), Buffer.alloc(0), z.strictObject({ reason: z.string().optional() }), errors)).toEqual({
+    expect(
+      parseBody(request(""), Buffer.alloc(0), z.strictObject({ reason: z.string().optional() }), errors),
+    ).toEqual({
       ok: true,
       value: {},
     });

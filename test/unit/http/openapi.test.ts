@@ -1,3 +1,4 @@
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import { describe, expect, it } from "vitest";
 
 import { buildOpenApiDocument } from "../../../shared/http/openapi.js";
@@ -5,8 +6,11 @@ import { ROUTES } from "../../../shared/http/routes.js";
 
 interface Doc {
   openapi: string;
-  paths: Record<string, Record<string, { operationId: string; requestBody?: unknown }>>;
-  components: { schemas: Record<string, unknown> };
+  paths: Record<
+    string,
+    Record<string, { operationId: string; requestBody?: unknown; security: Record<string, string[]>[] }>
+  >;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
 const doc = buildOpenApiDocument() as unknown as Doc;
@@ -48,5 +52,30 @@ describe("the OpenAPI document", () => {
     };
     expect(body.required).toEqual(["partnerId", "customerId", "actor", "items"]);
     expect(body.additionalProperties).toBe(false);
+  });
+
+  it("declares each route's callers as its security, from the route table", () => {
+    const scheme = { operator: "operatorKey", partner: "partnerKey", customer: "customerToken" } as const;
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      "customerToken",
+      "operatorKey",
+      "partnerKey",
+    ]);
+    for (const spec of Object.values(ROUTES)) {
+      const operation = doc.paths[`/${spec.route}`]?.[spec.method.toLowerCase()];
+      const expected = spec.callers === "public" ? [] : spec.callers.map((kind) => ({ [scheme[kind]]: [] }));
+      expect(operation?.security, spec.name).toEqual(expected);
+    }
+  });
+
+  it("passes Redocly's recommended rules with no error", async () => {
+    const config = await createConfig({ extends: ["recommended"] });
+    const problems = await lintFromString({
+      source: JSON.stringify(doc),
+      absoluteRef: "openapi.json",
+      config,
+    });
+    const errors = problems.filter((found) => found.severity === "error");
+    expect(errors.map((found) => `${found.ruleId}: ${found.message}`)).toEqual([]);
   });
 });
