@@ -87,7 +87,7 @@ function parsePort(raw: string): number {
 
 function banner(stack: LocalStack, health: string, seconds: string): string {
   const keyNote = stack.ownOperatorKey
-    ? "the stack's development key, kept in .local/dev-keys.json (OPERATOR_KEYS is unset)"
+    ? "the stack's development key, kept in .local/dev-keys.json, since OPERATOR_KEYS is unset"
     : "the first of OPERATOR_KEYS";
   const tables =
     stack.tables.kind === "external"
