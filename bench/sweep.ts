@@ -68,7 +68,10 @@ async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]):
       store,
       reference: new ReferenceCache(store),
       keyring: new Keyring(config, store),
-      tokens: new CustomerTokenVerifier({ issuers: config.TRUSTED_TOKEN_ISSUERS, audience: config.CUSTOMER_TOKEN_AUDIENCE }),
+      tokens: new CustomerTokenVerifier({
+        issuers: config.TRUSTED_TOKEN_ISSUERS,
+        audience: config.CUSTOMER_TOKEN_AUDIENCE,
+      }),
       now: () => AS_OF,
       send: () => Promise.reject(new Error("the sweep sends nothing")),
     };

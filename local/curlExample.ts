@@ -35,7 +35,11 @@ export function signedCurlCommand(input: SignedCurl): string {
   const url = new URL(input.path, input.baseUrl);
   const body = input.body ?? "";
   const idempotency =
-    input.method === "POST" ? (input.idempotencyKey === undefined ? `"key-$(date +%s%N)"` : shellQuote(input.idempotencyKey)) : "''";
+    input.method === "POST"
+      ? input.idempotencyKey === undefined
+        ? `"key-$(date +%s%N)"`
+        : shellQuote(input.idempotencyKey)
+      : "''";
   return [
     `KEY_ID=${shellQuote(input.keyId)}`,
     `SECRET=${shellQuote(input.secret)}`,

@@ -82,7 +82,11 @@ async function main(): Promise<number> {
     stack = await startLocalStack({ port: 0, quiet: true });
     baseUrl = stack.baseUrl;
     operatorKey = { keyId: stack.operatorKey.id, secret: stack.operatorKey.secret };
-    identity = { stateDir: stack.identity.stateDir, issuerBase: stack.identity.url, audience: stack.identity.audience };
+    identity = {
+      stateDir: stack.identity.stateDir,
+      issuerBase: stack.identity.url,
+      audience: stack.identity.audience,
+    };
     process.stdout.write(`Local stack at ${baseUrl}.\n\n`);
   }
 
@@ -91,7 +95,12 @@ async function main(): Promise<number> {
       baseUrl,
       operatorKey,
       customerToken: (customerId) =>
-        mintCustomerToken({ customerId, role: "global-admin", user: `megan@${customerId}.example`, ...identity }),
+        mintCustomerToken({
+          customerId,
+          role: "global-admin",
+          user: `megan@${customerId}.example`,
+          ...identity,
+        }),
       stepTimeoutMs: args.timeout * 1000,
     });
     return result.completed ? 0 : 1;

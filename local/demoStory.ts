@@ -139,7 +139,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const keyPath = `admin/partners/${PARTNER_ID}/keys`;
   const keyResponse = await operator.post(keyPath);
   const partnerKey = expectBody(keyResponse, [201], partnerKeyIssuedSchema);
-  show("POST", keyPath, 201, `key ${partnerKey.keyId} for ${PARTNER_ID}'s portal (its secret is shown this once)`);
+  show(
+    "POST",
+    keyPath,
+    201,
+    `key ${partnerKey.keyId} for ${PARTNER_ID}'s portal (its secret is shown this once)`,
+  );
   const api = createPortalClient({
     baseUrl: options.baseUrl,
     credentials: { keyId: partnerKey.keyId, secret: partnerKey.secret },
@@ -218,7 +223,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const acceptancePath = `relationships/${requested.id}/acceptance`;
   const byPartner = await api.post(acceptancePath);
   const refusal = expectBody(byPartner, [403], problemSchema);
-  show("POST", `${acceptancePath} (signed by the partner)`, 403, refusal.violations?.map((found) => found.rule).join(", ") ?? "");
+  show(
+    "POST",
+    `${acceptancePath} (signed by the partner)`,
+    403,
+    refusal.violations?.map((found) => found.rule).join(", ") ?? "",
+  );
   const customerApi = createPortalClient({
     baseUrl: options.baseUrl,
     credentials: { token: await options.customerToken(customerId) },
@@ -258,19 +268,36 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const line of lineItemsTable(scheduled.items)) out(`   ${line}`);
 
   out("");
-  out(`6. The term-end sweep (the nightly timer's code, run by the operator): the terms end at ${officeTermEnd}`);
+  out(
+    `6. The term-end sweep (the nightly timer's code, run by the operator): the terms end at ${officeTermEnd}`,
+  );
   const ahead = `admin/sweep?asOf=${encodeURIComponent(iso(second + DAY_MS))}`;
   const dryRun = expectBody(await operator.post(`${ahead}&dryRun=true`), [200], sweepReportSchema);
-  show("POST", `${ahead}&dryRun=true`, 200, `a day ahead it would make ${dryRun.transitions.length} transition(s)`);
+  show(
+    "POST",
+    `${ahead}&dryRun=true`,
+    200,
+    `a day ahead it would make ${dryRun.transitions.length} transition(s)`,
+  );
   const early = expectBody(await operator.post(ahead), [422], problemSchema);
-  show("POST", ahead, 422, `${early.violations?.map((found) => found.rule).join(", ") ?? ""}: a sweep that writes never looks ahead`);
+  show(
+    "POST",
+    ahead,
+    422,
+    `${early.violations?.map((found) => found.rule).join(", ") ?? ""}: a sweep that writes never looks ahead`,
+  );
   const waitMs = Date.parse(officeTermEnd) + 1_000 - clock().getTime();
   if (waitMs > 0) {
     out(`   waiting ${Math.ceil(waitMs / 1000)} s for the terms to end...`);
     await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
   const sweep = expectBody(await operator.post("admin/sweep"), [200], sweepReportSchema);
-  show("POST", "admin/sweep", 200, `as of ${sweep.asOf}: ${sweep.transitions.length} transition(s) for ${sweep.customers} customer(s)`);
+  show(
+    "POST",
+    "admin/sweep",
+    200,
+    `as of ${sweep.asOf}: ${sweep.transitions.length} transition(s) for ${sweep.customers} customer(s)`,
+  );
   for (const transition of sweep.transitions.filter((candidate) => candidate.customerId === customerId)) {
     out(
       `     ${transition.entity} ${transition.id}: ${transition.from ?? "-"} → ${transition.to}${transition.rules.length > 0 ? ` (${transition.rules.join(", ")})` : ""}`,
@@ -324,7 +351,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       ? `Done: migration ${migration.id} completed.`
       : `Migration ${migration.id} ended ${migration.status}, not completed.`,
   );
-  return { customerId, relationship, migration, sweep, subscriptions, completed, partnerKeyId: partnerKey.keyId };
+  return {
+    customerId,
+    relationship,
+    migration,
+    sweep,
+    subscriptions,
+    completed,
+    partnerKeyId: partnerKey.keyId,
+  };
 }
 
 async function put<T>(

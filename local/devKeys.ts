@@ -29,7 +29,8 @@ export async function loadOrCreateDevKeys(stateDir: string = DEFAULT_LOCAL_STATE
   }
   if (text !== undefined) {
     const parsed = devKeysSchema.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`${file} is not a development keys file; delete it to make new keys`);
+    if (!parsed.success)
+      throw new Error(`${file} is not a development keys file; delete it to make new keys`);
     return parsed.data;
   }
   const keys: DevKeys = {

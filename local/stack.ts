@@ -76,7 +76,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const localSettings = localSettingsPath === false ? undefined : await readLocalSettings(localSettingsPath);
   // As `func start`: the environment wins over local.settings.json.
   const source = { ...localSettings?.values, ...(options.env ?? process.env) };
-  const stateDir = options.stateDir ?? (options.rootDir === undefined ? DEFAULT_LOCAL_STATE_DIR : path.join(rootDir, ".local"));
+  const stateDir =
+    options.stateDir ??
+    (options.rootDir === undefined ? DEFAULT_LOCAL_STATE_DIR : path.join(rootDir, ".local"));
   const devKeys = await loadOrCreateDevKeys(stateDir);
   const { routePrefix } = await readHostJson(path.join(rootDir, "host.json"), source);
   const log = options.log ?? (options.quiet === true ? failuresOnly() : consoleLogger());
@@ -143,7 +145,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: host.port,
       operatorKey: plan.operatorKey,
       ownOperatorKey: plan.ownOperatorKey,
-      identity: { url: identity.url, stateDir, audience: settings.CUSTOMER_TOKEN_AUDIENCE ?? DEV_TOKEN_AUDIENCE },
+      identity: {
+        url: identity.url,
+        stateDir,
+        audience: settings.CUSTOMER_TOKEN_AUDIENCE ?? DEV_TOKEN_AUDIENCE,
+      },
       tables:
         azurite === undefined
           ? { kind: "external" }
