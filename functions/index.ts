@@ -2,8 +2,14 @@
 import { app } from "@azure/functions";
 
 import { closeServiceBus } from "../shared/messaging/sender.js";
+import { startTelemetry } from "../shared/telemetry/start.js";
+import { traceInvocations } from "../shared/telemetry/tracing.js";
 
 app.setup({ enableHttpStream: false });
+
+// One span per invocation, registered before any instrumentation's hook; exporters only if asked.
+traceInvocations();
+await startTelemetry(process.env);
 
 // The host calls this on shutdown: close the Service Bus connection instead of dropping it.
 app.hook.appTerminate(async () => {

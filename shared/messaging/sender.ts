@@ -6,6 +6,7 @@ import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
 
 import { getConfig } from "../config.js";
 import { managedIdentityCredential } from "../identity.js";
+import { tracedSend } from "../telemetry/tracing.js";
 import type { MigrationMessage, QUEUES, RelationshipMessage } from "./messages.js";
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -36,20 +37,30 @@ function sender(queue: QueueName): Promise<ServiceBusSender> {
   return existing;
 }
 
-/** Sends one message whose id is its request id, so a re-send is dropped by duplicate detection. */
+/**
+ * Sends one message whose id is its request id, so a re-send is dropped by duplicate detection. Its
+ * application properties carry the W3C trace context, so the processor continues the sender's trace.
+ */
 export async function sendMessage(
   queue: QueueName,
   message: RelationshipMessage | MigrationMessage,
   options: { messageId?: string } = {},
 ): Promise<void> {
-  await (
-    await sender(queue)
-  ).sendMessages({
-    messageId: options.messageId ?? message.requestId,
-    body: message,
-    contentType: "application/json",
-    subject: message.type,
-    applicationProperties: { customerId: message.customerId, schemaVersion: message.schemaVersion },
+  const messageId = options.messageId ?? message.requestId;
+  await tracedSend(queue, messageId, async (traceHeaders) => {
+    await (
+      await sender(queue)
+    ).sendMessages({
+      messageId,
+      body: message,
+      contentType: "application/json",
+      subject: message.type,
+      applicationProperties: {
+        customerId: message.customerId,
+        schemaVersion: message.schemaVersion,
+        ...traceHeaders,
+      },
+    });
   });
 }
 

@@ -27,6 +27,7 @@ import {
   subscriptionsOf,
   valuesOf,
 } from "./processing.js";
+import { addLogFields } from "../telemetry/logFields.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -39,6 +40,7 @@ export async function processMigration(
     if (stored === undefined) {
       return { changes: [], result: notStored(customerId, "migration", migrationId, "decide") };
     }
+    addLogFields({ partnerId: stored.partnerId });
     const unchanged = (note: string): { changes: []; result: Decided } => ({
       changes: [],
       result: {

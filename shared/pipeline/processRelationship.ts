@@ -42,6 +42,7 @@ import {
   subscriptionsOf,
   valuesOf,
 } from "./processing.js";
+import { addLogFields } from "../telemetry/logFields.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 type AnswerMessage = Extract<RelationshipMessage, { type: "relationship-answer" }>;
@@ -67,6 +68,7 @@ export async function processRelationship(
         const decided = notStored(customerId, "relationship", relationshipId, verb);
         return { changes: [], result: { decided, waitersLeft: false } };
       }
+      addLogFields({ partnerId: stored.partnerId });
       return message.type === "relationship-request"
         ? decideRequest(rt, state, stored)
         : decideAnswer(rt, state, stored, message);

@@ -12,6 +12,7 @@ import { TextDecoder } from "node:util";
 import type { z } from "zod";
 
 import { errorMessage } from "../errors.js";
+import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
 
 export class PoisonMessageError extends Error {
   constructor(
@@ -29,6 +30,8 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 export function readQueueMessage<S extends z.ZodType>(schema: S, queue: string, body: unknown): z.output<S> {
   const decoded = decodeBody(queue, body);
+  // Even a poison message's ids, when it has them, go into the logs that say why it failed.
+  addLogFields(logFieldsOf(decoded));
   const parsed = schema.safeParse(decoded);
   if (!parsed.success) {
     throw new PoisonMessageError(

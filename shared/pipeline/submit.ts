@@ -27,6 +27,7 @@ import {
   WriteConflictError,
   type TableStore,
 } from "../storage/index.js";
+import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
 import { acceptOnce } from "./intake.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
@@ -65,10 +66,15 @@ export async function acceptSubmission(
   submission: Submission,
 ): Promise<HttpResponseInit> {
   const { body } = input;
+  addLogFields({ partnerId: body.partnerId, customerId: body.customerId });
   const forbidden = actsAsItself(input.caller, body.partnerId) ?? route.authorize(body.actor);
   if (forbidden !== null) return problem("forbidden", forbidden.message, { violations: [forbidden] });
   const { idPrefix, path } = WHERE[submission.kind];
-  const send = (id: string) => rt.send(route.queue, submission.message(id));
+  const send = (id: string) => {
+    const message = submission.message(id);
+    addLogFields(logFieldsOf(message));
+    return rt.send(route.queue, message);
+  };
   return acceptOnce(
     rt,
     {

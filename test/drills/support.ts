@@ -18,6 +18,7 @@ import { resetConfigForTests } from "../../shared/config.js";
 import { closeServiceBus } from "../../shared/messaging/sender.js";
 import { resetRuntime, runtime } from "../../shared/pipeline/runtime.js";
 import { resetTableStoreForTests, type TableStore } from "../../shared/storage/index.js";
+import { callerSettings } from "../setup/callers.js";
 import { tablesConnection, tablesPrefixFor } from "../setup/tables.js";
 
 export const DRILL_SECRET = "a-drill-webhook-secret-0001";
@@ -59,6 +60,7 @@ export function useDrillHost(fileUrl: string, options: DrillHostOptions = {}): D
       TABLES_PREFIX: `${tablesPrefixFor(fileUrl)}${options.tables ?? ""}`,
       ServiceBusConnection: emulator.connectionString,
       WEBHOOK_SECRETS: DRILL_SECRET,
+      ...callerSettings(),
     };
     host = await startLocalHost({
       rootDir: ROOT,
