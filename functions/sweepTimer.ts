@@ -7,9 +7,8 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 
 import { getConfig } from "../shared/config.js";
 import { TIMER_ACTOR } from "../shared/domain/index.js";
-import type { SweepReport } from "../shared/http/views.js";
 import { runtime } from "../shared/pipeline/runtime.js";
-import { runSweep, SweepError } from "../shared/pipeline/sweep.js";
+import { runSweep, summary, SweepError } from "../shared/pipeline/sweep.js";
 
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
   const catchingUp = timer.isPastDue ? " (past due, catching up)" : "";
@@ -30,16 +29,6 @@ export async function sweepTimer(timer: Timer, context: InvocationContext): Prom
       context.log(`sweep as of ${error.report.asOf}${catchingUp}, partly: ${summary(error.report)}`);
     throw error;
   }
-}
-
-function summary(report: SweepReport): string {
-  const counts = new Map<string, number>();
-  for (const transition of report.transitions) {
-    const key = `${transition.entity} → ${transition.to}`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const detail = [...counts].map(([key, count]) => `${count} ${key}`).join(", ");
-  return `${report.customers} customer(s), ${report.transitions.length} transition(s)${detail === "" ? "" : `: ${detail}`}`;
 }
 
 /**

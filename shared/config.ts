@@ -138,6 +138,46 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return parsed.data;
 }
 
+export type Service = "tables" | "serviceBus";
+
+const SERVICE_SETTINGS = {
+  tables: ["TABLES_CONNECTION", "TABLES_ENDPOINT", "TABLES_PREFIX"],
+  serviceBus: ["ServiceBusConnection", "ServiceBusConnection__fullyQualifiedNamespace"],
+} as const satisfies Record<Service, readonly (keyof Config)[]>;
+
+export type ConnectionSettings = Pick<
+  Config,
+  (typeof SERVICE_SETTINGS)[Service][number] | "TABLES_PREFIX" | "AZURE_CLIENT_ID" | "SWEEP_SCHEDULE"
+>;
+
+/**
+ * Only the settings that reach the given services (and AZURE_CLIENT_ID, the schedule), validated as loadConfig
+ * validates them: for tools such as `npm run ops` that need no keys or schedules.
+ */
+export function loadConnectionSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  services: readonly Service[],
+): ConnectionSettings {
+  const names: (keyof Config)[] = ["AZURE_CLIENT_ID", "TABLES_PREFIX", "SWEEP_SCHEDULE"];
+  for (const service of services) names.push(...SERVICE_SETTINGS[service]);
+  const picked = Object.fromEntries(names.map((name) => [name, emptyToUndefined(env[name])] as const));
+  const mask = Object.fromEntries(names.map((name) => [name, true] as const)) as {
+    [K in keyof Config]?: true;
+  };
+  const schema = settingsSchema.pick(mask);
+  const parsed = schema.safeParse(picked);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`)),
+    ...missingConnections(picked).filter((problem) =>
+      services.some((service) => problem.startsWith(SERVICE_SETTINGS[service][0])),
+    ),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return parsed.data;
+}
+
 let cached: Config | undefined;
 
 /** The process's settings, read from process.env once. */

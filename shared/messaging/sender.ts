@@ -4,7 +4,7 @@
  */
 import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
 
-import { getConfig } from "../config.js";
+import { getConfig, type Config } from "../config.js";
 import { managedIdentityCredential } from "../identity.js";
 import { tracedSend } from "../telemetry/tracing.js";
 import type { MigrationMessage, QUEUES, RelationshipMessage } from "./messages.js";
@@ -19,13 +19,23 @@ function serviceBusClient(): Promise<ServiceBusClient> {
   return client;
 }
 
-async function createClient(): Promise<ServiceBusClient> {
+function createClient(): Promise<ServiceBusClient> {
+  return createServiceBusClient(getConfig());
+}
+
+/** A client from the settings: the connection string when set, else the namespace with the identity. */
+export async function createServiceBusClient(
+  settings: Pick<
+    Config,
+    "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "AZURE_CLIENT_ID"
+  >,
+): Promise<ServiceBusClient> {
   const { ServiceBusClient } = await import("@azure/service-bus");
-  const config = getConfig();
-  if (config.ServiceBusConnection !== undefined) return new ServiceBusClient(config.ServiceBusConnection);
-  // config guarantees one of the two is set
-  const namespace = config.ServiceBusConnection__fullyQualifiedNamespace ?? "";
-  return new ServiceBusClient(namespace, await managedIdentityCredential(config.AZURE_CLIENT_ID));
+  if (settings.ServiceBusConnection !== undefined) return new ServiceBusClient(settings.ServiceBusConnection);
+  const namespace = settings.ServiceBusConnection__fullyQualifiedNamespace;
+  if (namespace === undefined)
+    throw new Error("ServiceBusConnection or its __fullyQualifiedNamespace must be set");
+  return new ServiceBusClient(namespace, await managedIdentityCredential(settings.AZURE_CLIENT_ID));
 }
 
 function sender(queue: QueueName): Promise<ServiceBusSender> {

@@ -30,6 +30,7 @@ import {
   listDue,
   loadCustomerState,
   removeIndexEntries,
+  saveLastSweep,
   staleDueEntries,
   withCustomerPartition,
 } from "../storage/index.js";
@@ -43,6 +44,9 @@ export const SWEEP_CONCURRENCY = 8;
 /** A plan needing more commits than this for one customer is a bug (each commit moves at least one item). */
 const MAX_COMMITS_PER_CUSTOMER = 1_000;
 
+/** The sweep needs only the store and the clock (so `npm run ops -- status` can plan one). */
+export type SweepRuntime = Pick<Runtime, "store" | "now">;
+
 export interface SweepOptions {
   /** Sweep as if it were this time: everything due at or before it. */
   readonly asOf: Instant;
@@ -54,7 +58,8 @@ export interface SweepOptions {
   readonly concurrency?: number;
   /** Told about what needs an operator's eye: items that cannot move, stale index entries, failures. */
   readonly log?: (line: string) => void;
-  readonly runtime?: Runtime;
+  /** What the sweep reads and writes through, and its clock; the process's runtime by default. */
+  readonly runtime?: SweepRuntime;
 }
 
 export interface SweepFailure {
@@ -111,12 +116,44 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
     customers: customerIds.length,
     transitions: results.flat(),
   };
+  if (!options.dryRun) await keepReport(rt, by, report, failures, log);
   if (failures.length > 0) throw new SweepError(report, failures);
   return report;
 }
 
+/** One line: customers, transitions, and how many of each change (`3 migration → completed`). */
+export function summary(report: SweepReport): string {
+  const counts = new Map<string, number>();
+  for (const transition of report.transitions) {
+    const key = `${transition.entity} → ${transition.to}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const detail = [...counts].map(([key, count]) => `${count} ${key}`).join(", ");
+  return `${report.customers} customer(s), ${report.transitions.length} transition(s)${detail === "" ? "" : `: ${detail}`}`;
+}
+
+/** What `npm run ops -- status` shows as the last sweep; failing to keep it fails nothing. */
+async function keepReport(
+  rt: SweepRuntime,
+  by: string,
+  report: SweepReport,
+  failures: readonly SweepFailure[],
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    await saveLastSweep(rt.store, {
+      finishedAt: toIso(rt.now()),
+      by,
+      failedCustomers: failures.map((failure) => failure.customerId),
+      report,
+    });
+  } catch (error) {
+    log(`the sweep's report was not kept: ${errorMessage(error)}`);
+  }
+}
+
 interface CustomerSweep {
-  readonly rt: Runtime;
+  readonly rt: SweepRuntime;
   readonly customerId: string;
   /** The index entries that brought the sweep here. */
   readonly entries: readonly DueEntry[];

@@ -70,6 +70,13 @@ export {
 } from "./indexes.js";
 export { invitationDueAt, migrationDueAt } from "./indexPlan.js";
 export {
+  countByStatus,
+  lastSweepSchema,
+  readLastSweep,
+  saveLastSweep,
+  type LastSweep,
+} from "./operations.js";
+export {
   claim,
   complete,
   hashRequest,
