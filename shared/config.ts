@@ -52,6 +52,14 @@ const settingsSchema = z.object({
         )
         .min(1),
     ),
+  /** Operator API keys, comma-separated keyId:secret pairs (the Trust issue validates them). */
+  OPERATOR_KEYS: z.string().optional(),
+  /** Master key the per-partner signing keys are derived from (the Trust issue validates it). */
+  PARTNER_KEY_MASTER: z.string().optional(),
+  /** Audience customers' Entra ID access tokens must carry. */
+  CUSTOMER_TOKEN_AUDIENCE: z.string().optional(),
+  /** Local development only: token issuers trusted besides Entra ID. */
+  TRUSTED_TOKEN_ISSUERS: z.string().optional(),
   /** REL-3: days before an unanswered invitation expires. */
   INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** NCRONTAB (six fields) for the nightly sweep. */
