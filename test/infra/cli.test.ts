@@ -1,27 +1,21 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { CACHE_DIR, locateBicep } from "../../infra/check/locate.js";
-import { ROOT, STORAGE } from "./helpers.js";
+import { ROOT, scratchDir, STORAGE } from "./helpers.js";
 
 const run = promisify(execFile);
 const CLI = path.join(ROOT, "infra", "check", "cli.ts");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
-const copies: string[] = [];
-afterEach(() => {
-  for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
 /** A copy of infra/ without the cached CLI, as a clean clone has it. */
 function copyOfInfra(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "infra-cli-"));
-  copies.push(dir);
+  const dir = scratchDir("infra-cli-");
   const cache = path.join(ROOT, CACHE_DIR);
   cpSync(path.join(ROOT, "infra"), path.join(dir, "infra"), {
     recursive: true,

@@ -1,9 +1,10 @@
 /** Compiles edited copies of the real templates with the Bicep CLI and runs the infra checks on them. */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { afterAll, expect, it } from "vitest";
+import { afterAll, afterEach, expect, it } from "vitest";
 
 import type { CheckCase } from "../../infra/check/compile.js";
 import { CASES } from "../../infra/check/compile.js";
@@ -41,6 +42,19 @@ export function bicep(): Promise<BicepServer> {
 
 afterAll(async () => {
   await (await server)?.close();
+});
+
+const scratchDirs: string[] = [];
+
+/** A fresh temporary folder, removed after the test. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 export function original(file: string): string {

@@ -1,22 +1,10 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { locateBicep, NoBicepCli, pinnedVersion, restoredPath, runtimeId } from "../../infra/check/locate.js";
-import { ROOT } from "./helpers.js";
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "locate-"));
-  dirs.push(dir);
-  return dir;
-}
+import { ROOT, scratchDir } from "./helpers.js";
 
 /** An executable file at dir/name. */
 function executable(dir: string, name: string): string {
@@ -29,7 +17,7 @@ function executable(dir: string, name: string): string {
 
 describe("which Bicep CLI the check runs", () => {
   it("takes BICEP_PATH first", async () => {
-    const dir = scratch();
+    const dir = scratchDir("locate-");
     const explicit = executable(path.join(dir, "explicit"), "bicep");
     executable(path.join(dir, "bin"), "bicep");
     const env = { BICEP_PATH: explicit, PATH: path.join(dir, "bin") };
@@ -37,13 +25,13 @@ describe("which Bicep CLI the check runs", () => {
   });
 
   it("refuses a BICEP_PATH that is not an executable", async () => {
-    await expect(locateBicep(ROOT, { BICEP_PATH: path.join(scratch(), "missing") })).rejects.toThrow(
-      NoBicepCli,
-    );
+    await expect(
+      locateBicep(ROOT, { BICEP_PATH: path.join(scratchDir("locate-"), "missing") }),
+    ).rejects.toThrow(NoBicepCli);
   });
 
   it("then bicep on PATH", async () => {
-    const dir = scratch();
+    const dir = scratchDir("locate-");
     const onPath = executable(path.join(dir, "bin"), "bicep");
     expect(await locateBicep(ROOT, { PATH: path.join(dir, "bin") })).toEqual({
       path: onPath,
@@ -52,7 +40,7 @@ describe("which Bicep CLI the check runs", () => {
   });
 
   it("then the copy az bicep install keeps", async () => {
-    const dir = scratch();
+    const dir = scratchDir("locate-");
     executable(path.join(dir, "bin"), "az");
     const installed = executable(path.join(dir, "azure", "bin"), "bicep");
     const env = { PATH: path.join(dir, "bin"), AZURE_CONFIG_DIR: path.join(dir, "azure") };
@@ -60,7 +48,7 @@ describe("which Bicep CLI the check runs", () => {
   });
 
   it("then the package restored from NuGet, found in the cache without dotnet", async () => {
-    const dir = scratch();
+    const dir = scratchDir("locate-");
     const cached = restoredPath(dir, "1.2.3");
     executable(path.dirname(cached), path.basename(cached));
     mkdirSync(path.join(dir, "infra", "bicep-cli"), { recursive: true });
@@ -72,7 +60,7 @@ describe("which Bicep CLI the check runs", () => {
   });
 
   it("else fails in one line saying how to install one", async () => {
-    const dir = scratch();
+    const dir = scratchDir("locate-");
     mkdirSync(path.join(dir, "infra", "bicep-cli"), { recursive: true });
     writeFileSync(
       path.join(dir, "infra", "bicep-cli", "bicep-cli.csproj"),
