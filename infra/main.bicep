@@ -39,7 +39,9 @@ param customerTokenAudience string
 param vnetEnabled bool = false
 
 @description('Optional. Tags applied to every resource, besides azd-env-name.')
-param tags object?
+param tags {
+  *: string
+}?
 
 @description('Optional. Days before an unanswered relationship invitation expires (INVITATION_TTL_DAYS).')
 @minValue(1)

@@ -5,7 +5,7 @@
  */
 import type { CompiledInfra } from "./arm.js";
 import { checkAzdEntryPoint } from "./azd.js";
-import type { CompileOptions } from "./compile.js";
+import type { Compilation, CompileOptions } from "./compile.js";
 import { compileInfra } from "./compile.js";
 import type { Finding } from "./findings.js";
 import type { BicepServer } from "./jsonrpc.js";
@@ -54,12 +54,16 @@ export function runChecks(
   return checks.flatMap((check) => check(compiled));
 }
 
-/** Compiles, then checks; a template that does not compile reports only what the compiler said. */
+/** The compiler's findings, then the checks'; a template that does not compile has only the former. */
+export function findingsOf({ findings, compiled }: Compilation, checks?: readonly Check[]): Finding[] {
+  return compiled === undefined ? findings : [...findings, ...runChecks(compiled, checks)];
+}
+
+/** Compiles, then checks. */
 export async function checkInfra(
   server: BicepServer,
   options: CompileOptions,
   checks?: readonly Check[],
 ): Promise<Finding[]> {
-  const { findings, compiled } = await compileInfra(server, options);
-  return compiled === undefined ? findings : [...findings, ...runChecks(compiled, checks)];
+  return findingsOf(await compileInfra(server, options), checks);
 }

@@ -6,11 +6,11 @@ import { fileURLToPath } from "node:url";
 
 import { afterAll, afterEach, expect, it } from "vitest";
 
-import type { CheckCase } from "../../infra/check/compile.js";
-import { CASES } from "../../infra/check/compile.js";
+import type { CheckCase, Compilation } from "../../infra/check/compile.js";
+import { CASES, compileInfra } from "../../infra/check/compile.js";
 import type { Finding } from "../../infra/check/findings.js";
 import type { Check } from "../../infra/check/index.js";
-import { checkInfra } from "../../infra/check/index.js";
+import { checkInfra, findingsOf } from "../../infra/check/index.js";
 import { BicepServer } from "../../infra/check/jsonrpc.js";
 import { locateBicep } from "../../infra/check/locate.js";
 
@@ -161,8 +161,11 @@ interface Batch {
   texts: Record<string, string>;
   /** Why the batch's first mutation did not apply. */
   error?: Error;
-  findings?: Promise<Finding[]>;
+  compilation?: Promise<Compilation>;
 }
+
+/** Every batch of the test file, whichever checks its mutations are for. */
+const pool: Batch[] = [];
 
 /**
  * Groups mutations whose edits still apply on top of each other, so one compile serves many: each
@@ -170,8 +173,8 @@ interface Batch {
  * expected finding in a batch is its mutation's doing. An edit that does not apply to the real files
  * fails its own test.
  */
-function batches(mutations: readonly Mutation[]): Map<Mutation, Batch> {
-  const all: Batch[] = [];
+function batchesFor(mutations: readonly Mutation[]): Map<Mutation, Batch> {
+  const all = pool;
   const byMutation = new Map<Mutation, Batch>();
   for (const mutation of mutations) {
     const checkCase = mutation.case ?? PUBLIC_NETWORK;
@@ -215,13 +218,17 @@ function linterAsWarnings(): Record<string, string> {
 /** One test per mutation: the checks, run over the compiled mutated templates, report every expected finding. */
 export function itReports(checks: Check | readonly Check[], mutations: readonly Mutation[]): void {
   const list = typeof checks === "function" ? [checks] : checks;
-  const homes = batches(mutations);
+  const homes = batchesFor(mutations);
   for (const mutation of mutations) {
     it(mutation.name, async () => {
       const batch = homes.get(mutation)!;
       if (batch.error !== undefined) throw batch.error;
-      batch.findings ??= findingsWith(list, { ...batch.texts, ...linterAsWarnings() }, [batch.checkCase]);
-      const findings = await batch.findings;
+      const overrides = { ...batch.texts, ...linterAsWarnings() };
+      batch.compilation ??= bicep().then((server) =>
+        compileInfra(server, { rootDir: ROOT, overrides, cases: [batch.checkCase] }),
+      );
+      // Compiled once per batch; each mutation runs its own checks on it.
+      const findings = findingsOf(await batch.compilation, list);
       for (const expected of mutation.finds) expectFinding(findings, expected);
     });
   }
