@@ -55,9 +55,14 @@ export class BicepServer {
       this.drain();
     });
     child.on("exit", (code, signal) => {
-      this.exited = new Error(`the Bicep CLI exited (${signal ?? String(code)})`);
-      for (const settle of this.waiting.values()) settle({ id: -1, error: { message: this.exited.message } });
-      this.waiting.clear();
+      this.fail(new Error(`the Bicep CLI exited (${signal ?? String(code)})`));
+    });
+    // A CLI that cannot start (not executable, wrong platform) fails every call instead of the process.
+    child.on("error", (error) => {
+      this.fail(error);
+    });
+    child.stdin.on("error", (error) => {
+      this.fail(error);
     });
   }
 
@@ -86,7 +91,7 @@ export class BicepServer {
 
   /** Ends the CLI process and waits for it. */
   async close(): Promise<void> {
-    if (this.exited !== undefined) return;
+    if (this.exited !== undefined || this.child.exitCode !== null) return;
     const exit = new Promise<void>((resolve) =>
       this.child.once("exit", () => {
         resolve();
@@ -96,6 +101,12 @@ export class BicepServer {
     const timer = setTimeout(() => this.child.kill(), 5_000);
     await exit;
     clearTimeout(timer);
+  }
+
+  private fail(reason: Error): void {
+    this.exited ??= reason;
+    for (const settle of this.waiting.values()) settle({ id: -1, error: { message: reason.message } });
+    this.waiting.clear();
   }
 
   private call(method: string, params: object): Promise<unknown> {
