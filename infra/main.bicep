@@ -21,10 +21,27 @@ param location string
 @minLength(3)
 param alertEmail string
 
-@description('Required. Webhook signing secrets, comma-separated (any may match, for rotation); each at least 16 characters. Stored in Key Vault only.')
+@description('Required. Operator keys, comma-separated keyId:secret pairs (any may match, for rotation); each secret at least 32 characters. Stored in Key Vault only.')
 @secure()
-@minLength(16)
-param webhookSecrets string
+@minLength(34)
+param operatorKeys string
+
+@description('Required. Master key the per-partner signing keys are derived from (HKDF); at least 32 characters. Stored in Key Vault only.')
+@secure()
+@minLength(32)
+param partnerKeyMaster string
+
+@description('Required. Audience customers\' Entra ID access tokens must carry: the app registration\'s Application ID URI (api://<app-id>) or client id.')
+@minLength(1)
+param customerTokenAudience string
+
+@description('Optional. Private network: the app reaches Storage, Service Bus (moved to Premium) and Key Vault only through private endpoints, and their public network access is off. Deploying the app package then needs a machine inside the network.')
+param vnetEnabled bool = false
+
+@description('Optional. Tags applied to every resource, besides azd-env-name.')
+param tags {
+  *: string
+}?
 
 @description('Optional. Days before an unanswered relationship invitation expires (INVITATION_TTL_DAYS).')
 @minValue(1)
@@ -40,15 +57,15 @@ param sweepSchedule string = '0 0 2 * * *'
 param maximumInstanceCount int = 100
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
-var tags = {
+var allTags = union(tags ?? {}, {
   'azd-env-name': environmentName
-}
+})
 var deploymentContainerName = 'app-package'
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
   location: location
-  tags: tags
+  tags: allTags
 }
 
 module identity 'modules/identity.bicep' = {
@@ -57,7 +74,7 @@ module identity 'modules/identity.bicep' = {
   params: {
     name: 'id-api-${resourceToken}'
     location: location
-    tags: tags
+    tags: allTags
   }
 }
 
@@ -68,7 +85,17 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceName: 'log-${resourceToken}'
     appInsightsName: 'appi-${resourceToken}'
     location: location
-    tags: tags
+    tags: allTags
+  }
+}
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  scope: rg
+  params: {
+    name: 'vnet-${resourceToken}'
+    location: location
+    tags: allTags
   }
 }
 
@@ -78,8 +105,10 @@ module storage 'modules/storage.bicep' = {
   params: {
     name: 'st${resourceToken}'
     location: location
-    tags: tags
+    tags: allTags
     deploymentContainerName: deploymentContainerName
+    workspaceId: monitoring.outputs.workspaceId
+    privateEndpoints: network.?outputs.privateEndpoints
   }
 }
 
@@ -89,7 +118,10 @@ module serviceBus 'modules/servicebus.bicep' = {
   params: {
     name: 'sb-${resourceToken}'
     location: location
-    tags: tags
+    tags: allTags
+    queues: loadJsonContent('servicebus-topology.json').queues
+    workspaceId: monitoring.outputs.workspaceId
+    privateEndpoints: network.?outputs.privateEndpoints
   }
 }
 
@@ -99,8 +131,11 @@ module keyVault 'modules/keyvault.bicep' = {
   params: {
     name: 'kv-${resourceToken}'
     location: location
-    tags: tags
-    webhookSecrets: webhookSecrets
+    tags: allTags
+    operatorKeys: operatorKeys
+    partnerKeyMaster: partnerKeyMaster
+    workspaceId: monitoring.outputs.workspaceId
+    privateEndpoints: network.?outputs.privateEndpoints
   }
 }
 
@@ -123,7 +158,7 @@ module functionApp 'modules/functionapp.bicep' = {
     planName: 'plan-${resourceToken}'
     name: 'func-api-${resourceToken}'
     location: location
-    tags: tags
+    tags: allTags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
@@ -132,7 +167,11 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: storage.outputs.deploymentContainerName
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     appInsightsConnectionString: monitoring.outputs.connectionString
-    webhookKeyVaultUri: keyVault.outputs.webhookEntryUri
+    operatorKeysUri: keyVault.outputs.operatorKeysUri
+    partnerKeyMasterUri: keyVault.outputs.partnerKeyMasterUri
+    customerTokenAudience: customerTokenAudience
+    workspaceId: monitoring.outputs.workspaceId
+    subnetId: network.?outputs.appSubnetId
     invitationTtlDays: invitationTtlDays
     sweepSchedule: sweepSchedule
     maximumInstanceCount: maximumInstanceCount
@@ -149,7 +188,7 @@ module alerts 'modules/alerts.bicep' = {
   params: {
     resourceToken: resourceToken
     location: location
-    tags: tags
+    tags: allTags
     alertEmail: alertEmail
     serviceBusNamespaceName: serviceBus.outputs.name
     appInsightsName: monitoring.outputs.appInsightsName
@@ -183,5 +222,5 @@ output SERVICEBUS_FULLY_QUALIFIED_NAMESPACE string = serviceBus.outputs.fullyQua
 @description('Table endpoint of the storage account.')
 output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
 
-@description('Name of the key vault holding the webhook secrets.')
+@description('Name of the key vault holding the operator keys and the partner key master.')
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name

@@ -25,3 +25,12 @@ export function projectRoot(moduleUrl: string): string {
 export function entryOverride(moduleUrl: string): string | undefined {
   return /\.[cm]?ts$/.test(fileURLToPath(moduleUrl)) ? SOURCE_ENTRY : undefined;
 }
+
+/**
+ * Where the local stack keeps its development keys and the identity provider's key: `LOCAL_STATE_DIR`,
+ * else `<repo root>/.local` (git-ignored). Tests point it elsewhere so they never touch a developer's.
+ */
+export function localStateDir(): string {
+  const chosen = process.env.LOCAL_STATE_DIR?.trim();
+  return chosen === undefined || chosen === "" ? path.join(projectRoot(import.meta.url), ".local") : chosen;
+}

@@ -10,16 +10,15 @@ import path from "node:path";
 
 import { z } from "zod";
 
-import { projectRoot } from "./appLocation.js";
+import { localStateDir } from "./appLocation.js";
 
 const keySchema = z.strictObject({ id: z.string().min(1), secret: z.string().min(32) });
 const devKeysSchema = z.strictObject({ operatorKey: keySchema, partnerKeyMaster: keySchema });
 export type DevKeys = z.infer<typeof devKeysSchema>;
 
 export const DEV_KEYS_FILE = "dev-keys.json";
-export const DEFAULT_LOCAL_STATE_DIR = path.join(projectRoot(import.meta.url), ".local");
 
-export async function loadOrCreateDevKeys(stateDir: string = DEFAULT_LOCAL_STATE_DIR): Promise<DevKeys> {
+export async function loadOrCreateDevKeys(stateDir: string = localStateDir()): Promise<DevKeys> {
   const file = path.join(stateDir, DEV_KEYS_FILE);
   let text: string | undefined;
   try {

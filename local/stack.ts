@@ -7,8 +7,8 @@
 import path from "node:path";
 
 import { startAzurite, type RunningAzurite } from "./azurite.js";
-import { entryOverride, projectRoot } from "./appLocation.js";
-import { DEFAULT_LOCAL_STATE_DIR, loadOrCreateDevKeys } from "./devKeys.js";
+import { entryOverride, localStateDir, projectRoot } from "./appLocation.js";
+import { loadOrCreateDevKeys } from "./devKeys.js";
 import { readHostJson } from "./host/hostJson.js";
 import { startLocalHost, type FunctionSummary, type HostLogger, type LocalHost } from "./host/index.js";
 import { consoleLogger } from "./host/logging.js";
@@ -77,8 +77,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // As `func start`: the environment wins over local.settings.json.
   const source = { ...localSettings?.values, ...(options.env ?? process.env) };
   const stateDir =
-    options.stateDir ??
-    (options.rootDir === undefined ? DEFAULT_LOCAL_STATE_DIR : path.join(rootDir, ".local"));
+    options.stateDir ?? (options.rootDir === undefined ? localStateDir() : path.join(rootDir, ".local"));
   const devKeys = await loadOrCreateDevKeys(stateDir);
   const { routePrefix } = await readHostJson(path.join(rootDir, "host.json"), source);
   const log = options.log ?? (options.quiet === true ? failuresOnly() : consoleLogger());

@@ -1,20 +1,18 @@
 /**
- * The infrastructure check: parses every `.bicep` file under `infra/` and runs each check over the
- * syntax trees. Each check returns findings (file, line, message); no finding means it passed.
+ * The infrastructure check: compiles the templates with the real Bicep CLI (compiler and linter
+ * findings first), then runs each check over the compiled ARM JSON and the resources each case
+ * deploys. No finding means it passed.
  */
-import {
-  checkAzdEntryPoint,
-  checkDescriptions,
-  checkReferences,
-  checkSecureParameters,
-} from "./declarations.js";
+import type { CompiledInfra } from "./arm.js";
+import { checkAzdEntryPoint } from "./azd.js";
+import type { Compilation, CompileOptions } from "./compile.js";
+import { compileInfra } from "./compile.js";
 import type { Finding } from "./findings.js";
-import { findingAt } from "./findings.js";
+import type { BicepServer } from "./jsonrpc.js";
 import { checkNoKeys } from "./keys.js";
-import { syntaxErrors } from "./parser.js";
+import { checkDiagnostics } from "./logs.js";
+import { checkNetwork } from "./network.js";
 import { checkAlerts, checkFunctionApp } from "./platform.js";
-import type { InfraProject, LoadOptions } from "./project.js";
-import { loadInfraProject } from "./project.js";
 import { checkRoleAssignments } from "./roles.js";
 import {
   checkFtps,
@@ -27,52 +25,45 @@ import {
 import { checkAppSettings } from "./settings.js";
 import { checkQueues, checkTables } from "./topology.js";
 
-export type { Finding } from "./findings.js";
-export { formatFinding } from "./findings.js";
-export type { InfraProject, LoadOptions } from "./project.js";
-export { loadInfraProject } from "./project.js";
-
-/** Any parse error, with file:line:col. */
-export function checkParse(project: InfraProject): Finding[] {
-  return project.files.flatMap((file) =>
-    syntaxErrors(file.root).map((error) => findingAt("parse", file.path, error.node, error.message)),
-  );
-}
-
-export type Check = (project: InfraProject) => Finding[];
+export type Check = (compiled: CompiledInfra) => Finding[];
 
 /** Every check, by the name its findings carry. */
 export const CHECKS: Readonly<Record<string, Check>> = {
-  parse: checkParse,
   "local-auth": checkLocalAuth,
   tls: checkTls,
   "https-only": checkHttpsOnly,
   "public-blob-access": checkPublicBlobAccess,
   ftps: checkFtps,
   "key-vault": checkKeyVault,
+  network: checkNetwork,
+  diagnostics: checkDiagnostics,
   roles: checkRoleAssignments,
   "no-keys": checkNoKeys,
   queues: checkQueues,
   tables: checkTables,
   "app-settings": checkAppSettings,
-  descriptions: checkDescriptions,
-  "secure-params": checkSecureParameters,
-  references: checkReferences,
   azd: checkAzdEntryPoint,
   "function-app": checkFunctionApp,
   alerts: checkAlerts,
 };
 
-export function runChecks(project: InfraProject): Finding[] {
-  return Object.values(CHECKS).flatMap((check) => check(project));
+export function runChecks(
+  compiled: CompiledInfra,
+  checks: readonly Check[] = Object.values(CHECKS),
+): Finding[] {
+  return checks.flatMap((check) => check(compiled));
 }
 
-/** Loads, checks and frees the project in one go; what the CLI runs. */
-export async function checkInfra(options: LoadOptions): Promise<{ files: string[]; findings: Finding[] }> {
-  const project = await loadInfraProject(options);
-  try {
-    return { files: project.files.map((file) => file.path), findings: runChecks(project) };
-  } finally {
-    project.dispose();
-  }
+/** The compiler's findings, then the checks'; a template that does not compile has only the former. */
+export function findingsOf({ findings, compiled }: Compilation, checks?: readonly Check[]): Finding[] {
+  return compiled === undefined ? findings : [...findings, ...runChecks(compiled, checks)];
+}
+
+/** Compiles, then checks. */
+export async function checkInfra(
+  server: BicepServer,
+  options: CompileOptions,
+  checks?: readonly Check[],
+): Promise<Finding[]> {
+  return findingsOf(await compileInfra(server, options), checks);
 }

@@ -3,162 +3,105 @@
  * its user-assigned identity, and alerts for dead letters, failed executions and an overdue sweep,
  * each sent to an e-mail action group.
  */
-import type { Node } from "web-tree-sitter";
-
+import type { ArmResource, CompiledInfra, Deployment } from "./arm.js";
+import { describeResource, ofType, valueAt } from "./arm.js";
 import type { Finding } from "./findings.js";
-import { findingAt, findingInFile } from "./findings.js";
-import type { InfraProject } from "./project.js";
-import { INFRA_DIR } from "./project.js";
-import { declaredResources, literalText } from "./query.js";
-import type { LocatedResource } from "./query.js";
-import { checkRequirements } from "./security.js";
+import { finding } from "./findings.js";
 import type { Requirement } from "./security.js";
-import { children, literalValue, property, propertyAt } from "./syntax.js";
+import { checkRequirements, rule } from "./security.js";
 
 /** The timer function's registered name; the sweep alert looks for its successful runs. */
 export const SWEEP_FUNCTION_NAME = "sweepTimer";
 
+const RUNTIME = "properties.functionAppConfig.runtime";
 const FUNCTION_APP_REQUIREMENTS: readonly Requirement[] = [
-  {
-    check: "function-app",
-    type: "Microsoft.Web/serverfarms",
-    path: ["sku", "name"],
-    expected: "FC1",
-    why: "the Flex Consumption plan",
-    typeRequired: true,
-  },
-  {
-    check: "function-app",
-    type: "Microsoft.Web/sites",
-    path: ["identity", "type"],
-    expected: "UserAssigned",
-    why: "the app runs as its user-assigned identity",
-  },
-  {
-    check: "function-app",
-    type: "Microsoft.Web/sites",
-    path: ["properties", "functionAppConfig", "runtime", "name"],
-    expected: "node",
-    why: "the app is Node.js",
-  },
-  {
-    check: "function-app",
-    type: "Microsoft.Web/sites",
-    path: ["properties", "functionAppConfig", "runtime", "version"],
-    expected: "20",
-    why: "the app targets Node 20",
-  },
-  {
-    check: "function-app",
-    type: "Microsoft.Web/sites",
-    path: ["properties", "functionAppConfig", "deployment", "storage", "authentication", "type"],
-    expected: "UserAssignedIdentity",
-    why: "the deployment package is read with the identity, not a storage key",
-  },
+  rule("function-app", "Microsoft.Web/serverfarms", "sku.name", "FC1", "Flex Consumption", "deployed"),
+  rule("function-app", "Microsoft.Web/sites", "identity.type", "UserAssigned", "runs as its identity"),
+  rule("function-app", "Microsoft.Web/sites", `${RUNTIME}.name`, "node", "the app is Node.js"),
+  rule("function-app", "Microsoft.Web/sites", `${RUNTIME}.version`, "20", "the app targets Node 20"),
+  rule(
+    "function-app",
+    "Microsoft.Web/sites",
+    "properties.functionAppConfig.deployment.storage.authentication.type",
+    "UserAssignedIdentity",
+    "the package is read with the identity, not a key",
+  ),
 ];
 
-/** FC1 plan, Node 20 runtime, identity-based deployment storage and Key Vault references. */
-export function checkFunctionApp(project: InfraProject): Finding[] {
-  const findings = checkRequirements(project, FUNCTION_APP_REQUIREMENTS);
-  for (const { file, resource } of declaredResources(project, "Microsoft.Web/sites")) {
-    if (propertyAt(resource.body, ["properties", "keyVaultReferenceIdentity"]) === undefined) {
-      findings.push(
-        findingAt(
-          "function-app",
-          file.path,
-          resource.node,
-          `${resource.symbol}: properties.keyVaultReferenceIdentity must name the user-assigned identity, or Key Vault references cannot resolve`,
-        ),
-      );
+/** FC1 plan, Node 20 runtime, identity-based deployment storage, and Key Vault references resolved as the identity. */
+export function checkFunctionApp(compiled: CompiledInfra): Finding[] {
+  const findings = checkRequirements(compiled, FUNCTION_APP_REQUIREMENTS);
+  for (const deployment of compiled.deployments) {
+    for (const site of ofType(deployment, "Microsoft.Web/sites")) {
+      if (typeof valueAt(site, ["properties", "keyVaultReferenceIdentity"]) !== "string") {
+        findings.push(
+          finding(
+            "function-app",
+            describeResource(deployment, site),
+            "properties.keyVaultReferenceIdentity must name the user-assigned identity, or Key Vault references cannot resolve",
+          ),
+        );
+      }
     }
   }
   return findings;
 }
 
 interface Criterion {
-  readonly located: LocatedResource;
-  readonly node: Node;
+  readonly metricName?: unknown;
+  readonly query?: unknown;
+  readonly operator?: unknown;
+  readonly threshold?: unknown;
 }
 
-function criteria(located: readonly LocatedResource[]): Criterion[] {
-  return located.flatMap((entry) => {
-    const allOf = propertyAt(entry.resource.body, ["properties", "criteria", "allOf"]);
-    return allOf?.type === "array" ? children(allOf).map((node) => ({ located: entry, node })) : [];
+function criteria(resources: readonly ArmResource[]): Criterion[] {
+  return resources.flatMap((resource) => {
+    const allOf = valueAt(resource, ["properties", "criteria", "allOf"]);
+    return Array.isArray(allOf) ? (allOf as Criterion[]) : [];
   });
 }
 
-function condition(criterion: Criterion): { operator: unknown; threshold: unknown } {
-  const operator = property(criterion.node, "operator");
-  const threshold = property(criterion.node, "threshold");
-  return {
-    operator: operator === undefined ? undefined : literalValue(operator),
-    threshold: threshold === undefined ? undefined : literalValue(threshold),
-  };
-}
-
 function queryText(criterion: Criterion): string {
-  const query = property(criterion.node, "query");
-  return query === undefined ? "" : (literalText(criterion.located.file, query) ?? "");
+  return typeof criterion.query === "string" ? criterion.query : "";
 }
 
-function firesAboveZero(criterion: Criterion): boolean {
-  const { operator, threshold } = condition(criterion);
-  return operator === "GreaterThan" && threshold === 0;
+const firesAboveZero = (criterion: Criterion): boolean =>
+  criterion.operator === "GreaterThan" && criterion.threshold === 0;
+
+const firesOnZero = (criterion: Criterion): boolean =>
+  (criterion.operator === "LessThan" && criterion.threshold === 1) ||
+  ((criterion.operator === "Equals" || criterion.operator === "LessThanOrEqual") &&
+    criterion.threshold === 0);
+
+function hasActionGroup(resource: ArmResource): boolean {
+  const actions = valueAt(resource, ["properties", "actions"]);
+  const list = Array.isArray(actions) ? actions : valueAt(actions, ["actionGroups"]);
+  return Array.isArray(list) && list.length > 0;
 }
 
-function firesOnZero(criterion: Criterion): boolean {
-  const { operator, threshold } = condition(criterion);
-  return (
-    (operator === "LessThan" && threshold === 1) ||
-    ((operator === "Equals" || operator === "LessThanOrEqual") && threshold === 0)
-  );
-}
-
-function hasActionGroup({ resource }: LocatedResource): boolean {
-  const actions = propertyAt(resource.body, ["properties", "actions"]);
-  const list = actions?.type === "array" ? actions : property(actions, "actionGroups");
-  return list?.type === "array" && children(list).length > 0;
-}
-
-/** Dead letters > 0, failed executions > 0, no successful sweep in 26 h; all routed to an e-mail action group. */
-export function checkAlerts(project: InfraProject): Finding[] {
+function alertFindings(deployment: Deployment): Finding[] {
   const findings: Finding[] = [];
-  const metricAlerts = declaredResources(project, "Microsoft.Insights/metricAlerts");
-  const logAlerts = declaredResources(project, "Microsoft.Insights/scheduledQueryRules");
+  const metricAlerts = ofType(deployment, "Microsoft.Insights/metricAlerts");
+  const logAlerts = ofType(deployment, "Microsoft.Insights/scheduledQueryRules");
   const metricCriteria = criteria(metricAlerts);
   const logCriteria = criteria(logAlerts);
-  const metricName = (criterion: Criterion): unknown => {
-    const name = property(criterion.node, "metricName");
-    return name === undefined ? undefined : literalValue(name);
-  };
+  const missing = (message: string): void => void findings.push(finding("alerts", deployment.name, message));
 
   if (
     !metricCriteria.some(
-      (criterion) => metricName(criterion) === "DeadletteredMessages" && firesAboveZero(criterion),
+      (criterion) => criterion.metricName === "DeadletteredMessages" && firesAboveZero(criterion),
     )
   ) {
-    findings.push(
-      findingInFile(
-        "alerts",
-        INFRA_DIR,
-        0,
-        "no metric alert fires when Service Bus DeadletteredMessages > 0 (messages in a dead-letter queue)",
-      ),
+    missing(
+      "no metric alert fires when Service Bus DeadletteredMessages > 0 (messages in a dead-letter queue)",
     );
   }
   const failures = [
-    ...metricCriteria.filter((criterion) => metricName(criterion) === "requests/failed"),
+    ...metricCriteria.filter((criterion) => criterion.metricName === "requests/failed"),
     ...logCriteria.filter((criterion) => /success\s*==\s*false/.test(queryText(criterion))),
   ];
   if (!failures.some(firesAboveZero)) {
-    findings.push(
-      findingInFile(
-        "alerts",
-        INFRA_DIR,
-        0,
-        "no alert fires when a function execution fails (requests with success == false > 0)",
-      ),
-    );
+    missing("no alert fires when a function execution fails (requests with success == false > 0)");
   }
   const sweep = logCriteria.filter((criterion) => {
     const text = queryText(criterion);
@@ -169,37 +112,29 @@ export function checkAlerts(project: InfraProject): Finding[] {
     );
   });
   if (!sweep.some(firesOnZero)) {
-    findings.push(
-      findingInFile(
-        "alerts",
-        INFRA_DIR,
-        0,
-        `no log alert fires when ${SWEEP_FUNCTION_NAME} has had no successful run in 26 hours (count of successful runs == 0)`,
-      ),
+    missing(
+      `no log alert fires when ${SWEEP_FUNCTION_NAME} has had no successful run in 26 hours (count of successful runs == 0)`,
     );
   }
-
-  for (const located of [...metricAlerts, ...logAlerts]) {
-    if (!hasActionGroup(located)) {
+  for (const alert of [...metricAlerts, ...logAlerts]) {
+    if (!hasActionGroup(alert)) {
       findings.push(
-        findingAt(
-          "alerts",
-          located.file.path,
-          located.resource.node,
-          `${located.resource.symbol} sends its alert to no action group`,
-        ),
+        finding("alerts", describeResource(deployment, alert), "sends its alert to no action group"),
       );
     }
   }
-  const emailGroups = declaredResources(project, "Microsoft.Insights/actionGroups").filter(({ resource }) => {
-    const receivers = propertyAt(resource.body, ["properties", "emailReceivers"]);
+  const emailGroups = ofType(deployment, "Microsoft.Insights/actionGroups").filter((group) => {
+    const receivers = valueAt(group, ["properties", "emailReceivers"]);
     return (
-      receivers?.type === "array" &&
-      children(receivers).some((receiver) => property(receiver, "emailAddress") !== undefined)
+      Array.isArray(receivers) &&
+      receivers.some((receiver) => valueAt(receiver, ["emailAddress"]) !== undefined)
     );
   });
-  if (emailGroups.length === 0) {
-    findings.push(findingInFile("alerts", INFRA_DIR, 0, "no action group e-mails an operator"));
-  }
+  if (emailGroups.length === 0) missing("no action group e-mails an operator");
   return findings;
+}
+
+/** Dead letters > 0, failed executions > 0, no successful sweep in 26 h; all routed to an e-mail action group. */
+export function checkAlerts(compiled: CompiledInfra): Finding[] {
+  return compiled.deployments.flatMap(alertFindings);
 }

@@ -2,42 +2,35 @@
  * Least privilege: the role definition ids granted are exactly the allowed set, each on the kind of
  * resource it is meant for, with a deterministic name; the forbidden broad roles appear nowhere.
  */
+import type { CompiledInfra, Deployment } from "./arm.js";
+import { describeResource, extensionScope, ofType, stringsIn, typeOfId, valueAt } from "./arm.js";
 import type { Finding } from "./findings.js";
-import { findingAt, findingInFile } from "./findings.js";
-import type { InfraProject } from "./project.js";
-import { INFRA_DIR } from "./project.js";
-import { declaredResources, guidsIn, resourceBySymbol } from "./query.js";
-import { callArguments, callName, descendants, property, stringFragments } from "./syntax.js";
+import { finding } from "./findings.js";
+import { TEMPLATE } from "./keys.js";
 
 export const ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments";
 
+/** Every role the function app identity needs, and where. */
 interface AllowedRole {
   readonly name: string;
   /** Resource types the role may be assigned on (the resource or one of its children). */
   readonly scopes: readonly string[];
 }
 
-/** Every role the function app identity needs, and where. */
+const STORAGE = "Microsoft.Storage/storageAccounts";
+const SERVICE_BUS = ["Microsoft.ServiceBus/namespaces", "Microsoft.ServiceBus/namespaces/queues"];
+
 export const ALLOWED_ROLES: Readonly<Record<string, AllowedRole>> = {
   "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": {
     name: "Storage Blob Data Owner",
-    scopes: [
-      "Microsoft.Storage/storageAccounts",
-      "Microsoft.Storage/storageAccounts/blobServices/containers",
-    ],
+    scopes: [STORAGE, `${STORAGE}/blobServices/containers`],
   },
   "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": {
     name: "Storage Table Data Contributor",
-    scopes: ["Microsoft.Storage/storageAccounts", "Microsoft.Storage/storageAccounts/tableServices/tables"],
+    scopes: [STORAGE, `${STORAGE}/tableServices/tables`],
   },
-  "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": {
-    name: "Azure Service Bus Data Sender",
-    scopes: ["Microsoft.ServiceBus/namespaces", "Microsoft.ServiceBus/namespaces/queues"],
-  },
-  "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": {
-    name: "Azure Service Bus Data Receiver",
-    scopes: ["Microsoft.ServiceBus/namespaces", "Microsoft.ServiceBus/namespaces/queues"],
-  },
+  "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": { name: "Azure Service Bus Data Sender", scopes: SERVICE_BUS },
+  "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": { name: "Azure Service Bus Data Receiver", scopes: SERVICE_BUS },
   "3913510d-42f4-4e42-8a64-420c390055eb": {
     name: "Monitoring Metrics Publisher",
     scopes: ["Microsoft.Insights/components"],
@@ -56,97 +49,72 @@ export const FORBIDDEN_ROLES: Readonly<Record<string, string>> = {
   "090c5cfd-751d-490a-894a-3ce6f1109419": "Azure Service Bus Data Owner",
 };
 
-/** Role ids granted exactly as allowed, on the right scope, named `guid(scope, principalId, roleId)`. */
-export function checkRoleAssignments(project: InfraProject): Finding[] {
+const ROLE_ID = /roleDefinitions\/([0-9a-f-]{36})$/i;
+
+function deploymentFindings(deployment: Deployment): Finding[] {
   const findings: Finding[] = [];
   const granted = new Set<string>();
-
-  for (const { file, resource } of declaredResources(project, ROLE_ASSIGNMENT_TYPE)) {
-    const roleDefinitionId = property(property(resource.body, "properties"), "roleDefinitionId");
-    const roleIds = roleDefinitionId === undefined ? new Set<string>() : guidsIn(file, roleDefinitionId);
-    const [roleId] = [...roleIds];
-    if (roleId === undefined || roleIds.size !== 1) {
+  for (const assignment of ofType(deployment, ROLE_ASSIGNMENT_TYPE)) {
+    const where = describeResource(deployment, assignment);
+    const definition = valueAt(assignment, ["properties", "roleDefinitionId"]);
+    const roleId = typeof definition === "string" ? ROLE_ID.exec(definition)?.[1]?.toLowerCase() : undefined;
+    if (roleId === undefined) {
       findings.push(
-        findingAt(
+        finding(
           "roles",
-          file.path,
-          roleDefinitionId ?? resource.node,
-          `${resource.symbol}: properties.roleDefinitionId must resolve to one built-in role id (write it through the role map), found ${roleIds.size}`,
+          where,
+          `properties.roleDefinitionId must name a built-in role, found ${String(definition)}`,
         ),
       );
       continue;
     }
     granted.add(roleId);
-
     const allowed = ALLOWED_ROLES[roleId];
-    const forbidden = FORBIDDEN_ROLES[roleId];
     if (allowed === undefined) {
+      const forbidden = FORBIDDEN_ROLES[roleId];
       const label =
         forbidden === undefined ? "a role outside the allowed set" : `the forbidden role ${forbidden}`;
+      findings.push(finding("roles", where, `grants ${label} (${roleId})`));
+      continue;
+    }
+    const scope = extensionScope(assignment);
+    const scopeType = scope === undefined ? undefined : typeOfId(scope);
+    if (scope === undefined || scopeType === undefined || !allowed.scopes.includes(scopeType)) {
       findings.push(
-        findingAt(
+        finding(
           "roles",
-          file.path,
-          roleDefinitionId ?? resource.node,
-          `${resource.symbol} grants ${label} (${roleId})`,
+          where,
+          `${allowed.name} must be scoped to a ${allowed.scopes.join(" or ")} resource, not ${scopeType ?? "the resource group or subscription as a whole"}`,
         ),
       );
       continue;
     }
-
-    const scope = property(resource.body, "scope");
-    const scopeResource = scope?.type === "identifier" ? resourceBySymbol(file, scope.text) : undefined;
-    if (scopeResource === undefined || !allowed.scopes.includes(scopeResource.type)) {
+    // guid(scope, principalId, roleDefinitionId): redeploying finds the same assignment.
+    if (!assignment.name.startsWith(`[guid('${scope}', `) || !assignment.name.endsWith(`, '${roleId}')]`)) {
       findings.push(
-        findingAt(
+        finding(
           "roles",
-          file.path,
-          scope ?? resource.node,
-          `${resource.symbol}: ${allowed.name} must be scoped to a ${allowed.scopes.join(" or ")} resource, ` +
-            `not ${scopeResource?.type ?? (scope === undefined ? "the whole resource group or subscription" : scope.text)}`,
-        ),
-      );
-    }
-
-    const name = property(resource.body, "name");
-    const nameArgs = name !== undefined && callName(name) === "guid" ? callArguments(name) : [];
-    const nameRole = nameArgs[2];
-    if (nameArgs.length !== 3 || nameRole === undefined || !guidsIn(file, nameRole).has(roleId)) {
-      findings.push(
-        findingAt(
-          "roles",
-          file.path,
-          name ?? resource.node,
-          `${resource.symbol}: name must be guid(scope, principalId, roleDefinitionId) for ${allowed.name}, so redeploying finds the same assignment`,
+          where,
+          `the name must be guid(scope, principalId, roleDefinitionId) for ${allowed.name}, found ${assignment.name}`,
         ),
       );
     }
   }
-
   for (const [roleId, role] of Object.entries(ALLOWED_ROLES)) {
     if (!granted.has(roleId)) {
       findings.push(
-        findingInFile("roles", INFRA_DIR, 0, `${role.name} (${roleId}) is never granted; the app needs it`),
+        finding("roles", deployment.name, `${role.name} (${roleId}) is never granted; the app needs it`),
       );
     }
   }
-
-  findings.push(...forbiddenMentions(project));
   return findings;
 }
 
-/** A forbidden role id written anywhere (a variable, a parameter default, a string) is a finding. */
-function forbiddenMentions(project: InfraProject): Finding[] {
-  return project.files.flatMap((file) =>
-    descendants(file.root).flatMap((node) => {
-      const fragments = stringFragments(node);
-      if (fragments === undefined) return [];
-      const text = fragments.join("").toLowerCase();
-      return Object.entries(FORBIDDEN_ROLES)
-        .filter(([roleId]) => text.includes(roleId))
-        .map(([roleId, role]) =>
-          findingAt("roles", file.path, node, `the forbidden role ${role} (${roleId}) is named here`),
-        );
-    }),
-  );
+/** Role ids granted exactly as allowed, on the right scope, named deterministically; no forbidden id anywhere. */
+export function checkRoleAssignments(compiled: CompiledInfra): Finding[] {
+  const text = stringsIn(compiled.template).join("\n").toLowerCase();
+  const mentioned = Object.entries(FORBIDDEN_ROLES)
+    .filter(([roleId]) => text.includes(roleId))
+    .map(([roleId, role]) => finding("roles", TEMPLATE, `the forbidden role ${role} (${roleId}) is named`));
+  return [...compiled.deployments.flatMap(deploymentFindings), ...mentioned];
 }

@@ -1,15 +1,12 @@
 /**
- * Security properties that must be written as literals on every resource of a type: local auth
- * off, TLS 1.2 minimums, HTTPS only, no public blob access, FTPS off, Key Vault hardening. A
- * literal, not a parameter, because a parameter could switch the protection off at deploy time.
+ * Security properties every deployed resource of a type must carry: local auth off, TLS 1.2
+ * minimums, HTTPS only, no public blob access, FTPS off, Key Vault hardening. Checked on what each
+ * case deploys, so a value from a parameter or a condition is checked as it resolves.
  */
+import type { CompiledInfra } from "./arm.js";
+import { describeResource, ofType, valueAt } from "./arm.js";
 import type { Finding } from "./findings.js";
-import { findingAt, findingInFile } from "./findings.js";
-import type { InfraProject } from "./project.js";
-import { INFRA_DIR } from "./project.js";
-import { declaredResources } from "./query.js";
-import { describeValue, literalValue, propertyAt } from "./syntax.js";
-import type { Literal } from "./syntax.js";
+import { finding } from "./findings.js";
 
 export const TYPES = {
   storageAccount: "Microsoft.Storage/storageAccounts",
@@ -21,179 +18,116 @@ export const TYPES = {
   keyVault: "Microsoft.KeyVault/vaults",
 } as const;
 
+export type Literal = string | number | boolean;
+
 export interface Requirement {
   readonly check: string;
   readonly type: string;
-  /** Path below the resource body, e.g. `['properties', 'disableLocalAuth']`. */
+  /** Path below the resource, e.g. `['properties', 'disableLocalAuth']`. */
   readonly path: readonly string[];
   readonly expected: Literal;
   /** Why it matters, for the message. */
   readonly why: string;
-  /** Checked only where the property is written (the resource may leave it out). */
-  readonly ifPresent?: boolean;
-  /** At least one resource of the type must exist, or the requirement cannot be verified. */
-  readonly typeRequired?: boolean;
+  /** `present`: checked only where set; `deployed`: the type must be deployed, or nothing is verified. */
+  readonly scope?: "present" | "deployed";
 }
+
+/** One requirement, its path written dotted. */
+export function rule(
+  check: string,
+  type: string,
+  path: string,
+  expected: Literal,
+  why: string,
+  scope?: Requirement["scope"],
+): Requirement {
+  return { check, type, path: path.split("."), expected, why, scope };
+}
+
+const { storageAccount, blobContainer, serviceBusNamespace, appInsights, site, publishingPolicy, keyVault } =
+  TYPES;
 
 export const REQUIREMENTS: readonly Requirement[] = [
-  {
-    check: "local-auth",
-    type: TYPES.serviceBusNamespace,
-    path: ["properties", "disableLocalAuth"],
-    expected: true,
-    why: "Service Bus must refuse SAS keys; only Entra ID tokens",
-    typeRequired: true,
-  },
-  {
-    check: "local-auth",
-    type: TYPES.appInsights,
-    path: ["properties", "DisableLocalAuth"],
-    expected: true,
-    why: "telemetry must need an Entra ID token, not just the instrumentation key",
-    typeRequired: true,
-  },
-  {
-    check: "local-auth",
-    type: TYPES.storageAccount,
-    path: ["properties", "allowSharedKeyAccess"],
-    expected: false,
-    why: "account keys and SAS must not work; only Entra ID",
-    typeRequired: true,
-  },
-  {
-    check: "tls",
-    type: TYPES.storageAccount,
-    path: ["properties", "minimumTlsVersion"],
-    expected: "TLS1_2",
-    why: "TLS 1.2 minimum",
-  },
-  {
-    check: "tls",
-    type: TYPES.serviceBusNamespace,
-    path: ["properties", "minimumTlsVersion"],
-    expected: "1.2",
-    why: "TLS 1.2 minimum",
-  },
-  {
-    check: "tls",
-    type: TYPES.site,
-    path: ["properties", "siteConfig", "minTlsVersion"],
-    expected: "1.2",
-    why: "TLS 1.2 minimum",
-    typeRequired: true,
-  },
-  {
-    check: "tls",
-    type: TYPES.site,
-    path: ["properties", "siteConfig", "scmMinTlsVersion"],
-    expected: "1.2",
-    why: "TLS 1.2 minimum on the deployment endpoint",
-    ifPresent: true,
-  },
-  {
-    check: "https-only",
-    type: TYPES.storageAccount,
-    path: ["properties", "supportsHttpsTrafficOnly"],
-    expected: true,
-    why: "plain HTTP must be refused",
-  },
-  {
-    check: "https-only",
-    type: TYPES.site,
-    path: ["properties", "httpsOnly"],
-    expected: true,
-    why: "plain HTTP must be redirected to HTTPS",
-  },
-  {
-    check: "public-blob-access",
-    type: TYPES.storageAccount,
-    path: ["properties", "allowBlobPublicAccess"],
-    expected: false,
-    why: "no container may be readable anonymously",
-  },
-  {
-    check: "public-blob-access",
-    type: TYPES.blobContainer,
-    path: ["properties", "publicAccess"],
-    expected: "None",
-    why: "no container may be readable anonymously",
-    ifPresent: true,
-  },
-  {
-    check: "ftps",
-    type: TYPES.site,
-    path: ["properties", "siteConfig", "ftpsState"],
-    expected: "Disabled",
-    why: "FTP and FTPS deployment must be off",
-  },
-  {
-    check: "ftps",
-    type: TYPES.publishingPolicy,
-    path: ["properties", "allow"],
-    expected: false,
-    why: "basic (user name and password) publishing must be off",
-    ifPresent: true,
-  },
-  {
-    check: "key-vault",
-    type: TYPES.keyVault,
-    path: ["properties", "enableRbacAuthorization"],
-    expected: true,
-    why: "access by Azure RBAC only, no access policies",
-    typeRequired: true,
-  },
-  {
-    check: "key-vault",
-    type: TYPES.keyVault,
-    path: ["properties", "enableSoftDelete"],
-    expected: true,
-    why: "a deleted secret must stay recoverable",
-  },
-  {
-    check: "key-vault",
-    type: TYPES.keyVault,
-    path: ["properties", "enablePurgeProtection"],
-    expected: true,
-    why: "a soft-deleted secret must not be purgeable",
-  },
+  rule(
+    "local-auth",
+    serviceBusNamespace,
+    "properties.disableLocalAuth",
+    true,
+    "SAS keys refused",
+    "deployed",
+  ),
+  rule(
+    "local-auth",
+    appInsights,
+    "properties.DisableLocalAuth",
+    true,
+    "ingestion needs Entra ID",
+    "deployed",
+  ),
+  rule("local-auth", storageAccount, "properties.allowSharedKeyAccess", false, "no keys or SAS", "deployed"),
+  rule("tls", storageAccount, "properties.minimumTlsVersion", "TLS1_2", "TLS 1.2 minimum"),
+  rule("tls", serviceBusNamespace, "properties.minimumTlsVersion", "1.2", "TLS 1.2 minimum"),
+  rule("tls", site, "properties.siteConfig.minTlsVersion", "1.2", "TLS 1.2 minimum", "deployed"),
+  rule("tls", site, "properties.siteConfig.scmMinTlsVersion", "1.2", "TLS 1.2 on deployment", "present"),
+  rule("https-only", storageAccount, "properties.supportsHttpsTrafficOnly", true, "plain HTTP refused"),
+  rule("https-only", site, "properties.httpsOnly", true, "plain HTTP redirected to HTTPS"),
+  rule("public-blob-access", storageAccount, "properties.allowBlobPublicAccess", false, "no anonymous reads"),
+  rule(
+    "public-blob-access",
+    blobContainer,
+    "properties.publicAccess",
+    "None",
+    "no anonymous reads",
+    "present",
+  ),
+  rule("ftps", site, "properties.siteConfig.ftpsState", "Disabled", "no FTP or FTPS deployment"),
+  rule("ftps", publishingPolicy, "properties.allow", false, "no basic publishing credentials", "present"),
+  rule("key-vault", keyVault, "properties.enableRbacAuthorization", true, "Azure RBAC only", "deployed"),
+  rule("key-vault", keyVault, "properties.enableSoftDelete", true, "a deleted secret stays recoverable"),
+  rule("key-vault", keyVault, "properties.enablePurgeProtection", true, "no purging a deleted secret"),
 ];
 
-function show(value: Literal): string {
-  return typeof value === "string" ? `'${value}'` : String(value);
+export function show(value: unknown): string {
+  if (value === undefined) return "absent";
+  return typeof value === "string" ? `'${value}'` : JSON.stringify(value);
 }
 
-export function checkRequirements(project: InfraProject, requirements: readonly Requirement[]): Finding[] {
-  return requirements.flatMap((requirement) => {
-    const resources = declaredResources(project, requirement.type);
-    const name = requirement.path.join(".");
-    if (resources.length === 0) {
-      return requirement.typeRequired === true
-        ? [
-            findingInFile(
-              requirement.check,
-              INFRA_DIR,
-              0,
-              `no ${requirement.type} resource is declared, so ${name} cannot be verified`,
-            ),
-          ]
-        : [];
-    }
-    return resources.flatMap(({ file, resource }) => {
-      const value = propertyAt(resource.body, requirement.path);
-      if (value === undefined && requirement.ifPresent === true) return [];
-      if (value !== undefined && literalValue(value) === requirement.expected) return [];
-      const message =
-        `${resource.symbol} (${requirement.type}): ${name} must be the literal ${show(requirement.expected)} ` +
-        `(${requirement.why}), found ${describeValue(value)}`;
-      return [findingAt(requirement.check, file.path, value ?? resource.node, message)];
-    });
-  });
+export function checkRequirements(compiled: CompiledInfra, requirements: readonly Requirement[]): Finding[] {
+  return compiled.deployments.flatMap((deployment) =>
+    requirements.flatMap((requirement) => {
+      const resources = ofType(deployment, requirement.type);
+      const name = requirement.path.join(".");
+      if (resources.length === 0) {
+        return requirement.scope === "deployed"
+          ? [
+              finding(
+                requirement.check,
+                deployment.name,
+                `no ${requirement.type} resource is deployed, so ${name} cannot be verified`,
+              ),
+            ]
+          : [];
+      }
+      return resources.flatMap((resource) => {
+        const value = valueAt(resource, requirement.path);
+        if (value === undefined && requirement.scope === "present") return [];
+        if (value === requirement.expected) return [];
+        return [
+          finding(
+            requirement.check,
+            describeResource(deployment, resource),
+            `${name} must be ${show(requirement.expected)} (${requirement.why}), found ${show(value)}`,
+          ),
+        ];
+      });
+    }),
+  );
 }
 
-function checkNamed(check: string): (project: InfraProject) => Finding[] {
-  return (project) =>
+function checkNamed(check: string): (compiled: CompiledInfra) => Finding[] {
+  return (compiled) =>
     checkRequirements(
-      project,
+      compiled,
       REQUIREMENTS.filter((requirement) => requirement.check === check),
     );
 }

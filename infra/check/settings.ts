@@ -1,29 +1,20 @@
 /**
  * The function app's settings in Azure: every setting the code needs (from shared/config.ts) and the
- * host needs is present, connections are identity-based only, and nothing unknown (a typo) slips in.
+ * host needs is present, connections are identity-based, secrets arrive as Key Vault references
+ * only, and nothing unknown (a typo) or local-only slips in.
  */
-import type { Node } from "web-tree-sitter";
-
 import { SETTING_NAMES } from "../../shared/config.js";
 import type { Config } from "../../shared/config.js";
+import type { ArmResource, CompiledInfra, Deployment } from "./arm.js";
+import { describeResource, ofType, stringsIn } from "./arm.js";
 import type { Finding } from "./findings.js";
-import { findingAt, findingInFile } from "./findings.js";
-import type { BicepFile, InfraProject } from "./project.js";
-import { INFRA_DIR } from "./project.js";
-import { declaredResources, literalText } from "./query.js";
-import {
-  children,
-  describeValue,
-  literalValue,
-  objectEntries,
-  property,
-  propertyAt,
-  stringStartsWith,
-  stringValue,
-} from "./syntax.js";
+import { finding } from "./findings.js";
+import { show } from "./security.js";
 
 type Plan =
   | { readonly kind: "required"; readonly why: string }
+  /** A secret: the value is a Key Vault reference to this secret of the app's vault. */
+  | { readonly kind: "keyVaultReference"; readonly secret: string; readonly why: string }
   | { readonly kind: "optional" }
   | { readonly kind: "forbidden"; readonly instead: string };
 
@@ -47,10 +38,21 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
     why: "Service Bus through the managed identity",
   },
   AZURE_CLIENT_ID: { kind: "required", why: "DefaultAzureCredential must pick the user-assigned identity" },
-  OPERATOR_KEYS: { kind: "required", why: "no operator could sign a request without it" },
-  PARTNER_KEY_MASTER: { kind: "required", why: "partner keys are derived from it" },
-  CUSTOMER_TOKEN_AUDIENCE: { kind: "required", why: "customer tokens are checked against it" },
-  TRUSTED_TOKEN_ISSUERS: { kind: "forbidden", instead: "nothing: Azure trusts Entra ID alone (the default)" },
+  OPERATOR_KEYS: {
+    kind: "keyVaultReference",
+    secret: "operator-keys",
+    why: "operators cannot call the API without it",
+  },
+  PARTNER_KEY_MASTER: {
+    kind: "keyVaultReference",
+    secret: "partner-key-master",
+    why: "partner signatures cannot be checked without it",
+  },
+  CUSTOMER_TOKEN_AUDIENCE: { kind: "required", why: "customers' access tokens cannot be checked without it" },
+  TRUSTED_TOKEN_ISSUERS: {
+    kind: "forbidden",
+    instead: "nothing: it is for local development only, Azure trusts Entra ID alone",
+  },
   INVITATION_TTL_DAYS: {
     kind: "required",
     why: "set explicitly so operators see and change it in one place",
@@ -69,147 +71,142 @@ export const HOST_SETTINGS: Readonly<Record<string, string>> = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "telemetry with an Entra ID token (local auth is off)",
 };
 
-/** Host settings that would hold a key. */
+/** Settings that would hold a key, or that the app no longer reads. */
 const FORBIDDEN_HOST_SETTINGS: Readonly<Record<string, string>> = {
   AzureWebJobsStorage: "AzureWebJobsStorage__accountName (a connection string carries the account key)",
+  WEBHOOK_SECRETS: "OPERATOR_KEYS and the partner keys (PARTNER_KEY_MASTER): the shared secret is retired",
 };
+
+const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(SecretUri=";
 
 /** Every name shared/config.ts reads has a plan (guards a config change the type system did not see). */
 export function unplannedSettings(): string[] {
   return SETTING_NAMES.filter((name) => !Object.hasOwn(AZURE_SETTING_PLAN, name));
 }
 
-interface AppSetting {
-  readonly name: string;
-  readonly nameNode: Node;
-  readonly value: Node;
+function planOf(name: string): Plan | undefined {
+  return Object.hasOwn(AZURE_SETTING_PLAN, name) ? AZURE_SETTING_PLAN[name as keyof Config] : undefined;
 }
 
-interface AppSettings {
-  readonly file: BicepFile;
-  readonly anchor: Node;
-  readonly settings: AppSetting[];
-}
-
-/** App settings written as a `config` resource named `appsettings`, or as siteConfig.appSettings. */
-function findAppSettings(project: InfraProject): AppSettings[] {
-  const fromConfig = declaredResources(project, "Microsoft.Web/sites/config")
-    .filter(({ resource }) => {
-      const name = property(resource.body, "name");
-      return name !== undefined && stringValue(name) === "appsettings";
-    })
-    .map(({ file, resource }) => {
-      const properties = property(resource.body, "properties");
-      return {
-        file,
-        anchor: properties ?? resource.node,
-        settings: objectEntries(properties ?? resource.node).map((entry) => ({
-          name: entry.key,
-          nameNode: entry.keyNode,
-          value: entry.value,
-        })),
-      };
-    });
-  const fromSiteConfig = declaredResources(project, "Microsoft.Web/sites").flatMap(({ file, resource }) => {
-    const list = propertyAt(resource.body, ["properties", "siteConfig", "appSettings"]);
-    if (list?.type !== "array") return [];
-    const settings = children(list).flatMap((item) => {
-      const nameNode = property(item, "name");
-      const value = property(item, "value");
-      const name = nameNode === undefined ? undefined : stringValue(nameNode);
-      return nameNode === undefined || value === undefined || name === undefined
-        ? []
-        : [{ name, nameNode, value }];
-    });
-    return [{ file, anchor: list, settings }];
-  });
-  return [...fromConfig, ...fromSiteConfig];
-}
-
-function valueProblem(file: BicepFile, setting: AppSetting): string | undefined {
-  if (setting.name.endsWith("__credential") && literalValue(setting.value) !== "managedidentity") {
-    return `${setting.name} must be 'managedidentity', found ${describeValue(setting.value)}`;
+function requiredSettings(): Map<string, string> {
+  const required = new Map<string, string>(Object.entries(HOST_SETTINGS));
+  for (const [name, plan] of Object.entries(AZURE_SETTING_PLAN)) {
+    if (plan.kind === "required" || plan.kind === "keyVaultReference") required.set(name, plan.why);
   }
-  if (setting.name === "WEBHOOK_SECRETS" && !stringStartsWith(setting.value, "@Microsoft.KeyVault(")) {
-    return `WEBHOOK_SECRETS must be a Key Vault reference '@Microsoft.KeyVault(SecretUri=...)', never the secret itself; found ${describeValue(setting.value)}`;
+  return required;
+}
+
+/** Names of the secure parameters of the template and of every module in it. */
+export function secureParameterNames(template: unknown): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== "object" || value === null) return;
+    if (Array.isArray(value)) {
+      value.forEach(visit);
+      return;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (key === "parameters" && typeof child === "object" && child !== null) {
+        for (const [name, declaration] of Object.entries(child as Record<string, unknown>)) {
+          const type = (declaration as { type?: unknown }).type;
+          if (typeof type === "string" && type.toLowerCase().startsWith("secure")) names.add(name);
+        }
+      }
+      visit(child);
+    }
+  };
+  visit(template);
+  return names;
+}
+
+function valueProblem(name: string, value: string, deployment: Deployment): string | undefined {
+  const plan = planOf(name);
+  if (name.endsWith("__credential") && value !== "managedidentity") {
+    return `${name} must be 'managedidentity', found ${show(value)}`;
   }
-  if (
-    setting.name === "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" &&
-    !(literalText(file, setting.value) ?? "").includes("Authorization=AAD")
-  ) {
-    return `APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'ClientId=<client id>;Authorization=AAD', found ${describeValue(setting.value)}`;
+  if (plan?.kind === "keyVaultReference") {
+    const vaultSecret = ofType(deployment, "Microsoft.KeyVault/vaults/secrets").find((secret) =>
+      secret.name.endsWith(`/${plan.secret}`),
+    );
+    if (!value.includes(KEY_VAULT_REFERENCE) || !value.includes(`/secrets/${plan.secret}'`)) {
+      return `${name} must be a Key Vault reference '${KEY_VAULT_REFERENCE}...)' to the ${plan.secret} secret, never the secret itself; found ${show(value)}`;
+    }
+    if (vaultSecret === undefined)
+      return `${name} refers to the secret ${plan.secret}, which no key vault holds`;
+  }
+  if (name === "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" && !value.includes("Authorization=AAD")) {
+    return `${name} must be 'ClientId=<client id>;Authorization=AAD', found ${show(value)}`;
   }
   return undefined;
 }
 
-/** Required settings present, identity-based values, no key-bearing or unknown settings. */
-export function checkAppSettings(project: InfraProject): Finding[] {
-  const findings: Finding[] = unplannedSettings().map((name) =>
-    findingInFile(
+function settingsFindings(
+  deployment: Deployment,
+  appSettings: ArmResource,
+  secureNames: Set<string>,
+): Finding[] {
+  const where = describeResource(deployment, appSettings);
+  const settings = (appSettings.properties ?? {}) as Record<string, unknown>;
+  const findings: Finding[] = [];
+  for (const [name, why] of requiredSettings()) {
+    if (!Object.hasOwn(settings, name))
+      findings.push(finding("app-settings", where, `app setting ${name} is missing (${why})`));
+  }
+  for (const [name, raw] of Object.entries(settings)) {
+    const plan = planOf(name);
+    const instead = plan?.kind === "forbidden" ? plan.instead : FORBIDDEN_HOST_SETTINGS[name];
+    if (instead !== undefined) {
+      findings.push(
+        finding("app-settings", where, `app setting ${name} must not be set in Azure: use ${instead}`),
+      );
+      continue;
+    }
+    if (plan === undefined && !Object.hasOwn(HOST_SETTINGS, name)) {
+      findings.push(
+        finding(
+          "app-settings",
+          where,
+          `app setting ${name} is read neither by shared/config.ts nor by the Functions host (a typo?)`,
+        ),
+      );
+      continue;
+    }
+    const value = stringsIn(raw).join("");
+    const secret = [...secureNames].find((secure) => value.includes(`parameters('${secure}')`));
+    const problem =
+      secret === undefined
+        ? valueProblem(name, value, deployment)
+        : `${name} carries the secure parameter ${secret}: secrets reach the app as Key Vault references only`;
+    if (problem !== undefined) findings.push(finding("app-settings", where, problem));
+  }
+  return findings;
+}
+
+/** Required settings present, identity-based values, secrets by Key Vault reference, no unknown or forbidden setting. */
+export function checkAppSettings(compiled: CompiledInfra): Finding[] {
+  const unplanned = unplannedSettings().map((name) =>
+    finding(
       "app-settings",
       "shared/config.ts",
-      0,
       `${name} is read by shared/config.ts but has no Azure plan in the infra check`,
     ),
   );
-  const all = findAppSettings(project);
-  if (all.length === 0) {
-    return [
-      ...findings,
-      findingInFile(
-        "app-settings",
-        INFRA_DIR,
-        0,
-        "no function app settings found (a Microsoft.Web/sites/config resource named 'appsettings')",
-      ),
-    ];
-  }
-
-  const required = new Map<string, string>(Object.entries(HOST_SETTINGS));
-  for (const [name, plan] of Object.entries(AZURE_SETTING_PLAN)) {
-    if (plan.kind === "required") required.set(name, plan.why);
-  }
-
-  for (const { file, anchor, settings } of all) {
-    const names = new Set(settings.map((setting) => setting.name));
-    for (const [name, why] of required) {
-      if (!names.has(name)) {
-        findings.push(
-          findingAt("app-settings", file.path, anchor, `app setting ${name} is missing (${why})`),
-        );
-      }
-    }
-    for (const setting of settings) {
-      const plan = Object.hasOwn(AZURE_SETTING_PLAN, setting.name)
-        ? AZURE_SETTING_PLAN[setting.name as keyof Config]
-        : undefined;
-      const forbiddenInstead =
-        plan?.kind === "forbidden" ? plan.instead : FORBIDDEN_HOST_SETTINGS[setting.name];
-      if (forbiddenInstead !== undefined) {
-        findings.push(
-          findingAt(
-            "app-settings",
-            file.path,
-            setting.nameNode,
-            `app setting ${setting.name} must not be set in Azure: use ${forbiddenInstead}`,
-          ),
-        );
-        continue;
-      }
-      if (plan === undefined && !Object.hasOwn(HOST_SETTINGS, setting.name)) {
-        findings.push(
-          findingAt(
-            "app-settings",
-            file.path,
-            setting.nameNode,
-            `app setting ${setting.name} is read neither by shared/config.ts nor by the Functions host (a typo?)`,
-          ),
-        );
-        continue;
-      }
-      const problem = valueProblem(file, setting);
-      if (problem !== undefined) findings.push(findingAt("app-settings", file.path, setting.value, problem));
-    }
-  }
-  return findings;
+  const secureNames = secureParameterNames(compiled.template);
+  return [
+    ...unplanned,
+    ...compiled.deployments.flatMap((deployment) => {
+      const all = ofType(deployment, "Microsoft.Web/sites/config").filter((resource) =>
+        resource.name.endsWith("/appsettings"),
+      );
+      return all.length === 0
+        ? [
+            finding(
+              "app-settings",
+              deployment.name,
+              "no function app settings are deployed (a Microsoft.Web/sites/config named appsettings)",
+            ),
+          ]
+        : all.flatMap((appSettings) => settingsFindings(deployment, appSettings, secureNames));
+    }),
+  ];
 }

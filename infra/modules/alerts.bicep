@@ -7,8 +7,8 @@ param resourceToken string
 @description('Required. Azure region of the log search alert rules.')
 param location string
 
-@description('Required. Tags applied to every alert resource.')
-param tags object
+@description('Optional. Tags applied to every alert resource.')
+param tags object?
 
 @description('Required. E-mail address the alerts are sent to.')
 param alertEmail string
@@ -19,7 +19,7 @@ param serviceBusNamespaceName string
 @description('Required. Name of the Application Insights component the function app reports to.')
 param appInsightsName string
 
-resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
   name: serviceBusNamespaceName
 }
 
@@ -44,7 +44,7 @@ resource operators 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-resource deadLetters 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource deadLetters 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: 'alert-dead-letters-${resourceToken}'
   location: 'global'
   tags: tags
@@ -98,7 +98,7 @@ requests
 | project timestamp, operation_Name
 '''
 
-resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'alert-function-failures-${resourceToken}'
   location: location
   tags: tags
@@ -154,7 +154,7 @@ requests
 
 // A log alert window is at most one day, so the rule reads two days of data (overrideQueryTimeRange)
 // and the query itself keeps the last 26 hours: a nightly run plus two hours of slack.
-resource sweepOverdue 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+resource sweepOverdue 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'alert-sweep-overdue-${resourceToken}'
   location: location
   tags: tags

@@ -1,5 +1,7 @@
 // The Flex Consumption plan and the function app. Every connection is identity-based: the app
-// settings hold endpoints, the identity's client id and a Key Vault reference, never a key.
+// settings hold endpoints, the identity's client id and Key Vault references, never a key.
+
+import { toWorkspace } from 'types.bicep'
 
 @description('Required. Name of the Flex Consumption plan.')
 param planName string
@@ -10,8 +12,8 @@ param name string
 @description('Required. Azure region of the plan and the app.')
 param location string
 
-@description('Required. Tags applied to the plan; the app also gets azd-service-name.')
-param tags object
+@description('Optional. Tags applied to the plan; the app also gets azd-service-name.')
+param tags object?
 
 @description('Required. Resource id of the user-assigned managed identity the app runs as.')
 param identityId string
@@ -37,8 +39,20 @@ param serviceBusFullyQualifiedNamespace string
 @description('Required. Application Insights connection string (no key in it).')
 param appInsightsConnectionString string
 
-@description('Required. Versionless Key Vault URI of the webhook signing secrets entry.')
-param webhookKeyVaultUri string
+@description('Required. Versionless Key Vault URI of the operator-keys secret.')
+param operatorKeysUri string
+
+@description('Required. Versionless Key Vault URI of the partner-key-master secret.')
+param partnerKeyMasterUri string
+
+@description('Required. Audience customers\' Entra ID access tokens must carry (CUSTOMER_TOKEN_AUDIENCE).')
+param customerTokenAudience string
+
+@description('Required. Resource id of the Log Analytics workspace that receives the diagnostics.')
+param workspaceId string
+
+@description('Optional. Resource id of the subnet the app integrates with (the private network); none by default.')
+param subnetId string?
 
 @description('Required. Days before an unanswered invitation expires (INVITATION_TTL_DAYS).')
 @minValue(1)
@@ -78,7 +92,7 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
-  tags: union(tags, { 'azd-service-name': 'api' })
+  tags: union(tags ?? {}, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
@@ -91,6 +105,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     httpsOnly: true
     // Key Vault references resolve as the user-assigned identity (the default would be a system identity the app does not have).
     keyVaultReferenceIdentity: identityId
+    // With the private network, outbound calls go through the virtual network to the private endpoints.
+    virtualNetworkSubnetId: subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
@@ -131,7 +147,9 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       AZURE_CLIENT_ID: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-      WEBHOOK_SECRETS: '@Microsoft.KeyVault(SecretUri=${webhookKeyVaultUri})'
+      OPERATOR_KEYS: '@Microsoft.KeyVault(SecretUri=${operatorKeysUri})'
+      PARTNER_KEY_MASTER: '@Microsoft.KeyVault(SecretUri=${partnerKeyMasterUri})'
+      CUSTOMER_TOKEN_AUDIENCE: customerTokenAudience
       INVITATION_TTL_DAYS: string(invitationTtlDays)
       SWEEP_SCHEDULE: sweepSchedule
     }
@@ -151,6 +169,13 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       allow: false
     }
   }
+}
+
+#disable-next-line use-recent-api-versions // The newest version; category groups (allLogs) need it, 2016-09-01 has none.
+resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-workspace'
+  scope: app
+  properties: toWorkspace(workspaceId, true)
 }
 
 @description('Name of the function app.')

@@ -7,8 +7,8 @@ param name string
 @description('Required. Azure region of the identity.')
 param location string
 
-@description('Required. Tags applied to the identity.')
-param tags object
+@description('Optional. Tags applied to the identity.')
+param tags object?
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: name

@@ -11,8 +11,8 @@ param appInsightsName string
 @description('Required. Azure region of both resources.')
 param location string
 
-@description('Required. Tags applied to both resources.')
-param tags object
+@description('Optional. Tags applied to both resources.')
+param tags object?
 
 @description('Optional. Days the workspace keeps logs.')
 @minValue(30)
@@ -43,6 +43,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
     DisableLocalAuth: true
   }
 }
+
+@description('Resource id of the Log Analytics workspace, where every diagnostic setting sends its logs.')
+output workspaceId string = workspace.id
 
 @description('Name of the Application Insights component.')
 output appInsightsName string = appInsights.name

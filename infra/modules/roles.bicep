@@ -13,7 +13,7 @@ param serviceBusNamespaceName string
 @description('Required. Name of the Application Insights component.')
 param appInsightsName string
 
-@description('Required. Name of the key vault holding the webhook secrets.')
+@description('Required. Name of the key vault holding the app\'s secrets.')
 param keyVaultName string
 
 var roleIds = {
@@ -30,7 +30,7 @@ var roleIds = {
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   // Telemetry ingestion with an Entra ID token, since local auth is off on Application Insights.
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  // Resolving the WEBHOOK_SECRETS Key Vault reference: read secret values, nothing else.
+  // Resolving the OPERATOR_KEYS and PARTNER_KEY_MASTER Key Vault references: read secret values, nothing else.
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
 }
 
@@ -38,7 +38,7 @@ resource storageAccount 'Microsoft.Storage/storageAccounts@2025-06-01' existing 
   name: storageAccountName
 }
 
-resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2024-01-01' existing = {
+resource serviceBusNamespace 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
   name: serviceBusNamespaceName
 }
 

@@ -1,6 +1,8 @@
 // The storage account behind the Functions host (AzureWebJobsStorage), the Flex Consumption
 // deployment package, and the app's tables. Table names come from ../tables.json, which the app's
-// storage code reads too.
+// storage code reads too. With the private network, it is reached only through private endpoints.
+
+import { privateEndpointsType, toWorkspace } from 'types.bicep'
 
 @description('Required. Name of the storage account (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -10,13 +12,20 @@ param name string
 @description('Required. Azure region of the storage account.')
 param location string
 
-@description('Required. Tags applied to the storage account.')
-param tags object
+@description('Optional. Tags applied to the storage account.')
+param tags object?
 
 @description('Required. Name of the blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
+@description('Required. Resource id of the Log Analytics workspace that receives the diagnostics.')
+param workspaceId string
+
+@description('Optional. Private endpoints for blob, table and queue; when given, public network access is off.')
+param privateEndpoints privateEndpointsType?
+
 var tableNames = loadJsonContent('../tables.json').tables
+var isPrivate = privateEndpoints != null
 
 resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
@@ -35,9 +44,9 @@ resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
     allowBlobPublicAccess: false
     allowCrossTenantReplication: false
     accessTier: 'Hot'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: isPrivate ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: isPrivate ? 'Deny' : 'Allow'
       bypass: 'AzureServices'
     }
   }
@@ -67,6 +76,57 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-
     name: tableName
   }
 ]
+
+// The host keeps no queues here, but its storage logs are wanted with the others.
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' = {
+  parent: account
+  name: 'default'
+}
+
+// The account itself has metrics only; the logs are per service.
+#disable-next-line use-recent-api-versions // The newest version; category groups (allLogs) need it, 2016-09-01 has none.
+resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-workspace'
+  scope: account
+  properties: toWorkspace(workspaceId, false)
+}
+
+#disable-next-line use-recent-api-versions // The newest version; category groups (allLogs) need it, 2016-09-01 has none.
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-workspace'
+  scope: blobService
+  properties: toWorkspace(workspaceId, true)
+}
+
+#disable-next-line use-recent-api-versions // The newest version; category groups (allLogs) need it, 2016-09-01 has none.
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-workspace'
+  scope: tableService
+  properties: toWorkspace(workspaceId, true)
+}
+
+#disable-next-line use-recent-api-versions // The newest version; category groups (allLogs) need it, 2016-09-01 has none.
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-workspace'
+  scope: queueService
+  properties: toWorkspace(workspaceId, true)
+}
+
+module endpoints 'private-endpoints.bicep' = if (isPrivate) {
+  name: 'endpoints-${name}'
+  params: {
+    targetName: account.name
+    targetId: account.id
+    groupIds: [
+      'blob'
+      'table'
+      'queue'
+    ]
+    location: location
+    tags: tags
+    network: privateEndpoints!
+  }
+}
 
 @description('Name of the storage account.')
 output name string = account.name

@@ -18,12 +18,9 @@ import {
 import { z } from "zod";
 
 import { errorMessage } from "../../shared/errors.js";
-import { projectRoot } from "../appLocation.js";
+import { localStateDir } from "../appLocation.js";
 
 export const STATE_FILE_NAME = "identity-provider.json";
-
-/** `<repo root>/.local`, which .gitignore keeps out of commits. */
-export const DEFAULT_STATE_DIR = path.join(projectRoot(import.meta.url), ".local");
 
 const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be base64url");
 
@@ -62,7 +59,7 @@ export interface SigningState {
   readonly issuerBase: string | undefined;
 }
 
-export function stateFile(stateDir: string = DEFAULT_STATE_DIR): string {
+export function stateFile(stateDir: string = localStateDir()): string {
   return path.join(stateDir, STATE_FILE_NAME);
 }
 

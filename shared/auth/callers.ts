@@ -4,7 +4,8 @@
  */
 import type { HttpRequest } from "@azure/functions";
 
-import type { CustomerIdentity, CustomerTokenVerifier } from "./customerToken.js";
+import type { Caller } from "../domain/index.js";
+import type { CustomerTokenVerifier } from "./customerToken.js";
 import type { Keyring } from "./keyring.js";
 import {
   IDEMPOTENCY_HEADER,
@@ -13,12 +14,6 @@ import {
   TIMESTAMP_HEADER,
   verifySignature,
 } from "./signing.js";
-
-export type Caller =
-  | { kind: "operator"; keyId: string }
-  | { kind: "partner"; keyId: string; partnerId: string }
-  | ({ kind: "customer" } & CustomerIdentity);
-export type CallerKind = Caller["kind"];
 
 export type Authentication = { ok: true; caller: Caller } | { ok: false; reason: string };
 

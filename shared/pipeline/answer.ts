@@ -5,9 +5,8 @@
  */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
 
-import { callerName, idempotencyScope } from "../auth/callers.js";
+import { callerName, idempotencyScope, pathAndQueryOf } from "../auth/callers.js";
 import { answerViolation, type Caller } from "../domain/index.js";
-import { pathAndQueryOf } from "../auth/callers.js";
 import { problem } from "../http/problem.js";
 import { acceptedResponse } from "../http/respond.js";
 import { QUEUES } from "../messaging/messages.js";

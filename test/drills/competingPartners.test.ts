@@ -1,6 +1,6 @@
 /**
  * Drill: two partners, both with an active relationship with the customer, ask at the same moment
- * to migrate the same subscription — signed webhooks over HTTP to the local host, decided by the
+ * to migrate the same subscription — each signed with its own partner key, over HTTP to the local host, decided by the
  * host's Service Bus trigger. Exactly one migration proceeds; the other is rejected with MIG-1,
  * naming the migration that holds the subscription. Several customers race at once.
  */
@@ -9,7 +9,6 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 
 import { migrationViewSchema, type MigrationView } from "../../shared/http/views.js";
-import { signedHeaders } from "../../shared/http/signature.js";
 import { historyEntry, type Relationship } from "../../shared/domain/index.js";
 import {
   appendHistory,
@@ -20,8 +19,9 @@ import {
   putPartner,
 } from "../../shared/storage/index.js";
 import { aCustomer, anOffer, aPartner, aSubscription } from "../pipeline/processors/support.js";
+import { OPERATOR, partnerKey } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
-import { DRILL_SECRET, useDrillHost } from "./support.js";
+import { signedFetch, useDrillHost } from "./support.js";
 
 const drill = useDrillHost(import.meta.url);
 const CUSTOMERS = 5;
@@ -67,27 +67,24 @@ async function contestedCustomer(partners: readonly string[]): Promise<string> {
 }
 
 async function postMigration(partnerId: string, customerId: string): Promise<string> {
-  const raw = JSON.stringify({
-    partnerId,
-    customerId,
-    actor: { userId: "bob@partner.example", role: "account-admin" },
-    items: [{ subscriptionId: "sub-1", cancelOriginal: "at-term-end" }],
-  });
-  const response = await fetch(new URL("migrations", drill.baseUrl()), {
+  const response = await signedFetch(drill.baseUrl(), await partnerKey(drill.store(), partnerId), {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "idempotency-key": randomUUID(),
-      ...signedHeaders(DRILL_SECRET, raw),
+    path: "migrations",
+    body: {
+      partnerId,
+      customerId,
+      actor: { userId: "bob@partner.example", role: "account-admin" },
+      items: [{ subscriptionId: "sub-1", cancelOriginal: "at-term-end" }],
     },
-    body: raw,
+    idempotencyKey: randomUUID(),
   });
   expect(response.status).toBe(202);
   return ((await response.json()) as { id: string }).id;
 }
 
 async function migration(id: string): Promise<MigrationView> {
-  const response = await fetch(new URL(`migrations/${id}`, drill.baseUrl()));
+  // The operator reads every partner's migrations (TEN-2).
+  const response = await signedFetch(drill.baseUrl(), OPERATOR, { method: "GET", path: `migrations/${id}` });
   expect(response.status).toBe(200);
   return migrationViewSchema.parse(await response.json());
 }
@@ -95,7 +92,10 @@ async function migration(id: string): Promise<MigrationView> {
 describe("drill: two partners migrate the same subscription at once", () => {
   it("lets exactly one proceed and rejects the other with MIG-1 naming it", { timeout: 60_000 }, async () => {
     const partners = [uniqueId("partner-a"), uniqueId("partner-b")];
-    for (const id of partners) await putPartner(drill.store(), aPartner(id));
+    for (const id of partners) {
+      await putPartner(drill.store(), aPartner(id));
+      await partnerKey(drill.store(), id);
+    }
     await putOffer(drill.store(), anOffer("o365-e3"));
     const customers = await Promise.all(Array.from({ length: CUSTOMERS }, () => contestedCustomer(partners)));
     const decidedBefore = drill.invocations.count("processMigrationMessage", "Succeeded");

@@ -16,7 +16,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startAzurite, type RunningAzurite } from "../../local/azurite.js";
 import { historyEntry, type Relationship } from "../../shared/domain/index.js";
-import { signedHeaders } from "../../shared/http/signature.js";
 import { mapWithConcurrency } from "../../shared/pipeline/concurrency.js";
 import { ReferenceCache } from "../../shared/pipeline/referenceCache.js";
 import { runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
@@ -34,7 +33,8 @@ import {
 } from "../../shared/storage/index.js";
 import { aCustomer, anOffer, aPartner, aSubscription } from "../pipeline/processors/support.js";
 import { anyOf, customerTransaction, FaultInjector, idempotencyDelete } from "./faults.js";
-import { DRILL_SECRET, useDrillHost } from "./support.js";
+import { partnerKey } from "../setup/callers.js";
+import { signedFetch, useDrillHost } from "./support.js";
 
 const CUSTOMERS = 400;
 const CLIENTS = 6;
@@ -104,6 +104,8 @@ function activeRelationship(customerId: string, at: string): Relationship {
 async function seed(label: string, count: number): Promise<string[]> {
   const store = drill.store();
   await putPartner(store, aPartner(PARTNER));
+  // The partner's portal signs with a key of its own, stored as the operator's issue stores it.
+  await partnerKey(store, PARTNER);
   await putOffer(store, anOffer("o365-e3"));
   const now = new Date().toISOString();
   const ids = Array.from({ length: count }, (_, index) => `${label}-${index}`);
@@ -138,21 +140,19 @@ interface Answer {
 }
 
 async function post(customerId: string, key: string = randomUUID(), signedAt?: Date): Promise<Answer> {
-  const raw = JSON.stringify({
-    partnerId: PARTNER,
-    customerId,
-    actor: { userId: "bob@partner.example", role: "account-admin" },
-    items: [{ subscriptionId: "sub-1", cancelOriginal: "at-term-end" }],
-  });
+  const signingKey = await partnerKey(drill.store(), PARTNER);
   const started = performance.now();
-  const response = await fetch(new URL("migrations", drill.baseUrl()), {
+  const response = await signedFetch(drill.baseUrl(), signingKey, {
     method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "idempotency-key": key,
-      ...signedHeaders(DRILL_SECRET, raw, signedAt),
+    path: "migrations",
+    body: {
+      partnerId: PARTNER,
+      customerId,
+      actor: { userId: "bob@partner.example", role: "account-admin" },
+      items: [{ subscriptionId: "sub-1", cancelOriginal: "at-term-end" }],
     },
-    body: raw,
+    idempotencyKey: key,
+    ...(signedAt === undefined ? {} : { signedAt }),
     signal: AbortSignal.timeout(ANSWER_WITHIN_MS),
   });
   const body = (await response.json()) as { id?: string };

@@ -14,14 +14,13 @@ import {
   loadTopology,
   type ServiceBusEmulator,
 } from "../../local/servicebus/index.js";
+import { signRequest } from "../../shared/auth/signing.js";
 import { resetConfigForTests } from "../../shared/config.js";
 import { closeServiceBus } from "../../shared/messaging/sender.js";
 import { resetRuntime, runtime } from "../../shared/pipeline/runtime.js";
 import { resetTableStoreForTests, type TableStore } from "../../shared/storage/index.js";
-import { callerSettings } from "../setup/callers.js";
+import { callerSettings, type KeyCredentials } from "../setup/callers.js";
 import { tablesConnection, tablesPrefixFor } from "../setup/tables.js";
-
-export const DRILL_SECRET = "a-drill-webhook-secret-0001";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 export interface DrillHostOptions {
@@ -59,7 +58,7 @@ export function useDrillHost(fileUrl: string, options: DrillHostOptions = {}): D
       TABLES_CONNECTION: (options.tablesConnection ?? tablesConnection)(),
       TABLES_PREFIX: `${tablesPrefixFor(fileUrl)}${options.tables ?? ""}`,
       ServiceBusConnection: emulator.connectionString,
-      WEBHOOK_SECRETS: DRILL_SECRET,
+      // The operator's key, the partner-key master and the run's identity provider (test/setup/callers.ts).
       ...callerSettings(),
     };
     host = await startLocalHost({
@@ -138,4 +137,38 @@ export class Invocations {
       });
     });
   }
+}
+
+export interface SignedRequest {
+  readonly method: "GET" | "PUT" | "POST";
+  /** Relative to the base URL, e.g. `migrations`. */
+  readonly path: string;
+  /** JSON, sent as given. */
+  readonly body?: unknown;
+  readonly idempotencyKey?: string;
+  /** When the caller signs (its clock); default now. */
+  readonly signedAt?: Date;
+  readonly signal?: AbortSignal;
+}
+
+/** A request as a portal sends it: signed under the caller's key (operator or partner), over real HTTP. */
+export function signedFetch(baseUrl: string, key: KeyCredentials, request: SignedRequest): Promise<Response> {
+  const url = new URL(request.path, baseUrl);
+  const raw = request.body === undefined ? "" : JSON.stringify(request.body);
+  return fetch(url, {
+    method: request.method,
+    headers: {
+      ...(raw === "" ? {} : { "content-type": "application/json" }),
+      ...signRequest({
+        ...key,
+        method: request.method,
+        pathAndQuery: `${url.pathname}${url.search}`,
+        idempotencyKey: request.idempotencyKey,
+        body: raw,
+        now: request.signedAt,
+      }),
+    },
+    ...(raw === "" ? {} : { body: raw }),
+    ...(request.signal === undefined ? {} : { signal: request.signal }),
+  });
 }

@@ -3,87 +3,134 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { runDemo } from "../../local/demoStory.js";
 import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import { customerTokenFor, operatorOf, tempStateDir } from "./helpers.js";
+
+/** Each story waits for its originals' terms to end (about 12 s) before the real sweep. */
+const STORY_TIMEOUT_MS = 60_000;
 
 let stack: LocalStack;
+let state: Awaited<ReturnType<typeof tempStateDir>>;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, env: {}, localSettingsPath: false, log: () => undefined });
+  state = await tempStateDir();
+  stack = await startLocalStack({
+    port: 0,
+    env: {},
+    localSettingsPath: false,
+    log: () => undefined,
+    stateDir: state.dir,
+  });
 });
 
 afterAll(async () => {
   await stack.close();
+  await state.remove();
 });
 
+const customerToken = async (customerId: string) => (await customerTokenFor(stack, customerId)).token;
+
 describe("the demo's story", () => {
-  it("ends with the EA customer's migration completed, and says so", async () => {
-    const lines: string[] = [];
-    const result = await runDemo({
-      baseUrl: stack.baseUrl,
-      secret: stack.webhookSecret,
-      out: (line) => lines.push(line),
-      runId: "first",
-    });
+  it(
+    "ends with the EA customer's migration completed, and says so",
+    { timeout: STORY_TIMEOUT_MS },
+    async () => {
+      const lines: string[] = [];
+      const result = await runDemo({
+        baseUrl: stack.baseUrl,
+        operatorKey: operatorOf(stack),
+        customerToken,
+        out: (line) => lines.push(line),
+        runId: "first",
+      });
 
-    expect(result.completed).toBe(true);
-    expect(result.relationship).toMatchObject({
-      status: "active",
-      delegatedAdmin: true,
-      partnerId: "contoso-csp",
-    });
-    expect(result.migration.status).toBe("completed");
-    expect(result.migration.items).toMatchObject([
-      // MIG-5: the discontinued Office 365 E3 moves to its equivalent; MIG-6: licenses must be reassigned.
-      {
-        subscriptionId: "ea-o365-e3",
-        path: "license-move",
-        targetOfferId: "m365-e3",
-        targetSeats: 25,
-        licenseReassignmentRequired: true,
-        creditEligibility: "not-eligible",
-        status: "original-expired",
-      },
-      // MC-5: Azure bought through EA gets a new Azure subscription in CSP.
-      {
-        subscriptionId: "ea-azure",
-        path: "azure-new-subscription",
-        targetOfferId: "azure-plan",
-        status: "original-expired",
-      },
-    ]);
-    expect(result.subscriptions.map((subscription) => [subscription.channel, subscription.status])).toEqual([
-      ["ea", "expired"],
-      ["csp", "active"],
-      ["ea", "expired"],
-      ["csp", "active"],
-    ]);
+      expect(result.completed).toBe(true);
+      expect(result.relationship).toMatchObject({
+        status: "active",
+        delegatedAdmin: true,
+        partnerId: "contoso-csp",
+      });
+      expect(result.migration.status).toBe("completed");
+      expect(result.migration.items).toMatchObject([
+        // MIG-5: the discontinued Office 365 E3 moves to its equivalent; MIG-6: licenses must be reassigned.
+        {
+          subscriptionId: "ea-o365-e3",
+          path: "license-move",
+          targetOfferId: "m365-e3",
+          targetSeats: 25,
+          licenseReassignmentRequired: true,
+          creditEligibility: "not-eligible",
+          status: "original-expired",
+        },
+        // MC-5: Azure bought through EA gets a new Azure subscription in CSP.
+        {
+          subscriptionId: "ea-azure",
+          path: "azure-new-subscription",
+          targetOfferId: "azure-plan",
+          status: "original-expired",
+        },
+      ]);
+      expect(result.subscriptions.map((subscription) => [subscription.channel, subscription.status])).toEqual(
+        [
+          ["ea", "expired"],
+          ["csp", "active"],
+          ["ea", "expired"],
+          ["csp", "active"],
+        ],
+      );
 
-    const output = lines.join("\n");
-    expect(output).toContain(
-      "subscription  path                    target offer  seats  reassignment  credit        cancelAt    status",
-    );
-    expect(output).toMatch(
-      /ea-o365-e3 +license-move +m365-e3 +25 +required +not-eligible +\d{4}-\d\d-\d\d +original-expired/,
-    );
-    expect(output).toContain("History");
-    expect(output).toContain(`Done: migration ${result.migration.id} completed.`);
-  });
+      const output = lines.join("\n");
+      expect(output).toContain(
+        "subscription  path                    target offer  seats  reassignment  credit        cancelAt    status",
+      );
+      expect(output).toMatch(
+        /ea-o365-e3 +license-move +m365-e3 +25 +required +not-eligible +\d{4}-\d\d-\d\d +original-expired/,
+      );
+      expect(output).toContain("History");
+      expect(output).toContain(`Done: migration ${result.migration.id} completed.`);
 
-  it("can be told again against the same service: a new customer, the same partner and offers", async () => {
-    const lines: string[] = [];
-    const result = await runDemo({
-      baseUrl: stack.baseUrl,
-      secret: stack.webhookSecret,
-      out: (line) => lines.push(line),
-      runId: "second",
-    });
-    expect(result.completed).toBe(true);
-    expect(result.customerId).toBe("northwind-second");
-    expect(lines).toContainEqual(expect.stringMatching(/PUT partners\/contoso-csp → 200 {2}updated/));
-  });
+      // The operator issued the partner's key; only the customer's token could accept (TEN-3); a
+      // sweep that writes never looks ahead (OPS-1), the one at the real term end retired the originals.
+      expect(result.partnerKeyId).toMatch(/^pk_[a-z0-9]{26}$/);
+      expect(output).toContain(`POST admin/partners/contoso-csp/keys → 201  key ${result.partnerKeyId}`);
+      expect(output).toMatch(/acceptance \(signed by the partner\) → 403 {2}TEN-3/);
+      expect(output).toMatch(/acceptance \(with the customer's token\) → 202/);
+      expect(output).toMatch(/admin\/sweep\?asOf=\S+&dryRun=true → 200/);
+      expect(output).toMatch(/admin\/sweep\?asOf=\S+ → 422 {2}OPS-1/);
+      expect(result.sweep.dryRun).toBe(false);
+      expect(result.sweep.transitions).toContainEqual(
+        expect.objectContaining({ entity: "migration", id: result.migration.id, to: "completed" }),
+      );
+    },
+  );
+
+  it(
+    "can be told again against the same service: a new customer, the same partner and offers",
+    { timeout: STORY_TIMEOUT_MS },
+    async () => {
+      const lines: string[] = [];
+      const result = await runDemo({
+        baseUrl: stack.baseUrl,
+        operatorKey: operatorOf(stack),
+        customerToken,
+        out: (line) => lines.push(line),
+        runId: "second",
+      });
+      expect(result.completed).toBe(true);
+      expect(result.customerId).toBe("northwind-second");
+      expect(lines).toContainEqual(expect.stringMatching(/PUT partners\/contoso-csp → 200 {2}updated/));
+      // The partner gets a key of its own for each telling.
+      expect(result.partnerKeyId).toMatch(/^pk_[a-z0-9]{26}$/);
+    },
+  );
 
   it("stops with the status code and the problem when a request is refused", async () => {
     await expect(
-      runDemo({ baseUrl: stack.baseUrl, secret: "a-secret-the-service-does-not-hold", out: () => undefined }),
+      runDemo({
+        baseUrl: stack.baseUrl,
+        operatorKey: { keyId: stack.operatorKey.id, secret: "a-secret-the-service-does-not-hold-at-all" },
+        customerToken: () => Promise.reject(new Error("no customer is asked when the operator is refused")),
+        out: () => undefined,
+      }),
     ).rejects.toThrow(/PUT .*partners\/contoso-csp answered 401/);
   });
 });

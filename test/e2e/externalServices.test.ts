@@ -10,44 +10,49 @@ import { startLocalStack, type LocalStack } from "../../local/stack.js";
 import { relationshipViewSchema } from "../../shared/http/views.js";
 import { getPartner } from "../../shared/storage/index.js";
 import { tableSettingsFor, testTableStore } from "../setup/tables.js";
-import { call, probePort, waitFor } from "./helpers.js";
+import { call, issuePartnerKey, probePort, tempStateDir, waitFor, type SigningKey } from "./helpers.js";
 
-const CURRENT_SECRET = "rotated-secret-0123456789abcdef";
-const PREVIOUS_SECRET = "previous-secret-0123456789abcdef";
+const CURRENT: SigningKey = { keyId: "rotated-operator", secret: "rotated-secret-0123456789abcdef-0123" };
+const PREVIOUS: SigningKey = { keyId: "previous-operator", secret: "previous-secret-0123456789abcdef-012" };
 
 let emulator: ServiceBusEmulator;
 let stack: LocalStack;
+let state: Awaited<ReturnType<typeof tempStateDir>>;
 
 beforeAll(async () => {
   emulator = await startServiceBusEmulator({ port: 0 });
+  state = await tempStateDir();
   stack = await startLocalStack({
     port: 0,
     env: {
       ...tableSettingsFor(import.meta.url),
       ServiceBusConnection: emulator.connectionString,
-      WEBHOOK_SECRETS: `${CURRENT_SECRET}, ${PREVIOUS_SECRET}`,
+      OPERATOR_KEYS: `${CURRENT.keyId}:${CURRENT.secret}, ${PREVIOUS.keyId}:${PREVIOUS.secret}`,
       INVITATION_TTL_DAYS: "14",
     },
     localSettingsPath: false,
     log: () => undefined,
+    stateDir: state.dir,
   });
 });
 
 afterAll(async () => {
   await stack.close();
   await emulator.close();
+  await state.remove();
 });
 
 describe("a stack on services that are already running", () => {
-  it("starts neither Azurite nor an emulator, and signs with the first configured secret", () => {
+  it("starts neither Azurite nor an emulator, and signs with the first configured operator key", () => {
     expect(stack.tables).toEqual({ kind: "external" });
     expect(stack.serviceBus).toEqual({ kind: "external" });
-    expect(stack.webhookSecret).toBe(CURRENT_SECRET);
+    expect(stack.operatorKey).toEqual({ id: CURRENT.keyId, secret: CURRENT.secret });
+    expect(stack.ownOperatorKey).toBe(false);
   });
 
   it("writes to the given tables and queues through the given Service Bus", async () => {
-    // Either secret signs (rotation).
-    const put = await call(stack.baseUrl, PREVIOUS_SECRET, "PUT", "partners/woodgrove", {
+    // Either operator key signs (rotation).
+    const put = await call(stack.baseUrl, PREVIOUS, "PUT", "partners/woodgrove", {
       name: "Woodgrove",
       region: "US",
       cloud: "public",
@@ -58,7 +63,8 @@ describe("a stack on services that are already running", () => {
       name: "Woodgrove",
     });
 
-    const customer = await call(stack.baseUrl, CURRENT_SECRET, "PUT", "customers/litware", {
+    const partner = await issuePartnerKey(stack.baseUrl, CURRENT, "woodgrove");
+    const customer = await call(stack.baseUrl, partner, "PUT", "customers/litware", {
       name: "Litware",
       region: "US",
       cloud: "public",
@@ -66,7 +72,7 @@ describe("a stack on services that are already running", () => {
     });
     expect(customer.status).toBe(201);
     const before = emulator.stats().operations.deliveries;
-    const requested = await call(stack.baseUrl, CURRENT_SECRET, "POST", "relationship-requests", {
+    const requested = await call(stack.baseUrl, partner, "POST", "relationship-requests", {
       partnerId: "woodgrove",
       customerId: "litware",
       actor: { userId: "ana@woodgrove.example", role: "user-admin" },
@@ -76,9 +82,7 @@ describe("a stack on services that are already running", () => {
     const id = (requested.body as { id: string }).id;
     const decided = await waitFor(
       async () =>
-        relationshipViewSchema.parse(
-          (await call(stack.baseUrl, CURRENT_SECRET, "GET", `relationships/${id}`)).body,
-        ),
+        relationshipViewSchema.parse((await call(stack.baseUrl, partner, "GET", `relationships/${id}`)).body),
       (view) => view.status !== "submitted",
     );
     expect(decided.status).toBe("pending");

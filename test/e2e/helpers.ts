@@ -1,8 +1,14 @@
-/** Helpers for the end-to-end tests: raw signed HTTP, polling, and port checks. */
+/** Helpers for the end-to-end tests: raw HTTP as each kind of caller proves itself, polling, and port checks. */
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
-import { signedHeaders } from "../../shared/http/signature.js";
+import { mintCustomerToken } from "../../local/identity/index.js";
+import type { LocalStack } from "../../local/stack.js";
+import { signRequest } from "../../shared/auth/signing.js";
+import { partnerKeyIssuedSchema } from "../../shared/http/views.js";
 
 export interface Answer {
   status: number;
@@ -10,28 +16,51 @@ export interface Answer {
   body: unknown;
 }
 
-/** A request as a portal sends it: PUT/POST signed, POST with an Idempotency-Key (fresh unless given). */
+export interface SigningKey {
+  readonly keyId: string;
+  readonly secret: string;
+}
+
+/** Who calls: a signing key (operator or partner), a customer's bearer token, or nobody at all. */
+export type Caller = SigningKey | { readonly token: string } | "nobody";
+
+/**
+ * A request as a portal sends it: signed under the caller's key (method, path and query,
+ * Idempotency-Key and body) or carrying its token; POST with an Idempotency-Key (fresh unless given).
+ */
 export async function call(
   baseUrl: string,
-  secret: string,
-  method: "GET" | "PUT" | "POST",
+  as: Caller,
+  method: "GET" | "PUT" | "POST" | "DELETE",
   path: string,
   body?: unknown,
   idempotencyKey: string = randomUUID(),
 ): Promise<Answer> {
+  const url = new URL(path, baseUrl);
   const raw = body === undefined ? "" : JSON.stringify(body);
-  const headers: Record<string, string> =
-    method === "GET"
+  const key = method === "POST" ? idempotencyKey : undefined;
+  const proof =
+    as === "nobody"
       ? {}
-      : {
-          ...signedHeaders(secret, raw),
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        };
-  if (method === "POST") headers["idempotency-key"] = idempotencyKey;
-  const response = await fetch(new URL(path, baseUrl), {
+      : "token" in as
+        ? { authorization: `Bearer ${as.token}` }
+        : signRequest({
+            keyId: as.keyId,
+            secret: as.secret,
+            method,
+            pathAndQuery: `${url.pathname}${url.search}`,
+            idempotencyKey: key,
+            body: raw,
+          });
+  const headers: Record<string, string> = {
+    ...proof,
+    ...(body === undefined ? {} : { "content-type": "application/json" }),
+    ...(key === undefined ? {} : { "idempotency-key": key }),
+  };
+  const response = await fetch(url, {
     method,
     headers,
-    ...(method === "GET" ? {} : { body: raw }),
+    ...(raw === "" ? {} : { body: raw }),
   });
   const text = await response.text();
   return {
@@ -39,6 +68,42 @@ export async function call(
     headers: response.headers,
     body: text === "" ? undefined : JSON.parse(text),
   };
+}
+
+/** The stack's operator key, as a caller signs with it. */
+export function operatorOf(stack: LocalStack): SigningKey {
+  return { keyId: stack.operatorKey.id, secret: stack.operatorKey.secret };
+}
+
+/** The operator issues the (existing) partner a key, as its portal would be given one. */
+export async function issuePartnerKey(
+  baseUrl: string,
+  operator: SigningKey,
+  partnerId: string,
+): Promise<SigningKey> {
+  const answer = await call(baseUrl, operator, "POST", `admin/partners/${partnerId}/keys`);
+  if (answer.status !== 201)
+    throw new Error(`issuing ${partnerId} a key answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  const issued = partnerKeyIssuedSchema.parse(answer.body);
+  return { keyId: issued.keyId, secret: issued.secret };
+}
+
+/** A Global Administrator's token of the customer's tenant, from the stack's identity provider. */
+export async function customerTokenFor(stack: LocalStack, customerId: string): Promise<{ token: string }> {
+  return {
+    token: await mintCustomerToken({
+      customerId,
+      stateDir: stack.identity.stateDir,
+      issuerBase: stack.identity.url,
+      audience: stack.identity.audience,
+    }),
+  };
+}
+
+/** A folder for a stack's development keys and identity key, so no test writes the checkout's .local/. */
+export async function tempStateDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), "csp-e2e-state-"));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Polls a GET until `done` holds for its body; fails with the last body when it never does. */

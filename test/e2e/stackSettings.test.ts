@@ -1,20 +1,34 @@
 /** What the stack starts and which settings it hands the host, decided from the environment. */
 import { describe, expect, it } from "vitest";
 
-import { DEV_WEBHOOK_SECRET, planStack, wireSettings } from "../../local/stackSettings.js";
+import { keySetting, type DevKeys } from "../../local/devKeys.js";
+import { planStack, wireSettings, type LocalIdentity } from "../../local/stackSettings.js";
 import { ConfigError } from "../../shared/config.js";
 
 const AZURE_TABLES =
   "DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=a2V5;EndpointSuffix=core.windows.net";
+const DEV_KEYS: DevKeys = {
+  operatorKey: { id: "local-operator", secret: "a-local-operator-secret-of-32-characters" },
+  partnerKeyMaster: { id: "local-v1", secret: "a-local-partner-key-master-of-32-characters" },
+};
+const IDENTITY: LocalIdentity = {
+  issuerTemplate: "http://127.0.0.1:7073/{tenantid}/v2.0",
+  audience: "api://csp-onboarding-local",
+};
+const plan = (source: Record<string, string>) => planStack(source, DEV_KEYS, IDENTITY);
 
 describe("planStack", () => {
-  it("starts both services on an empty environment, with the development secret and the app's defaults", () => {
-    expect(planStack({ PATH: "/usr/bin" })).toEqual({
+  it("starts both services on an empty environment, with the development keys, the local identity provider and the app's defaults", () => {
+    expect(plan({ PATH: "/usr/bin" })).toEqual({
       startTables: true,
       startServiceBus: true,
-      webhookSecret: DEV_WEBHOOK_SECRET,
+      operatorKey: DEV_KEYS.operatorKey,
+      ownOperatorKey: true,
       settings: {
-        WEBHOOK_SECRETS: DEV_WEBHOOK_SECRET,
+        OPERATOR_KEYS: keySetting(DEV_KEYS.operatorKey),
+        PARTNER_KEY_MASTER: keySetting(DEV_KEYS.partnerKeyMaster),
+        CUSTOMER_TOKEN_AUDIENCE: IDENTITY.audience,
+        TRUSTED_TOKEN_ISSUERS: IDENTITY.issuerTemplate,
         INVITATION_TTL_DAYS: "90",
         SWEEP_SCHEDULE: "0 0 2 * * *",
       },
@@ -40,23 +54,35 @@ describe("planStack", () => {
     ],
     [{ TABLES_CONNECTION: "  " }, { startTables: true, startServiceBus: true }],
   ])("does not start a service whose connection is set: %o", (env, expected) => {
-    expect(planStack(env)).toMatchObject(expected);
+    expect(plan(env)).toMatchObject(expected);
   });
 
-  it("passes the app's settings through and signs with the first configured secret", () => {
-    const plan = planStack({
+  it("passes the app's settings through and signs with the first configured operator key", () => {
+    const operatorKeys =
+      " new-operator:a-new-operator-secret-0123456789abcdef , old-operator:an-old-operator-secret-0123456789abc";
+    const planned = plan({
       TABLES_CONNECTION: AZURE_TABLES,
       TABLES_PREFIX: "dev1",
-      WEBHOOK_SECRETS: " new-secret-0123456789 , old-secret-0123456789",
+      OPERATOR_KEYS: operatorKeys,
+      PARTNER_KEY_MASTER: "v2:a-given-partner-key-master-0123456789abc",
+      CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-dev",
+      TRUSTED_TOKEN_ISSUERS: "https://login.microsoftonline.com/{tenantid}/v2.0",
       INVITATION_TTL_DAYS: "7",
       SWEEP_SCHEDULE: "0 30 1 * * *",
       HOME: "/root",
     });
-    expect(plan.webhookSecret).toBe("new-secret-0123456789");
-    expect(plan.settings).toEqual({
+    expect(planned.operatorKey).toEqual({
+      id: "new-operator",
+      secret: "a-new-operator-secret-0123456789abcdef",
+    });
+    expect(planned.ownOperatorKey).toBe(false);
+    expect(planned.settings).toEqual({
       TABLES_CONNECTION: AZURE_TABLES,
       TABLES_PREFIX: "dev1",
-      WEBHOOK_SECRETS: " new-secret-0123456789 , old-secret-0123456789",
+      OPERATOR_KEYS: operatorKeys,
+      PARTNER_KEY_MASTER: "v2:a-given-partner-key-master-0123456789abc",
+      CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-dev",
+      TRUSTED_TOKEN_ISSUERS: "https://login.microsoftonline.com/{tenantid}/v2.0",
       INVITATION_TTL_DAYS: "7",
       SWEEP_SCHEDULE: "0 30 1 * * *",
     });
@@ -65,13 +91,14 @@ describe("planStack", () => {
   it("refuses bad settings before anything starts, naming each", () => {
     let caught: unknown;
     try {
-      planStack({ WEBHOOK_SECRETS: "short", SWEEP_SCHEDULE: "0 2 * * *" });
+      plan({ OPERATOR_KEYS: "operator:short", PARTNER_KEY_MASTER: "no-colon", SWEEP_SCHEDULE: "0 2 * * *" });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const problems = (caught as ConfigError).problems.join("\n");
-    expect(problems).toContain("WEBHOOK_SECRETS");
+    expect(problems).toContain("OPERATOR_KEYS");
+    expect(problems).toContain("PARTNER_KEY_MASTER");
     expect(problems).toContain("SWEEP_SCHEDULE");
     expect(problems).not.toContain("TABLES_CONNECTION");
   });
@@ -79,9 +106,8 @@ describe("planStack", () => {
 
 describe("wireSettings", () => {
   it("adds the connections of the services the stack started", () => {
-    const plan = planStack({});
     expect(
-      wireSettings(plan, {
+      wireSettings(plan({}), {
         tablesConnection: "TableEndpoint=http://127.0.0.1:1/x;",
         serviceBusConnection: "Endpoint=sb://127.0.0.1:2;",
       }),
@@ -92,14 +118,14 @@ describe("wireSettings", () => {
   });
 
   it("keeps an external connection as it was given", () => {
-    const plan = planStack({ TABLES_CONNECTION: AZURE_TABLES });
-    expect(wireSettings(plan, { serviceBusConnection: "Endpoint=sb://127.0.0.1:2;" }).TABLES_CONNECTION).toBe(
-      AZURE_TABLES,
-    );
+    const planned = plan({ TABLES_CONNECTION: AZURE_TABLES });
+    expect(
+      wireSettings(planned, { serviceBusConnection: "Endpoint=sb://127.0.0.1:2;" }).TABLES_CONNECTION,
+    ).toBe(AZURE_TABLES);
   });
 
   it("refuses a plan whose service was not started", () => {
-    expect(() => wireSettings(planStack({}), { tablesConnection: "TableEndpoint=x;" })).toThrow(
+    expect(() => wireSettings(plan({}), { tablesConnection: "TableEndpoint=x;" })).toThrow(
       /Service Bus emulator/,
     );
   });

@@ -1,6 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe } from "vitest";
 
 import { checkNoKeys } from "../../infra/check/keys.js";
+import { checkRoleAssignments, FORBIDDEN_ROLES } from "../../infra/check/roles.js";
 import {
   checkFtps,
   checkHttpsOnly,
@@ -9,71 +10,66 @@ import {
   checkPublicBlobAccess,
   checkTls,
 } from "../../infra/check/security.js";
+import type { Edit } from "./helpers.js";
 import {
   edit,
-  expectFinding,
-  findingsWith,
   FUNCTION_APP,
-  itPassesOnTheRealTemplates,
   itReports,
   KEY_VAULT,
   MAIN,
   MONITORING,
-  original,
+  ROLES,
   SERVICE_BUS,
   STORAGE,
 } from "./helpers.js";
 
-describe("security properties on the real templates", () => {
-  itPassesOnTheRealTemplates([
-    ["local-auth", checkLocalAuth],
-    ["tls", checkTls],
-    ["https-only", checkHttpsOnly],
-    ["public-blob-access", checkPublicBlobAccess],
-    ["ftps", checkFtps],
-    ["key-vault", checkKeyVault],
-    ["no-keys", checkNoKeys],
-  ]);
-});
+const SENDER = "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39";
+const QUEUE_DATA_CONTRIBUTOR = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
+
+/** roles.bicep with the Service Bus Data Sender grant given another role id. */
+function senderReplacedBy(roleId: string): Edit[] {
+  return edit(ROLES, [`serviceBusDataSender: '${SENDER}'`, `serviceBusDataSender: '${roleId}'`]);
+}
 
 describe("local auth off", () => {
-  it("fails when Service Bus allows SAS keys", async () => {
-    const findings = await findingsWith(
-      checkLocalAuth,
-      edit(SERVICE_BUS, ["disableLocalAuth: true", "disableLocalAuth: false"]),
-    );
-    const finding = expectFinding(findings, {
-      file: SERVICE_BUS,
-      says: ["properties.disableLocalAuth", "false"],
-    });
-    expect(finding.line).toBeGreaterThan(0);
-  });
-
   itReports(checkLocalAuth, [
     {
+      name: "fails when Service Bus allows SAS keys",
+      edits: edit(SERVICE_BUS, ["disableLocalAuth: true", "disableLocalAuth: false"]),
+      finds: [
+        { where: "Microsoft.ServiceBus/namespaces", says: ["properties.disableLocalAuth", "found false"] },
+      ],
+    },
+    {
       name: "fails when Application Insights accepts the instrumentation key alone",
-      change: () => edit(MONITORING, ["DisableLocalAuth: true", "DisableLocalAuth: false"]),
-      finds: [{ file: MONITORING, says: ["properties.DisableLocalAuth"] }],
+      edits: edit(MONITORING, ["DisableLocalAuth: true", "DisableLocalAuth: false"]),
+      finds: [{ where: "Microsoft.Insights/components", says: ["properties.DisableLocalAuth"] }],
     },
     {
       name: "fails when the storage account allows shared keys",
-      change: () => edit(STORAGE, ["allowSharedKeyAccess: false", "allowSharedKeyAccess: true"]),
-      finds: [{ file: STORAGE, says: ["properties.allowSharedKeyAccess", "true"] }],
-    },
-    {
-      name: "fails when the protection is a parameter instead of a literal",
-      change: () =>
-        edit(
-          SERVICE_BUS,
-          ["disableLocalAuth: true", "disableLocalAuth: disableLocalAuth"],
-          ["var topology", "@description('x')\nparam disableLocalAuth bool = true\n\nvar topology"],
-        ),
-      finds: [{ file: SERVICE_BUS, says: ["properties.disableLocalAuth", "must be the literal true"] }],
+      edits: edit(STORAGE, ["allowSharedKeyAccess: false", "allowSharedKeyAccess: true"]),
+      finds: [
+        { where: "Microsoft.Storage/storageAccounts", says: ["properties.allowSharedKeyAccess", "true"] },
+      ],
     },
     {
       name: "fails when the property is left out",
-      change: () => edit(SERVICE_BUS, ["disableLocalAuth: true\n", ""]),
-      finds: [{ file: SERVICE_BUS, says: ["properties.disableLocalAuth", "absent"] }],
+      edits: edit(SERVICE_BUS, ["    disableLocalAuth: true\n", ""]),
+      finds: [{ says: ["properties.disableLocalAuth", "found absent"] }],
+    },
+    {
+      name: "fails when a parameter switches the protection off",
+      edits: edit(SERVICE_BUS, ["disableLocalAuth: true", "disableLocalAuth: isPrivate"]),
+      finds: [{ says: ["properties.disableLocalAuth", "found false"] }],
+    },
+    {
+      name: "reports that local auth cannot be verified without a Service Bus namespace",
+      edits: edit(MAIN, [
+        "module serviceBus 'modules/servicebus.bicep' = {",
+        "module serviceBus 'modules/servicebus.bicep' = if (vnetEnabled) {",
+      ]),
+      finds: [{ says: ["no Microsoft.ServiceBus/namespaces resource", "disableLocalAuth"] }],
+      alone: true,
     },
   ]);
 });
@@ -82,68 +78,67 @@ describe("TLS 1.2 minimums", () => {
   itReports(checkTls, [
     {
       name: "fails on storage TLS 1.0",
-      change: () => edit(STORAGE, ["minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_0'"]),
-      finds: [{ file: STORAGE, says: ["properties.minimumTlsVersion", "'TLS1_2'"] }],
+      edits: edit(STORAGE, ["minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_0'"]),
+      finds: [
+        { where: "Microsoft.Storage/storageAccounts", says: ["properties.minimumTlsVersion", "'TLS1_2'"] },
+      ],
     },
     {
       name: "fails on Service Bus TLS 1.0",
-      change: () => edit(SERVICE_BUS, ["minimumTlsVersion: '1.2'", "minimumTlsVersion: '1.0'"]),
-      finds: [{ file: SERVICE_BUS, says: ["properties.minimumTlsVersion", "'1.2'"] }],
+      edits: edit(SERVICE_BUS, ["minimumTlsVersion: '1.2'", "minimumTlsVersion: '1.0'"]),
+      finds: [{ where: "Microsoft.ServiceBus/namespaces", says: ["properties.minimumTlsVersion", "'1.2'"] }],
     },
     {
       name: "fails on function app TLS 1.1",
-      change: () => edit(FUNCTION_APP, ["minTlsVersion: '1.2'", "minTlsVersion: '1.1'"]),
-      finds: [{ file: FUNCTION_APP, says: ["properties.siteConfig.minTlsVersion"] }],
+      edits: edit(FUNCTION_APP, ["      minTlsVersion: '1.2'", "      minTlsVersion: '1.1'"]),
+      finds: [{ where: "Microsoft.Web/sites", says: ["properties.siteConfig.minTlsVersion"] }],
     },
     {
       name: "fails on a deployment endpoint below TLS 1.2",
-      change: () => edit(FUNCTION_APP, ["scmMinTlsVersion: '1.2'", "scmMinTlsVersion: '1.0'"]),
-      finds: [{ file: FUNCTION_APP, says: ["properties.siteConfig.scmMinTlsVersion"] }],
+      edits: edit(FUNCTION_APP, ["scmMinTlsVersion: '1.2'", "scmMinTlsVersion: '1.0'"]),
+      finds: [{ where: "Microsoft.Web/sites", says: ["properties.siteConfig.scmMinTlsVersion"] }],
     },
   ]);
 });
 
-describe("HTTPS only", () => {
+describe("HTTPS only, no public blobs, FTPS off", () => {
   itReports(checkHttpsOnly, [
     {
       name: "fails when storage accepts HTTP",
-      change: () => edit(STORAGE, ["supportsHttpsTrafficOnly: true", "supportsHttpsTrafficOnly: false"]),
-      finds: [{ file: STORAGE, says: ["properties.supportsHttpsTrafficOnly"] }],
+      edits: edit(STORAGE, ["supportsHttpsTrafficOnly: true", "supportsHttpsTrafficOnly: false"]),
+      finds: [{ says: ["properties.supportsHttpsTrafficOnly"] }],
     },
     {
       name: "fails when the function app accepts HTTP",
-      change: () => edit(FUNCTION_APP, ["httpsOnly: true", "httpsOnly: false"]),
-      finds: [{ file: FUNCTION_APP, says: ["properties.httpsOnly"] }],
+      edits: edit(FUNCTION_APP, ["httpsOnly: true", "httpsOnly: false"]),
+      finds: [{ where: "Microsoft.Web/sites", says: ["properties.httpsOnly"] }],
     },
   ]);
-});
-
-describe("public blob access off", () => {
   itReports(checkPublicBlobAccess, [
     {
       name: "fails when the account allows public blob access",
-      change: () => edit(STORAGE, ["allowBlobPublicAccess: false", "allowBlobPublicAccess: true"]),
-      finds: [{ file: STORAGE, says: ["properties.allowBlobPublicAccess"] }],
+      edits: edit(STORAGE, ["allowBlobPublicAccess: false", "allowBlobPublicAccess: true"]),
+      finds: [{ says: ["properties.allowBlobPublicAccess"] }],
     },
     {
       name: "fails when a container is public",
-      change: () => edit(STORAGE, ["publicAccess: 'None'", "publicAccess: 'Blob'"]),
-      finds: [{ file: STORAGE, says: ["properties.publicAccess", "'Blob'"] }],
+      edits: edit(STORAGE, ["publicAccess: 'None'", "publicAccess: 'Blob'"]),
+      finds: [{ where: "containers", says: ["properties.publicAccess", "'Blob'"] }],
     },
   ]);
-});
-
-describe("FTPS disabled", () => {
   itReports(checkFtps, [
     {
       name: "fails when FTPS is allowed",
-      change: () => edit(FUNCTION_APP, ["ftpsState: 'Disabled'", "ftpsState: 'FtpsOnly'"]),
-      finds: [{ file: FUNCTION_APP, says: ["properties.siteConfig.ftpsState", "'FtpsOnly'"] }],
+      edits: edit(FUNCTION_APP, ["ftpsState: 'Disabled'", "ftpsState: 'FtpsOnly'"]),
+      finds: [{ says: ["properties.siteConfig.ftpsState", "'FtpsOnly'"] }],
     },
     {
       name: "fails when basic publishing credentials are allowed",
-      change: () => ({ [FUNCTION_APP]: original(FUNCTION_APP).replace("allow: false", "allow: true") }),
-      finds: [{ file: FUNCTION_APP, says: ["ftpPublishing", "properties.allow"] }],
+      edits: edit(FUNCTION_APP, [
+        "name: 'ftp'\n    properties: {\n      allow: false",
+        "name: 'ftp'\n    properties: {\n      allow: true",
+      ]),
+      finds: [{ where: "/ftp", says: ["properties.allow"] }],
     },
   ]);
 });
@@ -153,63 +148,96 @@ describe("Key Vault hardening", () => {
     checkKeyVault,
     ["enableRbacAuthorization", "enableSoftDelete", "enablePurgeProtection"].map((property) => ({
       name: `fails on ${property}: true turned off`,
-      change: () => edit(KEY_VAULT, [`${property}: true`, `${property}: false`]),
-      finds: [{ file: KEY_VAULT, says: [`properties.${property}`] }],
+      edits: edit(KEY_VAULT, [`${property}: true`, `${property}: false`]),
+      finds: [{ where: "Microsoft.KeyVault/vaults", says: [`properties.${property}`] }],
     })),
   );
 });
 
-describe("a required resource type disappears", () => {
-  itReports(checkLocalAuth, [
+describe("no keys anywhere", () => {
+  itReports(checkNoKeys, [
     {
-      name: "reports that local auth cannot be verified without a Service Bus namespace",
-      change: () =>
-        edit(SERVICE_BUS, ["'Microsoft.ServiceBus/namespaces@", "'Microsoft.EventHub/namespaces@"]),
-      finds: [{ says: ["no Microsoft.ServiceBus/namespaces resource", "disableLocalAuth"] }],
+      name: "fails on listKeys()",
+      edits: edit(STORAGE, [
+        "    publicAccess: 'None'\n",
+        "    publicAccess: 'None'\n    metadata: {\n      keys: string(length(account.listKeys().keys))\n    }\n",
+      ]),
+      finds: [{ says: ["listKeys() reads keys"] }],
+    },
+    {
+      name: "fails on a connection string with an account key",
+      edits: edit(FUNCTION_APP, [
+        "TABLES_ENDPOINT: storageTableEndpoint",
+        "TABLES_ENDPOINT: 'TableEndpoint=${storageTableEndpoint};AccountKey=${identityClientId}'",
+      ]),
+      finds: [{ says: ["connection string with a key", "accountkey"] }],
     },
   ]);
 });
 
-describe("no keys anywhere", () => {
-  it("fails on listKeys()", async () => {
-    const findings = await findingsWith(
-      checkNoKeys,
-      edit(STORAGE, [
-        "output name string = account.name",
-        "output name string = account.name\n\n@description('x')\noutput key string = account.listKeys().keys[0].value",
+describe("least privilege", () => {
+  itReports(checkRoleAssignments, [
+    ...Object.entries(FORBIDDEN_ROLES).map(([roleId, role]) => ({
+      name: `fails when ${role} replaces a granted role`,
+      edits: senderReplacedBy(roleId),
+      finds: [
+        { where: "roleAssignments", says: [`the forbidden role ${role}`, roleId] },
+        { says: ["Azure Service Bus Data Sender", "is never granted"] },
+      ],
+    })),
+    {
+      name: "fails when a forbidden role id is merely written down",
+      edits: edit(MAIN, [
+        "output AZURE_LOCATION string = location",
+        "output AZURE_LOCATION string = '${location}8e3af657-a8ff-443c-a75c-2fe8c4bcb635'",
       ]),
-    );
-    const finding = expectFinding(findings, { file: STORAGE, says: ["listKeys()"] });
-    expect(finding.line).toBeGreaterThan(1);
-  });
-
-  itReports(checkNoKeys, [
-    {
-      name: "fails on another list action such as listConnectionStrings()",
-      change: () =>
-        edit(MAIN, [
-          "var deploymentContainerName",
-          "var leaked = listConnectionStrings(rg.id, '2020-01-01')\nvar deploymentContainerName",
-        ]),
-      finds: [{ file: MAIN, says: ["listConnectionStrings()"] }],
+      finds: [{ says: ["the forbidden role Owner"] }],
     },
     {
-      name: "fails on a connection string with an account key",
-      change: () =>
-        edit(FUNCTION_APP, [
-          "TABLES_ENDPOINT: storageTableEndpoint",
-          "TABLES_ENDPOINT: 'DefaultEndpointsProtocol=https;AccountName=${storageAccountName};AccountKey=${identityClientId}'",
-        ]),
-      finds: [{ file: FUNCTION_APP, says: ["connection string with a key", "accountkey"] }],
+      name: "fails on a role outside the set (Storage Queue Data Contributor)",
+      edits: senderReplacedBy(QUEUE_DATA_CONTRIBUTOR),
+      finds: [{ says: ["a role outside the allowed set", QUEUE_DATA_CONTRIBUTOR] }],
     },
     {
-      name: "fails on a Service Bus connection string with a SAS key",
-      change: () =>
-        edit(FUNCTION_APP, [
-          "ServiceBusConnection__credential: 'managedidentity'",
-          "ServiceBusConnection__credential: 'Endpoint=sb:x;SharedAccessKeyName=root;SharedAccessKey=abc'",
-        ]),
-      finds: [{ file: FUNCTION_APP, says: ["sharedaccesskey"] }],
+      name: "fails when a needed role is not granted",
+      edits: edit(ROLES, [
+        "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)",
+        "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)",
+      ]),
+      finds: [{ says: ["Key Vault Secrets User", "is never granted"] }],
+    },
+    {
+      name: "fails when Storage Table Data Contributor is granted on the whole resource group",
+      edits: edit(ROLES, [
+        "  scope: storageAccount\n  properties: {\n    roleDefinitionId: subscriptionResourceId(\n",
+        "  properties: {\n    roleDefinitionId: subscriptionResourceId(\n",
+      ]),
+      finds: [
+        {
+          says: [
+            "Storage Table Data Contributor must be scoped to a Microsoft.Storage/storageAccounts",
+            "not the resource group or subscription as a whole",
+          ],
+        },
+      ],
+    },
+    {
+      name: "fails when a Service Bus role is granted on the storage account",
+      edits: edit(ROLES, [
+        "  name: guid(serviceBusNamespace.id, principalId, roleIds.serviceBusDataReceiver)\n  scope: serviceBusNamespace",
+        "  name: guid(serviceBusNamespace.id, principalId, roleIds.serviceBusDataReceiver)\n  scope: storageAccount",
+      ]),
+      finds: [
+        { says: ["Azure Service Bus Data Receiver must be scoped", "not Microsoft.Storage/storageAccounts"] },
+      ],
+    },
+    {
+      name: "fails when the assignment name is not guid(scope, principalId, roleDefinitionId)",
+      edits: edit(ROLES, [
+        "name: guid(storageAccount.id, principalId, roleIds.storageBlobDataOwner)",
+        "name: guid(storageAccount.id, principalId)",
+      ]),
+      finds: [{ says: ["guid(scope, principalId, roleDefinitionId) for Storage Blob Data Owner"] }],
     },
   ]);
 });

@@ -16,6 +16,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const azurite = await startAzurite({ inMemory: true, silent: true });
   const stateDir = await mkdtemp(join(tmpdir(), "csp-idp-"));
   const identity = await startDevIdentityProvider({ port: 0, stateDir });
+  // Whatever a test starts without naming a folder keeps its keys here, never in the checkout's .local/.
+  process.env.LOCAL_STATE_DIR = stateDir;
   project.provide("tablesConnection", azurite.connectionString);
   project.provide("identityIssuer", identity.issuerTemplate);
   project.provide("identityBase", identity.url);

@@ -231,8 +231,10 @@ function badRequests(route: Route): fc.Arbitrary<CallOptions> {
 
 /** The value with an unknown field added at its deepest object (or as an object when it is none). */
 function deepUnknown(value: unknown): unknown {
-  if (Array.isArray(value))
-    return value.length === 0 ? [{ unexpected: 1 }] : [deepUnknown(value[0]), ...value.slice(1)];
+  if (Array.isArray(value)) {
+    const items = value as unknown[];
+    return items.length === 0 ? [{ unexpected: 1 }] : [deepUnknown(items[0]), ...items.slice(1)];
+  }
   if (value !== null && typeof value === "object") return { ...value, unexpected: 1 };
   return { unexpected: value ?? 1 };
 }

@@ -16,22 +16,10 @@ import { QUEUES } from "../../../shared/messaging/messages.js";
 import { listEntities } from "../../../shared/storage/index.js";
 import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
+import { customerBody, partnerBody, subscriptionBody } from "./bodies.js";
 import { call, usePipelineHttp } from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
-
-const partnerBody = { name: "Contoso CSP", region: "US", cloud: "public", kind: "direct" };
-const customerBody = { name: "Fabrikam", region: "US", cloud: "public", isCspPartner: false };
-const subscriptionBody = {
-  offerId: "o365-e3",
-  kind: "license",
-  channel: "ea",
-  seats: 25,
-  termStart: "2026-01-01T00:00:00Z",
-  termEnd: "2027-01-01T00:00:00Z",
-  billingCycle: "annual",
-  status: "active",
-};
 
 async function world() {
   const partnerId = uniqueId("partner");

@@ -31,22 +31,11 @@ import { QUEUES } from "../../../shared/messaging/messages.js";
 import { TABLE_NAMES } from "../../../shared/storage/tableNames.js";
 import { asCustomer, asOperator, type As } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
+import { customerBody, partnerBody, subscriptionBody } from "./bodies.js";
 import { call, proofHeaders, usePipelineHttp, type Answer, type CallOptions } from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
 
-const partnerBody = { name: "Contoso CSP", region: "US", cloud: "public", kind: "direct" };
-const customerBody = { name: "Fabrikam", region: "US", cloud: "public", isCspPartner: false };
-const subscriptionBody = {
-  offerId: "o365-e3",
-  kind: "license",
-  channel: "ea",
-  seats: 25,
-  termStart: "2026-01-01T00:00:00Z",
-  termEnd: "2027-01-01T00:00:00Z",
-  billingCycle: "annual",
-  status: "active",
-};
 const actor = { userId: "ann@contoso", role: "global-admin" };
 
 interface World {
@@ -301,7 +290,9 @@ async function snapshot(): Promise<string[]> {
 
 const guarded = Object.entries(CASES).flatMap(([name, route]) => {
   const spec = ROUTES[name as keyof typeof ROUTES];
-  return route === undefined || spec.callers === "public" ? [] : [{ name, route, allowed: spec.callers }];
+  return route === undefined || spec.callers === "public"
+    ? []
+    : [{ name, route, allowed: spec.callers as readonly CallerKind[] }];
 });
 
 describe("every route proves its caller (TEN-1, TEN-3, TEN-4)", () => {
@@ -357,14 +348,14 @@ describe("every route proves its caller (TEN-1, TEN-3, TEN-4)", () => {
       for (const replay of replays) {
         const { method, pathSuffix } = replay as { method?: string; pathSuffix?: string };
         const url = new URL(`http://localhost${route.path(world)}${pathSuffix ?? ""}`);
-        const answer = await call(route.handler, method ?? route.method, `${url.pathname}`, {
+        const answer = await call(route.handler, method ?? route.method, url.pathname, {
           params: route.params(world),
           ...(url.search === "" ? {} : { query: Object.fromEntries(url.searchParams) }),
           raw: replay.raw ?? body,
           key: replay.key ?? (route.method === "POST" ? "replayed" : undefined),
           as: "nobody",
           headers: signed,
-        } as CallOptions);
+        });
         expect(answer.status, `${JSON.stringify(replay)}: ${answer.text}`).toBe(401);
       }
       expect(await snapshot()).toEqual(before);
