@@ -24,6 +24,7 @@ import {
 } from "./security.js";
 import { checkAppSettings } from "./settings.js";
 import { checkQueues, checkTables } from "./topology.js";
+import { checkWorkbook } from "./workbook.js";
 
 export type Check = (compiled: CompiledInfra) => Finding[];
 
@@ -45,6 +46,7 @@ export const CHECKS: Readonly<Record<string, Check>> = {
   azd: checkAzdEntryPoint,
   "function-app": checkFunctionApp,
   alerts: checkAlerts,
+  workbook: checkWorkbook,
 };
 
 export function runChecks(

@@ -27,6 +27,30 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
+// The operators' workbook (its tiles are in infra/workbook.json, which the infra check reads too);
+// every alert links to it and to the README's runbook.
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, 'csp-onboarding-operations', resourceToken)
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'CSP onboarding operations (${resourceToken})'
+    category: 'workbook'
+    sourceId: appInsights.id
+    serializedData: replace(
+      replace(loadTextContent('../workbook.json'), '__SERVICE_BUS_NAMESPACE_ID__', serviceBusNamespace.id),
+      '__APP_INSIGHTS_ID__',
+      appInsights.id
+    )
+  }
+}
+
+var alertLinks = {
+  workbook: '${environment().portal}/#@${tenant().tenantId}/resource${workbook.id}/workbook'
+  runbook: 'README.md#runbook'
+}
+
 resource operators 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: 'ag-ops-${resourceToken}'
   location: 'global'
@@ -85,6 +109,7 @@ resource deadLetters 'Microsoft.Insights/metricAlerts@2026-01-01' = {
     actions: [
       {
         actionGroupId: operators.id
+        webHookProperties: alertLinks
       }
     ]
   }
@@ -141,6 +166,7 @@ resource functionFailures 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = 
       actionGroups: [
         operators.id
       ]
+      customProperties: alertLinks
     }
   }
 }
@@ -190,9 +216,13 @@ resource sweepOverdue 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
       actionGroups: [
         operators.id
       ]
+      customProperties: alertLinks
     }
   }
 }
+
+@description('Resource id of the operators workbook.')
+output workbookId string = workbook.id
 
 @description('Resource id of the operators action group.')
 output actionGroupId string = operators.id
