@@ -1,9 +1,9 @@
-import { partnerKeyIdFor } from "../shared/auth/partnerKeys.js";
 import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { problem } from "../shared/http/problem.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { getPartner, insertPartnerKey } from "../shared/storage/index.js";
+import { issuePartnerKey } from "../shared/pipeline/issuePartnerKey.js";
+import { getPartner } from "../shared/storage/index.js";
 
 const spec = ROUTES.postPartnerKey;
 
@@ -19,22 +19,19 @@ export const postPartnerKey = defineRoute(spec, async ({ rt, caller, params, ide
       `Partner ${partnerId} is not registered: PUT /api/partners/${partnerId} first`,
     );
   }
-  const master = rt.config.PARTNER_KEY_MASTER[0];
-  if (master === undefined) throw new Error("PARTNER_KEY_MASTER holds no key");
-  const record = await insertPartnerKey(rt.store, {
-    keyId: partnerKeyIdFor(caller.keyId, partnerId, idempotencyKey),
+  const { record, secret } = await issuePartnerKey(rt.store, rt.config.PARTNER_KEY_MASTER, {
+    issuerKeyId: caller.keyId,
     partnerId,
-    masterVersion: master.id,
-    createdAt: rt.now().toISOString(),
-    createdBy: caller.keyId,
+    idempotencyKey,
+    now: rt.now(),
   });
-  const secret = rt.keyring.secretOf(record);
-  if (secret === undefined || record.partnerId !== partnerId) {
+  if (secret === undefined) {
     return problem(
       "idempotency-mismatch",
       `Idempotency-Key '${idempotencyKey}' already issued a key that is revoked`,
     );
   }
+  // A request with this id may have been refused a moment ago: the unknown id must not stay cached.
   rt.keyring.forget(record.keyId);
   return json(
     201,

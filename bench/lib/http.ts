@@ -1,7 +1,8 @@
 /** A partner portal's POST as the benchmarks send it: signed with the partner's key, with an Idempotency-Key, timed. */
 import { derivePartnerSecret, partnerKeyIdFor } from "../../shared/auth/partnerKeys.js";
 import { signRequest } from "../../shared/auth/signing.js";
-import { insertPartnerKey, type TableStore } from "../../shared/storage/index.js";
+import { issuePartnerKey } from "../../shared/pipeline/issuePartnerKey.js";
+import type { TableStore } from "../../shared/storage/index.js";
 import { PARTNER_ID } from "./world.js";
 
 const BENCH_MASTER = { id: "bench", secret: "bench-partner-key-master-of-32-characters" };
@@ -20,13 +21,13 @@ export const BENCH_CALLER_SETTINGS = {
   CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-bench",
 };
 
+/** Stores the bench partner's key record, as the operator's route would; its id is BENCH_KEY_ID. */
 export async function seedBenchPartnerKey(store: TableStore): Promise<void> {
-  await insertPartnerKey(store, {
-    keyId: BENCH_KEY_ID,
+  await issuePartnerKey(store, [BENCH_MASTER], {
+    issuerKeyId: BENCH_OPERATOR.id,
     partnerId: PARTNER_ID,
-    masterVersion: BENCH_MASTER.id,
-    createdAt: new Date().toISOString(),
-    createdBy: BENCH_OPERATOR.id,
+    idempotencyKey: "bench",
+    now: new Date(),
   });
 }
 

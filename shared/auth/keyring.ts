@@ -36,11 +36,6 @@ export class Keyring {
     return key;
   }
 
-  /** The secret of a partner key, or undefined when it is revoked or its master key is gone. */
-  secretOf(record: PartnerKeyRecord): string | undefined {
-    return this.signingKey(record)?.secret;
-  }
-
   /** Called by the instance that revokes a key, so it refuses the key from the next request on. */
   forget(keyId: string): void {
     this.cache.delete(keyId);

@@ -6,8 +6,8 @@
 import { inject } from "vitest";
 
 import { mintCustomerToken, type CustomerTokenOptions } from "../../local/identity/index.js";
-import { derivePartnerSecret, partnerKeyIdFor } from "../../shared/auth/partnerKeys.js";
-import { insertPartnerKey, type TableStore } from "../../shared/storage/index.js";
+import { issuePartnerKey } from "../../shared/pipeline/issuePartnerKey.js";
+import type { TableStore } from "../../shared/storage/index.js";
 
 export interface KeyCredentials {
   keyId: string;
@@ -38,21 +38,20 @@ export const asOperator: As = { key: OPERATOR };
 
 const issued = new Map<string, Promise<KeyCredentials>>();
 
-/** A partner key stored in `store` (once per partner and label), as the operator's issue would store it. */
+/** A partner key stored in `store` (once per partner and label), issued as the operator's route issues it. */
 export function partnerKey(store: TableStore, partnerId: string, label = "default"): Promise<KeyCredentials> {
   const cacheKey = `${store.prefix}\n${partnerId}\n${label}`;
   let key = issued.get(cacheKey);
   if (key === undefined) {
     key = (async () => {
-      const keyId = partnerKeyIdFor(OPERATOR.keyId, partnerId, `test-${label}`);
-      await insertPartnerKey(store, {
-        keyId,
+      const { record, secret } = await issuePartnerKey(store, [MASTER], {
+        issuerKeyId: OPERATOR.keyId,
         partnerId,
-        masterVersion: MASTER.id,
-        createdAt: new Date().toISOString(),
-        createdBy: OPERATOR.keyId,
+        idempotencyKey: `test-${label}`,
+        now: new Date(),
       });
-      return { keyId, secret: derivePartnerSecret(MASTER, partnerId, keyId) };
+      if (secret === undefined) throw new Error(`the test key of ${partnerId} is revoked`);
+      return { keyId: record.keyId, secret };
     })();
     issued.set(cacheKey, key);
   }

@@ -10,13 +10,12 @@ import { postMigration } from "../../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../../functions/postRelationshipRequest.js";
 import { putCustomer } from "../../../functions/putCustomer.js";
 import { putOffer } from "../../../functions/putOffer.js";
-import { putPartner } from "../../../functions/putPartner.js";
 import { putSubscription } from "../../../functions/putSubscription.js";
 import { QUEUES } from "../../../shared/messaging/messages.js";
 import { listEntities } from "../../../shared/storage/index.js";
 import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
-import { customerBody, partnerBody, subscriptionBody } from "./bodies.js";
+import { customerBody, registerPartner, subscriptionBody } from "./reference.js";
 import { call, usePipelineHttp } from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
@@ -24,14 +23,7 @@ const http = usePipelineHttp(import.meta.url);
 async function world() {
   const partnerId = uniqueId("partner");
   const customerId = uniqueId("customer");
-  expect(
-    (
-      await call(putPartner, "PUT", `/api/partners/${partnerId}`, {
-        params: { partnerId },
-        body: partnerBody,
-      })
-    ).status,
-  ).toBe(201);
+  await registerPartner(partnerId);
   expect(
     (
       await call(putCustomer, "PUT", `/api/customers/${customerId}`, {

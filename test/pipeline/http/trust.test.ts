@@ -31,7 +31,7 @@ import { QUEUES } from "../../../shared/messaging/messages.js";
 import { TABLE_NAMES } from "../../../shared/storage/tableNames.js";
 import { asCustomer, asOperator, type As } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
-import { customerBody, partnerBody, subscriptionBody } from "./bodies.js";
+import { customerBody, partnerBody, registerPartner, subscriptionBody } from "./reference.js";
 import { call, proofHeaders, usePipelineHttp, type Answer, type CallOptions } from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
@@ -63,16 +63,8 @@ beforeAll(async () => {
   const partnerA = uniqueId("pa");
   const partnerB = uniqueId("pb");
   const customerId = uniqueId("cust");
-  for (const partnerId of [partnerA, partnerB]) {
-    expect(
-      (
-        await call(putPartner, "PUT", `/api/partners/${partnerId}`, {
-          params: { partnerId },
-          body: partnerBody,
-        })
-      ).status,
-    ).toBe(201);
-  }
+  await registerPartner(partnerA);
+  await registerPartner(partnerB);
   const keyA = await issueKey(partnerA);
   const keyB = await issueKey(partnerB);
   const asA: As = { key: keyA };
