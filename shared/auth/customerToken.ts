@@ -1,9 +1,11 @@
 /**
  * A customer's Entra ID access token, checked with jose: the issuer must be a trusted one for the
  * token's own tenant (`{tenantid}` in TRUSTED_TOKEN_ISSUERS filled with `tid`), its keys are found by
- * OpenID discovery and cached, and the signature, audience, expiry and not-before must hold.
+ * OpenID discovery and cached, and the signature, audience, expiry and not-before must hold. jose is
+ * loaded on the first token, not at cold start: only the two answer routes need it.
  */
-import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import type * as JoseModule from "jose";
+import type { JWTVerifyGetKey } from "jose";
 import { z } from "zod";
 
 import { idSchema } from "../domain/model.js";
@@ -44,9 +46,10 @@ export class CustomerTokenVerifier {
   ) {}
 
   async verify(token: string, now: Date): Promise<TokenCheck> {
-    let unverified: ReturnType<typeof decodeJwt>;
+    const jose = await loadJose();
+    let unverified: ReturnType<typeof jose.decodeJwt>;
     try {
-      unverified = decodeJwt(token);
+      unverified = jose.decodeJwt(token);
     } catch {
       return { ok: false, reason: "The bearer token is not a JWT" };
     }
@@ -56,9 +59,11 @@ export class CustomerTokenVerifier {
       .map((template) => template.replaceAll("{tenantid}", tenant.data))
       .find((candidate) => candidate === unverified.iss);
     if (issuer === undefined) return { ok: false, reason: "The bearer token's issuer is not trusted" };
-    const keys = await this.keysOf(issuer, now);
+    const keys = await this.keysOf(issuer, now, jose);
+    if (keys === undefined)
+      return { ok: false, reason: "The issuer's discovery document names another issuer" };
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      const { payload } = await jose.jwtVerify(token, keys, {
         issuer,
         audience: this.options.audience,
         algorithms: ["RS256"],
@@ -78,7 +83,7 @@ export class CustomerTokenVerifier {
         },
       };
     } catch (error) {
-      if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) {
+      if (error instanceof jose.errors.JOSEError && !(error instanceof jose.errors.JWKSTimeout)) {
         return { ok: false, reason: `The bearer token is not valid: ${error.code}` };
       }
       throw error;
@@ -86,20 +91,30 @@ export class CustomerTokenVerifier {
   }
 
   /** The issuer's key set, by discovery; jose refreshes the set itself when a new kid appears. */
-  private async keysOf(issuer: string, now: Date): Promise<JWTVerifyGetKey> {
+  /** Undefined when the discovery document is not the issuer's own (OpenID Connect Discovery §4.3). */
+  private async keysOf(issuer: string, now: Date, jose: Jose): Promise<JWTVerifyGetKey | undefined> {
     const cached = this.discovered.get(issuer);
     if (cached !== undefined && cached.until > now.getTime()) return cached.keys;
     const document = discoverySchema.parse(
       await this.fetchJson(`${issuer}/.well-known/openid-configuration`),
     );
+    if (document.issuer !== issuer) return undefined;
     let keys = this.keySets.get(document.jwks_uri);
     if (keys === undefined) {
-      keys = createRemoteJWKSet(new URL(document.jwks_uri));
+      keys = jose.createRemoteJWKSet(new URL(document.jwks_uri));
       this.keySets.set(document.jwks_uri, keys);
     }
     this.discovered.set(issuer, { keys, until: now.getTime() + DISCOVERY_TTL_MS });
     return keys;
   }
+}
+
+type Jose = typeof JoseModule;
+let joseModule: Promise<Jose> | undefined;
+
+function loadJose(): Promise<Jose> {
+  joseModule ??= import("jose");
+  return joseModule;
 }
 
 /** A GET of JSON; a failure to reach the issuer is a dependency failure (503), never a 401. */
