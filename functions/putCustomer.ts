@@ -1,6 +1,7 @@
 import {
   customerChangeViolation,
   customerSchema,
+  partnerOf,
   type Customer,
   type Violation,
 } from "../shared/domain/index.js";
@@ -22,12 +23,8 @@ export const putCustomer = defineRoute(spec, async ({ rt, caller, params, body }
     params.customerId,
     (state) => {
       const existing = state.customer?.value;
-      const enteredBy =
-        existing === undefined
-          ? caller.kind === "partner"
-            ? caller.partnerId
-            : undefined
-          : existing.enteredBy;
+      // The partner that first enters the profile stays its entering partner (TEN-5).
+      const enteredBy = existing === undefined ? partnerOf(caller) : existing.enteredBy;
       const customer = customerSchema.parse({
         id: params.customerId,
         ...body,

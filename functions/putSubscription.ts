@@ -1,4 +1,5 @@
 import {
+  partnerOf,
   subscriptionChangeViolation,
   subscriptionSchema,
   type Subscription,
@@ -33,7 +34,7 @@ export const putSubscription = defineRoute(spec, async ({ rt, caller, params, bo
         id: subscriptionId,
         customerId,
         ...body,
-        ...(caller.kind === "partner" ? { enteredBy: caller.partnerId } : {}),
+        enteredBy: partnerOf(caller),
       });
       return {
         changes: [put.subscription(subscription)],

@@ -86,7 +86,7 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     problems["409"] = "The same Idempotency-Key is still being taken";
     problems["422"] = "The Idempotency-Key was used with a different request";
   }
-  if (spec.name === "postSweep") problems["422"] = "A sweep that writes cannot look ahead (OPS-1)";
+  Object.assign(problems, spec.problems);
   if (Object.keys(spec.params).length > 0) problems["404"] = "Not found, or not the caller's to see (TEN-2)";
   for (const [status, description] of Object.entries(problems))
     responses[status] ??= problemResponse(description);

@@ -52,8 +52,8 @@ export interface RouteSpec {
   query?: Record<string, { schema: z.ZodType; description: string }>;
   body?: z.ZodType;
   responses: Partial<Record<Status, { description: string; schema?: z.ZodType }>>;
-  /** Answers 404 when the resource is not the caller's to see (TEN-2). */
-  scoped?: boolean;
+  /** Problem answers of this route's own, beside those every route of its kind has (documented in OpenAPI). */
+  problems?: Readonly<Record<number, string>>;
 }
 
 const OPERATOR = ["operator"] as const;
@@ -149,7 +149,6 @@ export const ROUTES = {
     idempotent: true,
     params: { id: idSchema },
     responses: accepted,
-    scoped: true,
   },
   postDeclination: {
     name: "postDeclination",
@@ -161,7 +160,6 @@ export const ROUTES = {
     params: { id: idSchema },
     body: declinationBodySchema,
     responses: accepted,
-    scoped: true,
   },
   getRelationship: {
     name: "getRelationship",
@@ -172,7 +170,6 @@ export const ROUTES = {
     idempotent: false,
     params: { id: idSchema },
     responses: { 200: { description: "The relationship", schema: relationshipViewSchema } },
-    scoped: true,
   },
   listRelationships: {
     name: "listRelationships",
@@ -194,7 +191,6 @@ export const ROUTES = {
     idempotent: false,
     params: { customerId: idSchema, subscriptionId: idSchema },
     responses: { 200: { description: "The subscription", schema: subscriptionSchema } },
-    scoped: true,
   },
   postMigration: {
     name: "postMigration",
@@ -216,7 +212,6 @@ export const ROUTES = {
     idempotent: false,
     params: { id: idSchema },
     responses: { 200: { description: "The migration", schema: migrationViewSchema } },
-    scoped: true,
   },
   listMigrations: {
     name: "listMigrations",
@@ -275,6 +270,7 @@ export const ROUTES = {
       dryRun: { schema: z.enum(["true", "false"]), description: "Say what would change, write nothing" },
     },
     responses: { 200: { description: "What the sweep did or would do", schema: sweepReportSchema } },
+    problems: { 422: "A sweep that writes cannot look ahead (OPS-1)" },
   },
   getHealth: {
     name: "getHealth",

@@ -47,6 +47,11 @@ export function callerKindViolation(allowed: readonly CallerKind[], caller: Call
   return violation(rule, messages[rule]);
 }
 
+/** The partner a caller is, if it is one. */
+export function partnerOf(caller: Caller): string | undefined {
+  return caller.kind === "partner" ? caller.partnerId : undefined;
+}
+
 /** TEN-1: a partner acts only as itself. */
 export function actsAsItself(caller: Caller, partnerId: string): Violation | null {
   if (caller.kind !== "partner" || caller.partnerId === partnerId) return null;
@@ -97,7 +102,7 @@ export function customerChangeViolation(
   next: Customer,
 ): Violation | null {
   if (caller.kind === "operator" || existing === undefined) return null;
-  const partnerId = caller.kind === "partner" ? caller.partnerId : undefined;
+  const partnerId = partnerOf(caller);
   const changed = (["region", "cloud", "isCspPartner", "name"] as const).filter(
     (field) => existing[field] !== next[field],
   );
@@ -122,7 +127,7 @@ export function subscriptionChangeViolation(
   existing: Subscription | undefined,
 ): Violation | null {
   if (caller.kind === "operator" || existing === undefined) return null;
-  const partnerId = caller.kind === "partner" ? caller.partnerId : undefined;
+  const partnerId = partnerOf(caller);
   if (existing.enteredBy !== undefined && existing.enteredBy === partnerId) return null;
   return violation(
     "TEN-6",
