@@ -72,6 +72,8 @@ async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]):
         issuers: config.TRUSTED_TOKEN_ISSUERS,
         audience: config.CUSTOMER_TOKEN_AUDIENCE,
       }),
+      partnerCenterSignatures: undefined,
+      partnerCenter: undefined,
       now: () => AS_OF,
       send: () => Promise.reject(new Error("the sweep sends nothing")),
     };

@@ -51,6 +51,10 @@ param invitationTtlDays int = 90
 @description('Optional. Six-field NCRONTAB schedule of the nightly sweep (SWEEP_SCHEDULE), in UTC.')
 param sweepSchedule string = '0 0 2 * * *'
 
+@description('Optional. records: nothing reaches Partner Center; live: it is read as each partner and its events are taken (PARTNER_CENTER_MODE).')
+@allowed(['records', 'live'])
+param partnerCenterMode string = 'records'
+
 @description('Optional. Most instances the Flex Consumption plan may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -174,6 +178,8 @@ module functionApp 'modules/functionapp.bicep' = {
     subnetId: network.?outputs.appSubnetId
     invitationTtlDays: invitationTtlDays
     sweepSchedule: sweepSchedule
+    partnerCenterMode: partnerCenterMode
+    keyVaultUri: keyVault.outputs.uri
     maximumInstanceCount: maximumInstanceCount
   }
   // The host starts as soon as the app exists: let it find its roles (storage, Key Vault) in place.

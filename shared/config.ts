@@ -103,6 +103,32 @@ const settingsSchema = z.object({
     ),
   /** REL-3: days before an unanswered invitation expires. */
   INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * `records` (default): nothing reaches Partner Center and its events are refused; `live`: the
+   * service reads Partner Center and Graph as each partner and takes Partner Center's signed events.
+   */
+  PARTNER_CENTER_MODE: z.enum(["records", "live"]).default("records"),
+  /** Partner Center's REST API. */
+  PARTNER_CENTER_ENDPOINT: z.url().default("https://api.partnercenter.microsoft.com"),
+  /** Microsoft Graph (delegated admin relationships), without the version. */
+  GRAPH_ENDPOINT: z.url().default("https://graph.microsoft.com"),
+  /** Where a partner's refresh token is exchanged: `{tenantid}` stands for the partner's tenant. */
+  PARTNER_CENTER_TOKEN_ENDPOINT: z
+    .url()
+    .refine((url) => url.includes("{tenantid}"), "must contain {tenantid}")
+    .default("https://login.microsoftonline.com/{tenantid}/oauth2/v2.0/token"),
+  /** Origins Partner Center's signing certificate may be fetched from, comma-separated. */
+  PARTNER_CENTER_CERTIFICATE_ORIGINS: z
+    .string()
+    .default("https://api.partnercenter.microsoft.com")
+    .transform((raw) => splitList(raw))
+    .pipe(z.array(z.url().transform((url) => new URL(url).origin)).min(1)),
+  /** The common name the signing certificate's subject must carry. */
+  PARTNER_CENTER_CERTIFICATE_SUBJECT: z.string().trim().min(1).default("api.partnercenter.microsoft.com"),
+  /** The Key Vault holding partners' Partner Center secrets (Azure), read with the managed identity. */
+  KEY_VAULT_URI: z.url().optional(),
+  /** Local only: a JSON file of secret name → value standing in for Key Vault. */
+  PARTNER_CENTER_SECRETS_FILE: z.string().trim().min(1).optional(),
   /** NCRONTAB (six fields) for the nightly sweep. */
   SWEEP_SCHEDULE: z
     .string()

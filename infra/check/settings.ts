@@ -58,6 +58,17 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
     why: "set explicitly so operators see and change it in one place",
   },
   SWEEP_SCHEDULE: { kind: "required", why: "set explicitly so operators see and change it in one place" },
+  PARTNER_CENTER_MODE: { kind: "required", why: "whether the service reaches Partner Center is stated, never implied" },
+  PARTNER_CENTER_ENDPOINT: { kind: "optional" },
+  GRAPH_ENDPOINT: { kind: "optional" },
+  PARTNER_CENTER_TOKEN_ENDPOINT: { kind: "optional" },
+  PARTNER_CENTER_CERTIFICATE_ORIGINS: { kind: "optional" },
+  PARTNER_CENTER_CERTIFICATE_SUBJECT: { kind: "optional" },
+  KEY_VAULT_URI: { kind: "required", why: "partners' Partner Center refresh tokens are read from it in live mode" },
+  PARTNER_CENTER_SECRETS_FILE: {
+    kind: "forbidden",
+    instead: "KEY_VAULT_URI: the secrets file is for local development only",
+  },
 };
 
 /** Settings the Functions host (not shared/config.ts) reads, all required. */

@@ -62,6 +62,13 @@ param invitationTtlDays int
 @description('Required. Six-field NCRONTAB schedule of the nightly sweep (SWEEP_SCHEDULE).')
 param sweepSchedule string
 
+@description('Required. records or live (PARTNER_CENTER_MODE).')
+@allowed(['records', 'live'])
+param partnerCenterMode string
+
+@description('Required. The vault partners\' Partner Center secrets are read from (KEY_VAULT_URI).')
+param keyVaultUri string
+
 @description('Optional. Most instances Flex Consumption may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -152,6 +159,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
       CUSTOMER_TOKEN_AUDIENCE: customerTokenAudience
       INVITATION_TTL_DAYS: string(invitationTtlDays)
       SWEEP_SCHEDULE: sweepSchedule
+      PARTNER_CENTER_MODE: partnerCenterMode
+      KEY_VAULT_URI: keyVaultUri
     }
   }
 

@@ -106,3 +106,6 @@ output operatorKeysUri string = operatorKeysSecret.properties.secretUri
 
 @description('Versionless URI of the partner-key-master secret.')
 output partnerKeyMasterUri string = partnerKeyMasterSecret.properties.secretUri
+
+@description('URI of the key vault (partners\' Partner Center secrets are read from it).')
+output uri string = vault.properties.vaultUri

@@ -8,6 +8,11 @@ import type { Caller } from "../domain/index.js";
 import type { CustomerTokenVerifier } from "./customerToken.js";
 import type { Keyring } from "./keyring.js";
 import {
+  CERTIFICATE_URL_HEADER,
+  type PartnerCenterSignatureVerifier,
+  SIGNATURE_ALGORITHM_HEADER,
+} from "./partnerCenterSignature.js";
+import {
   IDEMPOTENCY_HEADER,
   KEY_ID_HEADER,
   SIGNATURE_HEADER,
@@ -27,9 +32,36 @@ export function pathAndQueryOf(request: HttpRequest): string {
 export async function authenticate(
   request: HttpRequest,
   raw: Buffer,
-  proofs: { keyring: Keyring; tokens: CustomerTokenVerifier; now: Date },
+  proofs: {
+    keyring: Keyring;
+    tokens: CustomerTokenVerifier;
+    /** Absent in records mode: Partner Center's events are then not taken. */
+    partnerCenter: PartnerCenterSignatureVerifier | undefined;
+    now: Date;
+  },
 ): Promise<Authentication> {
   const authorization = request.headers.get("authorization");
+  if (authorization?.startsWith("Signature ") === true) {
+    if (proofs.partnerCenter === undefined) {
+      return {
+        ok: false,
+        reason:
+          "PARTNER_CENTER_MODE is records: events from Partner Center are not taken (set it to live)",
+      };
+    }
+    const checked = await proofs.partnerCenter.verify(
+      {
+        authorization,
+        certificateUrl: request.headers.get(CERTIFICATE_URL_HEADER),
+        algorithm: request.headers.get(SIGNATURE_ALGORITHM_HEADER),
+      },
+      raw,
+      proofs.now,
+    );
+    return checked.ok
+      ? { ok: true, caller: { kind: "partner-center", certificateThumbprint: checked.thumbprint } }
+      : checked;
+  }
   if (authorization !== null) {
     const bearer = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
     if (bearer?.[1] === undefined) return { ok: false, reason: "Authorization must be 'Bearer <token>'" };
@@ -77,6 +109,8 @@ export function idempotencyScope(caller: Caller): string {
       return `partner.${caller.partnerId}`;
     case "customer":
       return `customer.${caller.tenantId}`;
+    case "partner-center":
+      return "partner-center";
   }
 }
 
@@ -89,5 +123,7 @@ export function callerName(caller: Caller): string {
       return `partner:${caller.partnerId}`;
     case "customer":
       return caller.username ?? caller.objectId;
+    case "partner-center":
+      return "partner-center";
   }
 }

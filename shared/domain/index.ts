@@ -14,3 +14,4 @@ export * from "./rules/lineItems.js";
 export * from "./rules/migrations.js";
 export * from "./rules/answers.js";
 export * from "./rules/sweep.js";
+export * from "./rules/partnerCenterEvents.js";

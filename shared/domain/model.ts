@@ -119,6 +119,26 @@ export const actorSchema = z
   .meta({ id: "Actor" });
 export type Actor = z.infer<typeof actorSchema>;
 
+/** A Key Vault secret's name: letters, digits and '-', at most 127. */
+const secretNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,127}$/, "must be a Key Vault secret name (letters, digits, '-')");
+
+/**
+ * How the service reaches Partner Center as this partner (the secure application model): the
+ * partner's tenant, its app registration, and the names of the Key Vault secrets holding the
+ * app's secret and the refresh token the partner's admin consented with. Never the secrets.
+ */
+export const partnerCenterLinkSchema = z
+  .strictObject({
+    tenantId: idSchema,
+    applicationId: idSchema,
+    refreshTokenSecret: secretNameSchema,
+    applicationSecret: secretNameSchema,
+  })
+  .meta({ id: "PartnerCenterLink" });
+export type PartnerCenterLink = z.infer<typeof partnerCenterLinkSchema>;
+
 export const partnerSchema = z
   .object({
     id: idSchema,
@@ -127,6 +147,7 @@ export const partnerSchema = z
     cloud: cloudSchema,
     kind: partnerKindSchema,
     indirectProviderId: idSchema.optional(),
+    partnerCenter: partnerCenterLinkSchema.optional(),
   })
   .meta({ id: "Partner" });
 export type Partner = z.infer<typeof partnerSchema>;
@@ -220,6 +241,17 @@ export const relationshipSchema = z
     /** The answering administrator's Entra object id (TEN-3). */
     answeredByObjectId: z.string().min(1).max(128).optional(),
     declineReason: z.string().max(2000).optional(),
+    /**
+     * MP-2: the delegated admin (GDAP) relationship, once Partner Center's event for it is confirmed
+     * with Graph: its Graph id and where it stands.
+     */
+    delegatedAdminRelationship: z
+      .strictObject({
+        id: z.string().min(1).max(200),
+        status: z.enum(["granted", "expired", "terminated"]),
+        at: isoTimeSchema,
+      })
+      .optional(),
     violations: z.array(violationSchema),
   })
   .meta({ id: "Relationship" });

@@ -62,6 +62,7 @@ export function defineRoute<S extends RouteSpec>(spec: S, handle: RouteHandler<S
       const proven = await authenticate(request, raw, {
         keyring: rt.keyring,
         tokens: rt.tokens,
+        partnerCenter: rt.partnerCenterSignatures,
         now: rt.now(),
       });
       if (!proven.ok) return problem("unauthorized", proven.reason);

@@ -109,6 +109,7 @@ const SCHEMES: Readonly<Record<CallerKind, string>> = {
   operator: "operatorKey",
   partner: "partnerKey",
   customer: "customerToken",
+  "partner-center": "partnerCenterSignature",
 };
 
 function securityOf(spec: RouteSpec): Record<string, string[]>[] {
@@ -182,6 +183,13 @@ export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown
           bearerFormat: "JWT",
           description:
             "An Entra ID access token of the customer tenant for this service's app registration (audience CUSTOMER_TOKEN_AUDIENCE), held by a Global Administrator (TEN-3).",
+        },
+        partnerCenterSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "Authorization",
+          description:
+            "Partner Center's own event signature: `Authorization: Signature <base64 RSA-SHA256 of the raw body>`, with X-MS-Certificate-Url (an origin of PARTNER_CENTER_CERTIFICATE_ORIGINS) and X-MS-Signature-Algorithm: rsa-sha256.",
         },
       },
     },

@@ -23,6 +23,7 @@ import {
   putSubscriptionBodySchema,
   relationshipRequestBodySchema,
 } from "../domain/requests.js";
+import { partnerCenterEventSchema } from "../partnerCenter/shapes.js";
 import {
   acceptedSchema,
   healthSchema,
@@ -222,6 +223,19 @@ export const ROUTES = {
     idempotent: false,
     params: { customerId: idSchema },
     responses: { 200: { description: "The migrations", schema: migrationListSchema } },
+  },
+  postPartnerCenterEvent: {
+    name: "postPartnerCenterEvent",
+    method: "POST",
+    route: "partner-center/events/{partnerId}",
+    summary:
+      "Partner Center's signed webhook event for a partner: verified, queued, then confirmed with Partner Center or Graph before anything changes (TEN-3, MP-2)",
+    callers: ["partner-center"],
+    // Partner Center sends no Idempotency-Key: the event's bytes and the partner make its id.
+    idempotent: false,
+    params: { partnerId: idSchema },
+    body: partnerCenterEventSchema,
+    responses: accepted,
   },
   postPartnerKey: {
     name: "postPartnerKey",

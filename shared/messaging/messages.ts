@@ -5,6 +5,7 @@
 import { z } from "zod";
 
 import { idSchema } from "../domain/model.js";
+import { partnerCenterEventSchema } from "../partnerCenter/shapes.js";
 
 export const QUEUES = {
   relationships: "relationship-requests",
@@ -25,8 +26,18 @@ export const relationshipMessageSchema = z.discriminatedUnion("type", [
     customerObjectId: z.string().min(1).max(128).optional(),
     reason: z.string().max(2000).optional(),
   }),
+  /** Partner Center's signed event for a partner, verified at the door; the customer is found by confirming it. */
+  z.object({
+    schemaVersion: z.literal(1),
+    requestId: idSchema,
+    type: z.literal("partner-center-event"),
+    partnerId: idSchema,
+    event: partnerCenterEventSchema,
+  }),
 ]);
 export type RelationshipMessage = z.infer<typeof relationshipMessageSchema>;
+export type PartnerCenterEventMessage = Extract<RelationshipMessage, { type: "partner-center-event" }>;
+export type CustomerRelationshipMessage = Exclude<RelationshipMessage, PartnerCenterEventMessage>;
 
 export const migrationMessageSchema = z.object({
   ...base,

@@ -66,7 +66,7 @@ export async function sendMessage(
       contentType: "application/json",
       subject: message.type,
       applicationProperties: {
-        customerId: message.customerId,
+        ...("customerId" in message ? { customerId: message.customerId } : { partnerId: message.partnerId }),
         schemaVersion: message.schemaVersion,
         ...traceHeaders,
       },

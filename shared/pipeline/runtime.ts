@@ -4,9 +4,12 @@
  */
 import { CustomerTokenVerifier } from "../auth/customerToken.js";
 import { Keyring } from "../auth/keyring.js";
+import { PartnerCenterSignatureVerifier } from "../auth/partnerCenterSignature.js";
 import { getConfig, type Config } from "../config.js";
 import type { MigrationMessage, QUEUES, RelationshipMessage } from "../messaging/messages.js";
 import { sendMessage } from "../messaging/sender.js";
+import { PartnerCenterClient } from "../partnerCenter/client.js";
+import { secretReaderFor } from "../partnerCenter/secrets.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
 import { ReferenceCache } from "./referenceCache.js";
 
@@ -20,6 +23,9 @@ export interface Runtime {
   readonly keyring: Keyring;
   /** Customers' Entra ID tokens. */
   readonly tokens: CustomerTokenVerifier;
+  /** Partner Center's event signatures and its API, as each partner; both absent in records mode. */
+  readonly partnerCenterSignatures: PartnerCenterSignatureVerifier | undefined;
+  readonly partnerCenter: PartnerCenterClient | undefined;
   readonly now: () => Date;
   readonly send: (queue: QueueName, message: RelationshipMessage | MigrationMessage) => Promise<void>;
 }
@@ -30,6 +36,7 @@ export function runtime(): Runtime {
   if (current === undefined) {
     const store = getTableStore();
     const config = getConfig();
+    const live = config.PARTNER_CENTER_MODE === "live";
     current = {
       config,
       store,
@@ -39,6 +46,13 @@ export function runtime(): Runtime {
         issuers: config.TRUSTED_TOKEN_ISSUERS,
         audience: config.CUSTOMER_TOKEN_AUDIENCE,
       }),
+      partnerCenterSignatures: live
+        ? new PartnerCenterSignatureVerifier({
+            origins: config.PARTNER_CENTER_CERTIFICATE_ORIGINS,
+            subject: config.PARTNER_CENTER_CERTIFICATE_SUBJECT,
+          })
+        : undefined,
+      partnerCenter: live ? new PartnerCenterClient(config, secretReaderFor(config)) : undefined,
       now: () => new Date(),
       send: (queue, message) => sendMessage(queue, message),
     };

@@ -15,13 +15,16 @@ export type Caller =
       objectId: string;
       username: string | undefined;
       roleIds: readonly string[];
-    };
+    }
+  /** Partner Center itself, proven by its certificate's signature over the event (TEN-3). */
+  | { kind: "partner-center"; certificateThumbprint: string };
 export type CallerKind = Caller["kind"];
 
 const WHO: Readonly<Record<CallerKind, string>> = {
   operator: "an operator's key",
   partner: "a partner's key",
   customer: "a customer's token",
+  "partner-center": "Partner Center's signed event",
 };
 
 /**

@@ -55,10 +55,16 @@ describe("the OpenAPI document", () => {
   });
 
   it("declares each route's callers as its security, from the route table", () => {
-    const scheme = { operator: "operatorKey", partner: "partnerKey", customer: "customerToken" } as const;
+    const scheme = {
+      operator: "operatorKey",
+      partner: "partnerKey",
+      customer: "customerToken",
+      "partner-center": "partnerCenterSignature",
+    } as const;
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
       "customerToken",
       "operatorKey",
+      "partnerCenterSignature",
       "partnerKey",
     ]);
     for (const spec of Object.values(ROUTES)) {

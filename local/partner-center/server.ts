@@ -1,0 +1,414 @@
+/**
+ * A local Partner Center (and the slice of Microsoft Graph and of the token endpoint the service
+ * calls), in memory, on 127.0.0.1. Its answers are Microsoft's documented examples (fixtures/)
+ * with this world's ids put in; its events are signed, as Partner Center signs them, with a
+ * self-signed certificate it serves. Routes are one table: what the service calls first, then the
+ * test controls under /_control/ (README.md beside this file).
+ */
+import { createSign, randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { makeSigningCertificate, type SigningCertificate } from "./certificate.js";
+import { fixture, type Json } from "./fixtures.js";
+
+export const CERTIFICATE_PATH = "/certificates/partner-center-signing.pem";
+export const DEFAULT_SUBJECT = "local.partnercenter.test";
+
+export interface LocalPartnerCenterOptions {
+  port?: number;
+  host?: string;
+  /** The signing certificate's common name (PARTNER_CENTER_CERTIFICATE_SUBJECT). */
+  subject?: string;
+}
+
+interface PartnerTenant {
+  tenantId: string;
+  applicationId: string;
+  applicationSecret: string;
+  refreshToken: string;
+  webhookUrl?: string;
+}
+
+interface DelegatedAdmin {
+  id: string;
+  partnerTenantId: string;
+  customerId: string;
+  status: "approvalPending" | "active" | "expired" | "terminated";
+}
+
+export interface RecordedRequest {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+  /** The partner tenant whose token the request carried, if any. */
+  partnerTenantId?: string;
+}
+
+interface Fault {
+  status?: number;
+  retryAfterSeconds?: number;
+  latencyMs?: number;
+  remaining: number;
+}
+
+interface Delivery {
+  url: string;
+  status: number | undefined;
+  event: Json;
+}
+
+type Handler = (call: Call) => Promise<Answer> | Answer;
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+interface Call {
+  params: Record<string, string>;
+  body: string;
+  headers: IncomingMessage["headers"];
+  /** The partner tenant of a valid bearer token. */
+  partner: PartnerTenant | undefined;
+}
+interface Route {
+  method: string;
+  /** Segments; `{name}` matches one segment. */
+  pattern: string;
+  /** The service's own calls need a token; test controls do not. */
+  auth: boolean;
+  handle: Handler;
+}
+
+export interface LocalPartnerCenter {
+  url: string;
+  certificateUrl: string;
+  subject: string;
+  /** Where the service's partner registration points its webhook for `partnerId`. */
+  requests: () => readonly RecordedRequest[];
+  deliveries: () => readonly Delivery[];
+  close: () => Promise<void>;
+}
+
+export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions = {}): Promise<LocalPartnerCenter> {
+  const subject = options.subject ?? DEFAULT_SUBJECT;
+  const signing = await makeSigningCertificate(subject);
+  const partners = new Map<string, PartnerTenant>();
+  /** `${partnerTenantId}\n${customerId}` → how the customer is the partner's. */
+  const customersOf = new Map<string, "reseller" | "indirect-reseller">();
+  const declined = new Set<string>();
+  const delegated = new Map<string, DelegatedAdmin>();
+  const accessTokens = new Map<string, { tenantId: string; expiresAt: number }>();
+  const requests: RecordedRequest[] = [];
+  const deliveries: Delivery[] = [];
+  let fault: Fault | undefined;
+  let baseUrl = "";
+
+  const customerKey = (partnerTenantId: string, customerId: string) => `${partnerTenantId}\n${customerId}`;
+
+  async function post(partner: PartnerTenant, event: Json, url = partner.webhookUrl): Promise<Delivery> {
+    if (url === undefined) throw new ControlError(409, `partner tenant ${partner.tenantId} registered no webhook`);
+    const delivery = await deliver(signing, baseUrl, url, event);
+    deliveries.push(delivery);
+    return delivery;
+  }
+
+  function event(name: string, resourceUri: string, resourceName: string): Json {
+    // The documented test event's five properties, with this event's name and resource.
+    return {
+      ...fixture("event-test-created"),
+      EventName: name,
+      ResourceUri: resourceUri,
+      ResourceName: resourceName,
+      AuditUri: null,
+      ResourceChangeUtcDate: new Date().toISOString(),
+    };
+  }
+
+  function partnerOf(tenantId: unknown): PartnerTenant {
+    const partner = typeof tenantId === "string" ? partners.get(tenantId) : undefined;
+    if (partner === undefined) throw new ControlError(404, `no partner tenant ${String(tenantId)}`);
+    return partner;
+  }
+
+  const routes: Route[] = [
+    // The token endpoint (secure application model: a refresh token for an access token).
+    {
+      method: "POST",
+      pattern: "/{tenant}/oauth2/v2.0/token",
+      auth: false,
+      handle: ({ params, body }) => {
+        const form = new URLSearchParams(body);
+        const partner = partners.get(params.tenant ?? "");
+        if (
+          partner === undefined ||
+          form.get("grant_type") !== "refresh_token" ||
+          form.get("client_id") !== partner.applicationId ||
+          form.get("client_secret") !== partner.applicationSecret ||
+          form.get("refresh_token") !== partner.refreshToken
+        ) {
+          return { status: 400, body: { error: "invalid_grant", error_description: "AADSTS70000: The provided grant is invalid." } };
+        }
+        const accessToken = randomBytes(24).toString("base64url");
+        const template = fixture("token-response");
+        accessTokens.set(accessToken, { tenantId: partner.tenantId, expiresAt: Date.now() + Number(template.expires_in) * 1000 });
+        return { status: 200, body: { ...template, scope: form.get("scope") ?? "", access_token: accessToken, refresh_token: partner.refreshToken } };
+      },
+    },
+    // Partner Center: GET /v1/customers/{id}, the customer as the calling partner sees it.
+    {
+      method: "GET",
+      pattern: "/v1/customers/{customerId}",
+      auth: true,
+      handle: ({ params, partner }) => {
+        const customerId = params.customerId ?? "";
+        const relationship = partner === undefined ? undefined : customersOf.get(customerKey(partner.tenantId, customerId));
+        if (relationship === undefined) {
+          return { status: 404, body: { code: 600026, description: `Customer ${customerId} was not found`, errorName: "CustomerNotFound" } };
+        }
+        const template = fixture("customer");
+        const profile = template.companyProfile as Json;
+        return {
+          status: 200,
+          body: {
+            ...template,
+            id: customerId,
+            companyProfile: {
+              ...profile,
+              tenantId: customerId,
+              links: { self: { uri: `/customers/${customerId}/profiles/company`, method: "GET", headers: [] } },
+            },
+            relationshipToPartner: relationship === "reseller" ? "reseller" : "indirectReseller",
+            links: { self: { uri: `/customers/${customerId}`, method: "GET", headers: [] } },
+          },
+        };
+      },
+    },
+    // Graph: a delegated admin relationship, to the partner that holds it.
+    {
+      method: "GET",
+      pattern: "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}",
+      auth: true,
+      handle: ({ params, partner }) => {
+        const found = delegated.get(params.id ?? "");
+        if (found === undefined || found.partnerTenantId !== partner?.tenantId) {
+          return { status: 404, body: { error: { code: "ResourceNotFound", message: "The relationship was not found." } } };
+        }
+        const template = fixture("delegated-admin-relationship");
+        return {
+          status: 200,
+          body: { ...template, id: found.id, status: found.status, customer: { ...(template.customer as Json), tenantId: found.customerId } },
+        };
+      },
+    },
+    { method: "GET", pattern: CERTIFICATE_PATH, auth: false, handle: () => ({ status: 200, body: signing.certificatePem, headers: { "content-type": "application/x-pem-file" } }) },
+
+    // Test controls.
+    {
+      method: "POST",
+      pattern: "/_control/partners",
+      auth: false,
+      handle: ({ body }) => {
+        const { tenantId, webhookUrl } = JSON.parse(body) as { tenantId?: string; webhookUrl?: string };
+        if (typeof tenantId !== "string" || tenantId === "") throw new ControlError(400, "tenantId is required");
+        const partner: PartnerTenant = partners.get(tenantId) ?? {
+          tenantId,
+          applicationId: randomUUID(),
+          applicationSecret: randomBytes(24).toString("base64url"),
+          refreshToken: randomBytes(32).toString("base64url"),
+        };
+        if (typeof webhookUrl === "string") partner.webhookUrl = webhookUrl;
+        partners.set(tenantId, partner);
+        return { status: 200, body: partner };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/customers/{customerId}/accept",
+      auth: false,
+      handle: async ({ params, body }) => {
+        const { partnerTenantId, indirect } = JSON.parse(body) as { partnerTenantId?: string; indirect?: boolean };
+        const partner = partnerOf(partnerTenantId);
+        const customerId = params.customerId ?? "";
+        customersOf.set(customerKey(partner.tenantId, customerId), indirect === true ? "indirect-reseller" : "reseller");
+        const name = indirect === true ? "indirect-reseller-relationship-accepted-by-customer" : "reseller-relationship-accepted-by-customer";
+        const delivery = await post(partner, event(name, `${baseUrl}/v1/customers/${customerId}`, "customer"));
+        return { status: 200, body: delivery };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/customers/{customerId}/decline",
+      auth: false,
+      // Partner Center sends no event for a declined invitation: the partner only never hears.
+      handle: ({ params, body }) => {
+        const { partnerTenantId } = JSON.parse(body) as { partnerTenantId?: string };
+        declined.add(customerKey(partnerOf(partnerTenantId).tenantId, params.customerId ?? ""));
+        return { status: 200, body: { declined: true } };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/delegated-admin",
+      auth: false,
+      handle: async ({ body }) => {
+        const request = JSON.parse(body) as { partnerTenantId?: string; customerId?: string; id?: string; status?: DelegatedAdmin["status"] };
+        const partner = partnerOf(request.partnerTenantId);
+        const status = request.status ?? "active";
+        const id = request.id ?? `${randomUUID()}-${randomUUID()}`;
+        delegated.set(id, { id, partnerTenantId: partner.tenantId, customerId: request.customerId ?? "", status });
+        const action = status === "active" ? "approved" : status;
+        const delivery = await post(partner, event(`granular-admin-relationship-${action}`, `${baseUrl}/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`, "delegatedAdminRelationship"));
+        return { status: 200, body: { id, ...delivery } };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/events",
+      auth: false,
+      // Any event, signed, to the partner's webhook or to `url`: for events the confirming read contradicts, or replays.
+      handle: async ({ body }) => {
+        const request = JSON.parse(body) as { partnerTenantId?: string; url?: string; event?: Json };
+        const partner = partnerOf(request.partnerTenantId);
+        return { status: 200, body: await post(partner, request.event ?? {}, request.url ?? partner.webhookUrl) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/faults",
+      auth: false,
+      handle: ({ body }) => {
+        const request = JSON.parse(body) as Partial<Fault> & { count?: number };
+        fault = { ...request, remaining: request.count ?? 1 };
+        return { status: 200, body: fault };
+      },
+    },
+    { method: "GET", pattern: "/_control/requests", auth: false, handle: () => ({ status: 200, body: requests }) },
+    { method: "GET", pattern: "/_control/deliveries", auth: false, handle: () => ({ status: 200, body: deliveries }) },
+  ];
+
+  const server = createServer((req, res) => {
+    void serve(req, res);
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://local");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const matched = match(routes, req.method ?? "GET", url.pathname);
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    const token = bearer === undefined ? undefined : accessTokens.get(bearer);
+    const partner = token !== undefined && token.expiresAt > Date.now() ? partners.get(token.tenantId) : undefined;
+    let answer: Answer;
+    if (matched === undefined) answer = { status: 404, body: { error: `no route ${req.method ?? ""} ${url.pathname}` } };
+    else if (!url.pathname.startsWith("/_control/") && fault !== undefined && fault.remaining > 0) {
+      fault.remaining -= 1;
+      if (fault.latencyMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault?.latencyMs));
+      answer =
+        fault.status === undefined
+          ? await run(matched.route.handle, { params: matched.params, body, headers: req.headers, partner })
+          : {
+              status: fault.status,
+              body: { code: fault.status, description: "Injected by the local Partner Center's test controls" },
+              ...(fault.retryAfterSeconds === undefined ? {} : { headers: { "retry-after": String(fault.retryAfterSeconds) } }),
+            };
+    } else if (matched.route.auth && partner === undefined) {
+      answer = { status: 401, body: { code: 401, description: "A valid bearer token is required" } };
+    } else answer = await run(matched.route.handle, { params: matched.params, body, headers: req.headers, partner });
+    if (!url.pathname.startsWith("/_control/")) {
+      requests.push({
+        at: new Date().toISOString(),
+        method: req.method ?? "",
+        path: `${url.pathname}${url.search}`,
+        status: answer.status,
+        ...(partner === undefined ? {} : { partnerTenantId: partner.tenantId }),
+      });
+    }
+    const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body ?? null);
+    res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
+    res.end(text);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  baseUrl = `http://${address.address}:${address.port}`;
+  return {
+    url: baseUrl,
+    certificateUrl: `${baseUrl}${CERTIFICATE_PATH}`,
+    subject,
+    requests: () => requests,
+    deliveries: () => deliveries,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function run(handle: Handler, call: Call): Promise<Answer> {
+  try {
+    return await handle(call);
+  } catch (error) {
+    if (error instanceof ControlError) return { status: error.status, body: { error: error.message } };
+    if (error instanceof SyntaxError) return { status: 400, body: { error: `the body is not JSON: ${error.message}` } };
+    throw error;
+  }
+}
+
+function match(routes: readonly Route[], method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+  const parts = pathname.split("/");
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const pattern = route.pattern.split("/");
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const fits = pattern.every((segment, index) => {
+      const part = parts[index] ?? "";
+      if (segment.startsWith("{") && segment.endsWith("}")) {
+        params[segment.slice(1, -1)] = decodeURIComponent(part);
+        return part.length > 0;
+      }
+      return segment === part;
+    });
+    if (fits) return { route, params };
+  }
+  return undefined;
+}
+
+/** Posts an event as Partner Center does: the raw JSON, its RSA-SHA256 signature and where the certificate is. */
+export async function deliver(signing: SigningCertificate, baseUrl: string, url: string, event: Json): Promise<Delivery> {
+  const body = JSON.stringify(event);
+  const signature = createSign("RSA-SHA256").update(body).sign(signing.privateKeyPem, "base64");
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Signature ${signature}`,
+        "x-ms-certificate-url": `${baseUrl}${CERTIFICATE_PATH}`,
+        "x-ms-signature-algorithm": "rsa-sha256",
+      },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    await response.arrayBuffer();
+    return { url, status: response.status, event };
+  } catch {
+    return { url, status: undefined, event };
+  }
+}

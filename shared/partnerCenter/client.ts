@@ -1,0 +1,144 @@
+/**
+ * The one way this service reaches Partner Center's REST API and Microsoft Graph: as a partner,
+ * through the secure application model. The partner's app id, app secret and consented refresh
+ * token (the secrets named by the partner record, read from Key Vault) are exchanged at the token
+ * endpoint for an access token per API, cached until shortly before it expires.
+ *
+ * Written on fetch rather than @azure/msal-node: MSAL's refresh-token grant first discovers its
+ * authority's metadata at login.microsoftonline.com, which the local Partner Center cannot stand in
+ * for, and the grant itself is one form post (RFC 6749 §6).
+ */
+import type { Config } from "../config.js";
+import type { PartnerCenterLink } from "../domain/model.js";
+import type { SecretReader } from "./secrets.js";
+import {
+  type CustomerResource,
+  customerResourceSchema,
+  type DelegatedAdminRelationshipResource,
+  delegatedAdminRelationshipSchema,
+  tokenResponseSchema,
+} from "./shapes.js";
+
+/** Partner Center's resource for tokens; the same in every cloud this service serves. */
+export const PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/.default";
+export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+const REQUEST_TIMEOUT_MS = 10_000;
+const TOKEN_EARLY_RENEWAL_MS = 60_000;
+
+/** A call that failed; `retryable` for throttling, server errors and time-outs (the host retries). */
+export class PartnerCenterError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "PartnerCenterError";
+  }
+}
+
+export type PartnerCenterSettings = Pick<
+  Config,
+  "PARTNER_CENTER_ENDPOINT" | "GRAPH_ENDPOINT" | "PARTNER_CENTER_TOKEN_ENDPOINT"
+>;
+
+export class PartnerCenterClient {
+  private readonly tokens = new Map<string, { value: string; expiresAt: number }>();
+
+  constructor(
+    private readonly settings: PartnerCenterSettings,
+    private readonly secrets: SecretReader,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The customer as this partner sees it; undefined when Partner Center says it is not the partner's (404). */
+  async customer(link: PartnerCenterLink, customerId: string): Promise<CustomerResource | undefined> {
+    const url = new URL(`v1/customers/${encodeURIComponent(customerId)}`, withSlash(this.settings.PARTNER_CENTER_ENDPOINT));
+    const body = await this.get(link, PARTNER_CENTER_SCOPE, url);
+    return body === undefined ? undefined : customerResourceSchema.parse(body);
+  }
+
+  /** A delegated admin relationship as Graph shows it to this partner; undefined when not found. */
+  async delegatedAdminRelationship(
+    link: PartnerCenterLink,
+    id: string,
+  ): Promise<DelegatedAdminRelationshipResource | undefined> {
+    const url = new URL(
+      `v1.0/tenantRelationships/delegatedAdminRelationships/${encodeURIComponent(id)}`,
+      withSlash(this.settings.GRAPH_ENDPOINT),
+    );
+    const body = await this.get(link, GRAPH_SCOPE, url);
+    return body === undefined ? undefined : delegatedAdminRelationshipSchema.parse(body);
+  }
+
+  private async get(link: PartnerCenterLink, scope: string, url: URL): Promise<unknown> {
+    const token = await this.accessToken(link, scope);
+    const response = await send(url, {
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+    });
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await failure(`GET ${url.pathname}`, response);
+    return response.json();
+  }
+
+  private async accessToken(link: PartnerCenterLink, scope: string): Promise<string> {
+    const cacheKey = `${link.tenantId}\n${link.applicationId}\n${scope}`;
+    const cached = this.tokens.get(cacheKey);
+    if (cached !== undefined && cached.expiresAt > this.now().getTime()) return cached.value;
+    const [refreshToken, applicationSecret] = await Promise.all([
+      this.secrets(link.refreshTokenSecret),
+      this.secrets(link.applicationSecret),
+    ]);
+    if (refreshToken === undefined || applicationSecret === undefined) {
+      throw new PartnerCenterError(
+        `Partner tenant ${link.tenantId}: the secret ${refreshToken === undefined ? link.refreshTokenSecret : link.applicationSecret} is missing`,
+        undefined,
+        false,
+      );
+    }
+    const endpoint = new URL(this.settings.PARTNER_CENTER_TOKEN_ENDPOINT.replace("{tenantid}", link.tenantId));
+    const response = await send(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        client_id: link.applicationId,
+        client_secret: applicationSecret,
+        refresh_token: refreshToken,
+        scope,
+      }).toString(),
+    });
+    if (!response.ok) throw await failure("the token exchange", response);
+    const token = tokenResponseSchema.parse(await response.json());
+    this.tokens.set(cacheKey, {
+      value: token.access_token,
+      expiresAt: this.now().getTime() + token.expires_in * 1000 - TOKEN_EARLY_RENEWAL_MS,
+    });
+    return token.access_token;
+  }
+}
+
+function withSlash(base: string): string {
+  return base.endsWith("/") ? base : `${base}/`;
+}
+
+async function send(url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (error) {
+    throw new PartnerCenterError(`${url.host} did not answer: ${(error as Error).message}`, undefined, true);
+  }
+}
+
+async function failure(what: string, response: Response): Promise<PartnerCenterError> {
+  const retryAfter = Number(response.headers.get("retry-after"));
+  const text = (await response.text()).slice(0, 500);
+  const retryable = response.status === 429 || response.status >= 500;
+  return new PartnerCenterError(
+    `${what} answered ${response.status}: ${text}`,
+    response.status,
+    retryable,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  );
+}

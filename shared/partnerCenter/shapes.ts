@@ -1,0 +1,62 @@
+/**
+ * Microsoft's shapes this service reads, as zod schemas: Partner Center's webhook event, its
+ * Customer resource and Graph's delegatedAdminRelationship. The documented examples they are
+ * checked against are in local/partner-center/fixtures/ (test/contract/partnerCenter.test.ts).
+ * Microsoft adds fields to its resources, so only the event (whose five fields are the whole
+ * documented payload) is strict; resources are read for the fields named here.
+ */
+import { z } from "zod";
+
+/** The events this service acts on; others are acknowledged and logged. */
+export const HANDLED_EVENTS = [
+  "reseller-relationship-accepted-by-customer",
+  "indirect-reseller-relationship-accepted-by-customer",
+  "granular-admin-relationship-approved",
+  "granular-admin-relationship-activated",
+  "granular-admin-relationship-expired",
+  "granular-admin-relationship-terminated",
+  "subscription-updated",
+  "test-created",
+] as const;
+export type HandledEvent = (typeof HANDLED_EVENTS)[number];
+
+export const partnerCenterEventSchema = z
+  .strictObject({
+    EventName: z.string().min(1).max(200),
+    ResourceUri: z.url().max(2000),
+    ResourceName: z.string().min(1).max(200),
+    AuditUri: z.url().max(2000).nullable().optional(),
+    ResourceChangeUtcDate: z.string().min(1).max(64),
+  })
+  .meta({ id: "PartnerCenterEvent", description: "A Partner Center webhook event, as Partner Center posts it" });
+export type PartnerCenterEvent = z.infer<typeof partnerCenterEventSchema>;
+
+/** GET /v1/customers/{id}: the customer as the partner sees it (404 when it is not the partner's). */
+export const customerResourceSchema = z.object({
+  id: z.string().min(1),
+  companyProfile: z.object({ tenantId: z.string().min(1) }),
+  relationshipToPartner: z.string().optional(),
+});
+export type CustomerResource = z.infer<typeof customerResourceSchema>;
+
+/** GET /v1.0/tenantRelationships/delegatedAdminRelationships/{id}. */
+export const delegatedAdminRelationshipSchema = z.object({
+  id: z.string().min(1),
+  displayName: z.string().optional(),
+  status: z.string().min(1),
+  customer: z.object({ tenantId: z.string().min(1), displayName: z.string().optional() }),
+});
+export type DelegatedAdminRelationshipResource = z.infer<typeof delegatedAdminRelationshipSchema>;
+
+/** The OAuth token endpoint's answer. */
+export const tokenResponseSchema = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.coerce.number().int().positive(),
+});
+
+/** The last path segment of a resource URI: the customer or GDAP relationship id the event names. */
+export function resourceIdOf(resourceUri: string): string | undefined {
+  const segments = new URL(resourceUri).pathname.split("/").filter((part) => part.length > 0);
+  return segments.at(-1);
+}
