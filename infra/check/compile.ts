@@ -7,15 +7,15 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import os from "node:os";
 import path from "node:path";
 
-import type { CompiledInfra, Deployment } from "./arm.js";
-import { snapshotSchema } from "./arm.js";
-import type { Finding } from "./findings.js";
-import { finding } from "./findings.js";
-import type { BicepServer, Diagnostic } from "./jsonrpc.js";
-import { CACHE_DIR } from "./locate.js";
+import { z } from "zod";
 
-export const INFRA_DIR = "infra";
-export const MAIN_FILE = `${INFRA_DIR}/main.bicep`;
+import type { ArmResource, CompiledInfra, Deployment, Finding } from "./arm.js";
+import { finding } from "./arm.js";
+import type { BicepServer } from "./jsonrpc.js";
+
+export const MAIN_FILE = "infra/main.bicep";
+/** Where findings about the template as a whole point (the compiled JSON has no Bicep line). */
+export const TEMPLATE = `${MAIN_FILE} (compiled)`;
 
 /** A parameter set the templates are checked with; each must compile and pass every check. */
 export interface CheckCase {
@@ -26,25 +26,10 @@ export interface CheckCase {
   readonly privateNetwork: boolean;
 }
 
-export const CASES: readonly CheckCase[] = [
-  {
-    name: "public network",
-    paramsFile: `${INFRA_DIR}/check/cases/public-network.bicepparam`,
-    privateNetwork: false,
-  },
-  {
-    name: "private network",
-    paramsFile: `${INFRA_DIR}/check/cases/private-network.bicepparam`,
-    privateNetwork: true,
-  },
-];
-
-/** Made-up ids: `subscription()` and `tenant()` need values, no real deployment is made. */
-const METADATA = {
-  tenantId: "00000000-0000-0000-0000-00000000a11d",
-  subscriptionId: "00000000-0000-0000-0000-0000000005cb",
-  location: "swedencentral",
-};
+export const CASES: readonly CheckCase[] = [false, true].map((privateNetwork) => {
+  const name = privateNetwork ? "private network" : "public network";
+  return { name, paramsFile: `infra/check/cases/${name.replace(" ", "-")}.bicepparam`, privateNetwork };
+});
 
 export interface CompileOptions {
   /** The repository root; `infra/` is compiled below it. */
@@ -62,32 +47,17 @@ export interface Compilation {
   readonly compiled: CompiledInfra | undefined;
 }
 
-function toPosix(file: string): string {
-  return file.split(path.sep).join("/");
-}
+const snapshotSchema = z.object({
+  predictedResources: z.array(z.looseObject({ id: z.string(), type: z.string(), name: z.string() })),
+});
 
-function diagnosticFinding(rootDir: string, diagnostic: Diagnostic): Finding {
-  const file = toPosix(path.relative(rootDir, diagnostic.source));
-  const { line, char } = diagnostic.range.start;
-  return finding(
-    "bicep",
-    `${file}:${line + 1}:${char + 1}`,
-    `${diagnostic.level} ${diagnostic.code}: ${diagnostic.message}`,
-  );
-}
-
-/** Informational diagnostics are notes; warnings and errors are findings. */
-function counts(diagnostic: Diagnostic): boolean {
-  return diagnostic.level === "Error" || diagnostic.level === "Warning";
-}
-
-/** A scratch copy of infra/ (without the cached CLI) with the overrides applied. */
+/** A scratch copy of infra/ (without the cached CLI and the restore's files) with the overrides applied. */
 function mutatedCopy(rootDir: string, overrides: Readonly<Record<string, string | null>>): string {
   const copy = mkdtempSync(path.join(os.tmpdir(), "infra-check-"));
-  const skipped = [path.join(rootDir, CACHE_DIR), path.join(rootDir, INFRA_DIR, "bicep-cli", "obj")];
-  cpSync(path.join(rootDir, INFRA_DIR), path.join(copy, INFRA_DIR), {
+  const skipped = ["infra/.bicep", "infra/bicep-cli/obj"].map((dir) => path.join(rootDir, dir));
+  cpSync(path.join(rootDir, "infra"), path.join(copy, "infra"), {
     recursive: true,
-    filter: (source) => !skipped.includes(source),
+    filter: (file) => !skipped.includes(file),
   });
   for (const [file, text] of Object.entries(overrides)) {
     const target = path.join(copy, file);
@@ -100,66 +70,52 @@ function mutatedCopy(rootDir: string, overrides: Readonly<Record<string, string 
   return copy;
 }
 
-async function deploy(
-  server: BicepServer,
-  rootDir: string,
-  checkCase: CheckCase,
-): Promise<Deployment | Finding> {
+async function deploy(server: BicepServer, dir: string, checkCase: CheckCase): Promise<Deployment | Finding> {
   try {
-    const snapshot = await server.snapshot(path.join(rootDir, checkCase.paramsFile), METADATA);
-    const parsed = snapshotSchema.parse(JSON.parse(snapshot));
-    return {
-      name: checkCase.name,
-      privateNetwork: checkCase.privateNetwork,
-      resources: parsed.predictedResources,
-    };
+    const snapshot = snapshotSchema.parse(await server.snapshot(path.join(dir, checkCase.paramsFile)));
+    const resources: readonly ArmResource[] = snapshot.predictedResources;
+    return { name: checkCase.name, privateNetwork: checkCase.privateNetwork, resources };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return finding("bicep", checkCase.paramsFile, `the ${checkCase.name} case does not deploy: ${reason}`);
+    return finding(
+      "bicep",
+      checkCase.paramsFile,
+      `the ${checkCase.name} case does not deploy: ${String(error)}`,
+    );
   }
 }
 
-type ReadText = (file: string) => string | undefined;
-
-/** The tree's files with the overrides on top: what the scratch copy held. */
-function textReader(rootDir: string, overrides: Readonly<Record<string, string | null>>): ReadText {
-  return (file) => {
+async function compileAt(server: BicepServer, dir: string, options: CompileOptions): Promise<Compilation> {
+  const main = await server.compile(path.join(dir, MAIN_FILE));
+  // Informational diagnostics are notes; warnings and errors are findings.
+  const findings = main.diagnostics
+    .filter(({ level }) => level === "Error" || level === "Warning")
+    .map(({ source, range: { start }, level, code, message }) => {
+      const file = path.relative(dir, source).split(path.sep).join("/");
+      return finding("bicep", `${file}:${start.line + 1}:${start.char + 1}`, `${level} ${code}: ${message}`);
+    });
+  // Linter errors leave a template to check; compile errors do not.
+  if (typeof main.contents !== "string") return { findings, compiled: undefined };
+  const results = await Promise.all(
+    (options.cases ?? CASES).map((checkCase) => deploy(server, dir, checkCase)),
+  );
+  const deployments = results.filter((result): result is Deployment => "resources" in result);
+  const overrides = options.overrides ?? {};
+  const readText = (file: string): string | undefined => {
     if (Object.hasOwn(overrides, file)) return overrides[file] ?? undefined;
-    const onDisk = path.join(rootDir, file);
+    const onDisk = path.join(options.rootDir, file);
     return existsSync(onDisk) ? readFileSync(onDisk, "utf8") : undefined;
+  };
+  return {
+    findings: [...findings, ...results.filter((result): result is Finding => !("resources" in result))],
+    compiled: { template: JSON.parse(main.contents) as Record<string, unknown>, deployments, readText },
   };
 }
 
-async function compileAt(
-  server: BicepServer,
-  rootDir: string,
-  cases: readonly CheckCase[],
-  readText: ReadText,
-): Promise<Compilation> {
-  const main = await server.compile(path.join(rootDir, MAIN_FILE));
-  const findings = main.diagnostics
-    .filter(counts)
-    .map((diagnostic) => diagnosticFinding(rootDir, diagnostic));
-  // Linter errors leave a template to check; compile errors do not.
-  if (main.contents === undefined || main.contents === null) return { findings, compiled: undefined };
-
-  const deployments: Deployment[] = [];
-  for (const result of await Promise.all(cases.map((checkCase) => deploy(server, rootDir, checkCase)))) {
-    if ("resources" in result) deployments.push(result);
-    else findings.push(result);
-  }
-  const template = JSON.parse(main.contents) as Record<string, unknown>;
-  return { findings, compiled: { template, deployments, readText } };
-}
-
 export async function compileInfra(server: BicepServer, options: CompileOptions): Promise<Compilation> {
-  const cases = options.cases ?? CASES;
-  const overrides = options.overrides ?? {};
-  const readText = textReader(options.rootDir, overrides);
-  if (Object.keys(overrides).length === 0) return compileAt(server, options.rootDir, cases, readText);
-  const copy = mutatedCopy(options.rootDir, overrides);
+  if (Object.keys(options.overrides ?? {}).length === 0) return compileAt(server, options.rootDir, options);
+  const copy = mutatedCopy(options.rootDir, options.overrides ?? {});
   try {
-    return await compileAt(server, copy, cases, readText);
+    return await compileAt(server, copy, options);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
