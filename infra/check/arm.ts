@@ -15,6 +15,9 @@ export function finding(check: string, where: string, message: string): Finding 
   return { check, where, message };
 }
 
+/** Where findings about the template as a whole point (the compiled JSON has no Bicep line). */
+export const TEMPLATE = "infra/main.bicep (compiled)";
+
 export interface ArmResource {
   readonly id: string;
   readonly type: string;
@@ -40,6 +43,26 @@ export interface CompiledInfra {
 
 export type Check = (compiled: CompiledInfra) => Finding[];
 
+/** What a check yields: where, and what is wrong. */
+export type Found = readonly [where: string, message: string];
+
+/** A check written as a generator over one deployment (the compiled infra at hand). */
+export function perDeployment(
+  check: string,
+  find: (deployment: Deployment, compiled: CompiledInfra) => Iterable<Found>,
+): Check {
+  return (compiled) =>
+    compiled.deployments.flatMap((deployment) =>
+      Array.from(find(deployment, compiled), ([where, message]) => finding(check, where, message)),
+    );
+}
+
+/** `list` as an array, or empty when it is not one. */
+export function arrayAt(value: unknown, path: string): unknown[] {
+  const found = valueAt(value, path);
+  return Array.isArray(found) ? found : [];
+}
+
 /** The value at a dotted path (`properties.siteConfig.ftpsState`) below `value`, or undefined. */
 export function valueAt(value: unknown, path: string): unknown {
   let current = value;
@@ -57,6 +80,11 @@ export function ofType(deployment: Deployment, type: string): ArmResource[] {
 /** Where a finding about a resource points: the case, the type and the resource's own name. */
 export function at(deployment: Deployment, resource: ArmResource): string {
   return `${deployment.name}: ${resource.type} ${resource.name}`;
+}
+
+/** `sb/relationship-requests` → `relationship-requests`: a child resource's own name. */
+export function ownName(resourceName: string): string {
+  return resourceName.slice(resourceName.lastIndexOf("/") + 1);
 }
 
 export function show(value: unknown): string {

@@ -14,8 +14,6 @@ import { finding } from "./arm.js";
 import type { BicepServer } from "./jsonrpc.js";
 
 export const MAIN_FILE = "infra/main.bicep";
-/** Where findings about the template as a whole point (the compiled JSON has no Bicep line). */
-export const TEMPLATE = `${MAIN_FILE} (compiled)`;
 
 /** A parameter set the templates are checked with; each must compile and pass every check. */
 export interface CheckCase {

@@ -4,16 +4,15 @@
  * deploys. No finding means it passed.
  */
 import type { Check, Finding } from "./arm.js";
-import { checkAzd } from "./azd.js";
 import type { Compilation, CompileOptions } from "./compile.js";
 import { compileInfra } from "./compile.js";
 import type { BicepServer } from "./jsonrpc.js";
-import { checkNoKeys } from "./keys.js";
-import { checkMonitoring } from "./monitoring.js";
+import { checkAlerts, checkDiagnostics, checkWorkbook } from "./monitoring.js";
 import { checkNetwork } from "./network.js";
 import { checkRoles } from "./roles.js";
 import { checkRules } from "./rules.js";
 import { checkAppSettings } from "./settings.js";
+import { checkAzd, checkNoKeys } from "./template.js";
 import { checkQueues, checkTables } from "./topology.js";
 
 /** Each finding names its check (`tls`, `roles`, …), so one list runs them all. */
@@ -26,7 +25,9 @@ export const CHECKS: readonly Check[] = [
   checkTables,
   checkAppSettings,
   checkAzd,
-  checkMonitoring,
+  checkDiagnostics,
+  checkAlerts,
+  checkWorkbook,
 ];
 
 /** The compiler's findings, then the checks'; a template that does not compile has only the former. */

@@ -1,10 +1,9 @@
 /**
  * The private network (vnetEnabled): where a case turns it on, Storage (blob, table, queue), Service
  * Bus and Key Vault are each reached through private endpoints registered in private DNS zones
- * linked to the network. (Public access off and VNet integration are rules.ts rules.)
+ * linked to the network. (Public access off and VNet integration are rules in rules.ts.)
  */
-import type { CompiledInfra, Deployment, Finding } from "./arm.js";
-import { at, finding, ofType, valueAt } from "./arm.js";
+import { arrayAt, at, ofType, perDeployment, valueAt } from "./arm.js";
 
 /** Each resource type that must be private, and the group ids its private endpoints must reach. */
 const PRIVATE_TYPES: Readonly<Record<string, readonly string[]>> = {
@@ -13,34 +12,23 @@ const PRIVATE_TYPES: Readonly<Record<string, readonly string[]>> = {
   "Microsoft.KeyVault/vaults": ["vault"],
 };
 
-const arrayAt = (value: unknown, path: string): unknown[] => {
-  const found = valueAt(value, path);
-  return Array.isArray(found) ? found : [];
-};
-
-function privateFindings(deployment: Deployment): Finding[] {
-  const endpoints = ofType(deployment, "Microsoft.Network/privateEndpoints");
-  const registered = new Set(
-    ofType(deployment, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
-      .filter((group) =>
-        arrayAt(group, "properties.privateDnsZoneConfigs").some(
-          (config) => typeof valueAt(config, "properties.privateDnsZoneId") === "string",
-        ),
-      )
-      .map((group) => group.name.slice(0, group.name.lastIndexOf("/"))),
-  );
+export const checkNetwork = perDeployment("network", function* (deployment) {
+  if (!deployment.privateNetwork) return;
   const zones = ofType(deployment, "Microsoft.Network/privateDnsZones").length;
   const links = ofType(deployment, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").length;
-  const findings =
-    zones === 0 || links < zones
-      ? [
-          finding(
-            "network",
-            deployment.name,
-            `every private DNS zone must be linked to the virtual network (${zones} zones, ${links} links)`,
-          ),
-        ]
-      : [];
+  if (zones === 0 || links < zones)
+    yield [
+      deployment.name,
+      `every private DNS zone must be linked to the virtual network (${zones} zones, ${links} links)`,
+    ];
+  const registered = ofType(deployment, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
+    .filter((group) =>
+      arrayAt(group, "properties.privateDnsZoneConfigs").some(
+        (config) => valueAt(config, "properties.privateDnsZoneId") !== undefined,
+      ),
+    )
+    .map((group) => group.name.slice(0, group.name.lastIndexOf("/")));
+  const endpoints = ofType(deployment, "Microsoft.Network/privateEndpoints");
   for (const [type, groupIds] of Object.entries(PRIVATE_TYPES)) {
     for (const resource of ofType(deployment, type)) {
       for (const groupId of groupIds) {
@@ -52,23 +40,13 @@ function privateFindings(deployment: Deployment): Finding[] {
           ),
         );
         if (endpoint === undefined)
-          findings.push(
-            finding("network", at(deployment, resource), `no private endpoint reaches its ${groupId}`),
-          );
-        else if (!registered.has(endpoint.name))
-          findings.push(
-            finding(
-              "network",
-              at(deployment, endpoint),
-              `is registered in no private DNS zone, so ${groupId} still resolves to the public address`,
-            ),
-          );
+          yield [at(deployment, resource), `no private endpoint reaches its ${groupId}`];
+        else if (!registered.includes(endpoint.name))
+          yield [
+            at(deployment, endpoint),
+            `is registered in no private DNS zone, so ${groupId} still resolves to the public address`,
+          ];
       }
     }
   }
-  return findings;
-}
-
-export function checkNetwork(compiled: CompiledInfra): Finding[] {
-  return compiled.deployments.filter((deployment) => deployment.privateNetwork).flatMap(privateFindings);
-}
+});

@@ -4,8 +4,7 @@
  * nothing unknown (a typo) or local-only slips in.
  */
 import type { Config } from "../../shared/config.js";
-import type { CompiledInfra, Deployment, Finding } from "./arm.js";
-import { at, finding, ofType, show, stringsIn } from "./arm.js";
+import { at, ofType, ownName, perDeployment, show, stringsIn } from "./arm.js";
 
 type Plan =
   | { readonly kind: "required"; readonly why: string }
@@ -14,124 +13,91 @@ type Plan =
   | { readonly kind: "optional" }
   | { readonly kind: "forbidden"; readonly instead: string };
 
-const explicit = "set explicitly so operators see and change it in one place";
+const required = (why: string): Plan => ({ kind: "required", why });
+const forbidden = (instead: string): Plan => ({ kind: "forbidden", instead });
+const secret = (name: string, why: string): Plan => ({ kind: "keyVaultReference", secret: name, why });
+const explicit = required("set explicitly so operators see and change it in one place");
+const identity = "must use the user-assigned identity";
 
 /** How each setting shared/config.ts reads is provided in Azure; typed by its keys, so a new one needs a plan. */
 export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
-  TABLES_CONNECTION: {
-    kind: "forbidden",
-    instead: "TABLES_ENDPOINT (a connection string carries the account key)",
-  },
-  TABLES_ENDPOINT: { kind: "required", why: "Table Storage through the managed identity" },
+  TABLES_CONNECTION: forbidden("TABLES_ENDPOINT (a connection string carries the account key)"),
+  TABLES_ENDPOINT: required("Table Storage through the managed identity"),
   TABLES_PREFIX: { kind: "optional" },
-  ServiceBusConnection: {
-    kind: "forbidden",
-    instead: "ServiceBusConnection__fullyQualifiedNamespace (a connection string carries a SAS key)",
-  },
-  ServiceBusConnection__fullyQualifiedNamespace: {
-    kind: "required",
-    why: "Service Bus through the managed identity",
-  },
-  AZURE_CLIENT_ID: { kind: "required", why: "DefaultAzureCredential must pick the user-assigned identity" },
-  OPERATOR_KEYS: {
-    kind: "keyVaultReference",
-    secret: "operator-keys",
-    why: "operators cannot call the API without it",
-  },
-  PARTNER_KEY_MASTER: {
-    kind: "keyVaultReference",
-    secret: "partner-key-master",
-    why: "partner signatures cannot be checked without it",
-  },
-  CUSTOMER_TOKEN_AUDIENCE: { kind: "required", why: "customers' access tokens cannot be checked without it" },
-  TRUSTED_TOKEN_ISSUERS: {
-    kind: "forbidden",
-    instead: "nothing: it is for local development only, Azure trusts Entra ID alone",
-  },
-  INVITATION_TTL_DAYS: { kind: "required", why: explicit },
-  SWEEP_SCHEDULE: { kind: "required", why: explicit },
+  ServiceBusConnection: forbidden(
+    "ServiceBusConnection__fullyQualifiedNamespace (a connection string carries a SAS key)",
+  ),
+  ServiceBusConnection__fullyQualifiedNamespace: required("Service Bus through the managed identity"),
+  AZURE_CLIENT_ID: required(`DefaultAzureCredential ${identity}`),
+  OPERATOR_KEYS: secret("operator-keys", "operators cannot call the API without it"),
+  PARTNER_KEY_MASTER: secret("partner-key-master", "partner signatures cannot be checked without it"),
+  CUSTOMER_TOKEN_AUDIENCE: required("customers' access tokens cannot be checked without it"),
+  TRUSTED_TOKEN_ISSUERS: forbidden("nothing: it is for local development only, Azure trusts Entra ID alone"),
+  INVITATION_TTL_DAYS: explicit,
+  SWEEP_SCHEDULE: explicit,
 };
 
-/** Settings the Functions host (not shared/config.ts) reads, all required. */
-const HOST_SETTINGS: Readonly<Record<string, string>> = {
-  AzureWebJobsStorage__accountName: "host storage through the managed identity",
-  AzureWebJobsStorage__credential: "host storage through the managed identity",
-  AzureWebJobsStorage__clientId: "host storage must use the user-assigned identity",
-  ServiceBusConnection__credential: "Service Bus triggers through the managed identity",
-  ServiceBusConnection__clientId: "Service Bus triggers must use the user-assigned identity",
-  APPLICATIONINSIGHTS_CONNECTION_STRING: "telemetry",
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "telemetry with an Entra ID token (local auth is off)",
+/** The settings the Functions host reads, and those that would hold a key or that nothing reads any more. */
+const HOST_SETTING_PLAN: Readonly<Record<string, Plan>> = {
+  AzureWebJobsStorage__accountName: required("host storage through the managed identity"),
+  AzureWebJobsStorage__credential: required("host storage through the managed identity"),
+  AzureWebJobsStorage__clientId: required(`host storage ${identity}`),
+  ServiceBusConnection__credential: required("Service Bus triggers through the managed identity"),
+  ServiceBusConnection__clientId: required(`Service Bus triggers ${identity}`),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: required("telemetry"),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: required("telemetry with an Entra ID token (local auth is off)"),
+  AzureWebJobsStorage: forbidden(
+    "AzureWebJobsStorage__accountName (a connection string carries the account key)",
+  ),
+  WEBHOOK_SECRETS: forbidden(
+    "OPERATOR_KEYS and the partner keys (PARTNER_KEY_MASTER): the shared secret is retired",
+  ),
 };
 
-/** Settings that would hold a key, or that the app no longer reads. */
-const FORBIDDEN_HOST_SETTINGS: Readonly<Record<string, string>> = {
-  AzureWebJobsStorage: "AzureWebJobsStorage__accountName (a connection string carries the account key)",
-  WEBHOOK_SECRETS: "OPERATOR_KEYS and the partner keys (PARTNER_KEY_MASTER): the shared secret is retired",
-};
-
+const PLANS: Readonly<Record<string, Plan>> = { ...HOST_SETTING_PLAN, ...AZURE_SETTING_PLAN };
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(SecretUri=";
 
-function planOf(name: string): Plan | undefined {
-  return Object.hasOwn(AZURE_SETTING_PLAN, name) ? AZURE_SETTING_PLAN[name as keyof Config] : undefined;
-}
-
-function valueProblem(name: string, value: string, deployment: Deployment): string | undefined {
-  const plan = planOf(name);
+function problem(name: string, value: string, secrets: readonly string[]): string | undefined {
+  const plan = Object.hasOwn(PLANS, name) ? PLANS[name] : undefined;
   // The snapshot evaluates every parameter but a secure one: what is left is a secret.
   const secure = /\bparameters\('(\w+)'\)/.exec(value)?.[1];
+  if (plan === undefined)
+    return `app setting ${name} is read neither by shared/config.ts nor by the Functions host (a typo?)`;
+  if (plan.kind === "forbidden") return `app setting ${name} must not be set in Azure: use ${plan.instead}`;
   if (secure !== undefined)
     return `${name} carries the secure parameter ${secure}: secrets reach the app as Key Vault references only`;
   if (name.endsWith("__credential") && value !== "managedidentity")
     return `${name} must be 'managedidentity', found ${show(value)}`;
   if (name === "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" && !value.includes("Authorization=AAD"))
     return `${name} must be 'ClientId=<client id>;Authorization=AAD', found ${show(value)}`;
-  if (plan?.kind !== "keyVaultReference") return undefined;
+  if (plan.kind !== "keyVaultReference") return undefined;
   if (!value.includes(KEY_VAULT_REFERENCE) || !value.includes(`/secrets/${plan.secret}'`))
     return `${name} must be a Key Vault reference '${KEY_VAULT_REFERENCE}...)' to the ${plan.secret} secret, never the secret itself; found ${show(value)}`;
-  const secrets = ofType(deployment, "Microsoft.KeyVault/vaults/secrets");
-  if (!secrets.some((secret) => secret.name.endsWith(`/${plan.secret}`)))
+  if (!secrets.includes(plan.secret))
     return `${name} refers to the secret ${plan.secret}, which no key vault holds`;
   return undefined;
 }
 
-function settingProblem(name: string, raw: unknown, deployment: Deployment): string | undefined {
-  const plan = planOf(name);
-  const instead = plan?.kind === "forbidden" ? plan.instead : FORBIDDEN_HOST_SETTINGS[name];
-  if (instead !== undefined) return `app setting ${name} must not be set in Azure: use ${instead}`;
-  if (plan === undefined && !Object.hasOwn(HOST_SETTINGS, name))
-    return `app setting ${name} is read neither by shared/config.ts nor by the Functions host (a typo?)`;
-  return valueProblem(name, stringsIn(raw).join(""), deployment);
-}
-
 /** Required settings present, identity-based values, secrets by Key Vault reference, no unknown or forbidden setting. */
-export function checkAppSettings(compiled: CompiledInfra): Finding[] {
-  const required = [
-    ...Object.entries(HOST_SETTINGS),
-    ...Object.entries(AZURE_SETTING_PLAN).flatMap(([name, plan]) =>
-      "why" in plan ? [[name, plan.why] as const] : [],
-    ),
-  ];
-  return compiled.deployments.flatMap((deployment) => {
-    const all = ofType(deployment, "Microsoft.Web/sites/config").filter((config) =>
-      config.name.endsWith("/appsettings"),
-    );
-    if (all.length === 0)
-      return [
-        finding(
-          "app-settings",
-          deployment.name,
-          "no function app settings are deployed (a Microsoft.Web/sites/config named appsettings)",
-        ),
-      ];
-    return all.flatMap((appSettings) => {
-      const settings = (appSettings.properties ?? {}) as Record<string, unknown>;
-      const problems = [
-        ...required
-          .filter(([name]) => !Object.hasOwn(settings, name))
-          .map(([name, why]) => `app setting ${name} is missing (${why})`),
-        ...Object.entries(settings).flatMap(([name, raw]) => settingProblem(name, raw, deployment) ?? []),
-      ];
-      return problems.map((message) => finding("app-settings", at(deployment, appSettings), message));
-    });
-  });
-}
+export const checkAppSettings = perDeployment("app-settings", function* (deployment) {
+  const all = ofType(deployment, "Microsoft.Web/sites/config").filter((config) =>
+    config.name.endsWith("/appsettings"),
+  );
+  if (all.length === 0)
+    yield [
+      deployment.name,
+      "no function app settings are deployed (a Microsoft.Web/sites/config named appsettings)",
+    ];
+  const secrets = ofType(deployment, "Microsoft.KeyVault/vaults/secrets").map(({ name }) => ownName(name));
+  for (const appSettings of all) {
+    const settings = (appSettings.properties ?? {}) as Record<string, unknown>;
+    for (const [name, plan] of Object.entries(PLANS)) {
+      if ("why" in plan && !Object.hasOwn(settings, name))
+        yield [at(deployment, appSettings), `app setting ${name} is missing (${plan.why})`];
+    }
+    for (const [name, raw] of Object.entries(settings)) {
+      const found = problem(name, stringsIn(raw).join(""), secrets);
+      if (found !== undefined) yield [at(deployment, appSettings), found];
+    }
+  }
+});
