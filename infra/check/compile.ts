@@ -9,16 +9,15 @@ import path from "node:path";
 
 import { z } from "zod";
 
-import type { ArmResource, CompiledInfra, Deployment, Finding } from "./arm.js";
+import type { CompiledInfra, Deployment, Finding } from "./arm.js";
 import { finding } from "./arm.js";
 import type { BicepServer } from "./jsonrpc.js";
 
 export const MAIN_FILE = "infra/main.bicep";
 
-/** A parameter set the templates are checked with; each must compile and pass every check. */
+/** A parameter set (a .bicepparam file naming main.bicep) the templates must compile and pass every check with. */
 export interface CheckCase {
   readonly name: string;
-  /** Repo-relative `.bicepparam` file that names main.bicep in its `using`. */
   readonly paramsFile: string;
   /** Whether it sets vnetEnabled, so private endpoints are expected. */
   readonly privateNetwork: boolean;
@@ -32,16 +31,15 @@ export const CASES: readonly CheckCase[] = [false, true].map((privateNetwork) =>
 export interface CompileOptions {
   /** The repository root; `infra/` is compiled below it. */
   readonly rootDir: string;
-  /** Repo-relative path → replacement text (a mutated copy), or null to delete the file. */
-  readonly overrides?: Readonly<Record<string, string | null>>;
+  /** Repo-relative path → replacement text: compiles a mutated copy. */
+  readonly overrides?: Readonly<Record<string, string>>;
   /** The cases to deploy; all by default. */
   readonly cases?: readonly CheckCase[];
 }
 
+/** Compile errors and linter warnings (each at file:line:col), and what compiled unless an error stopped it. */
 export interface Compilation {
-  /** Compile errors and every linter warning, each at file:line:col. */
   readonly findings: Finding[];
-  /** Undefined when main.bicep did not compile. */
   readonly compiled: CompiledInfra | undefined;
 }
 
@@ -49,36 +47,16 @@ const snapshotSchema = z.object({
   predictedResources: z.array(z.looseObject({ id: z.string(), type: z.string(), name: z.string() })),
 });
 
-/** A scratch copy of infra/ (without the cached CLI and the restore's files) with the overrides applied. */
-function mutatedCopy(rootDir: string, overrides: Readonly<Record<string, string | null>>): string {
-  const copy = mkdtempSync(path.join(os.tmpdir(), "infra-check-"));
-  const skipped = ["infra/.bicep", "infra/bicep-cli/obj"].map((dir) => path.join(rootDir, dir));
-  cpSync(path.join(rootDir, "infra"), path.join(copy, "infra"), {
-    recursive: true,
-    filter: (file) => !skipped.includes(file),
-  });
-  for (const [file, text] of Object.entries(overrides)) {
-    const target = path.join(copy, file);
-    if (text === null) rmSync(target, { force: true });
-    else {
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, text);
-    }
-  }
-  return copy;
-}
-
-async function deploy(server: BicepServer, dir: string, checkCase: CheckCase): Promise<Deployment | Finding> {
+async function deploy(
+  server: BicepServer,
+  dir: string,
+  { name, paramsFile, privateNetwork }: CheckCase,
+): Promise<Deployment | Finding> {
   try {
-    const snapshot = snapshotSchema.parse(await server.snapshot(path.join(dir, checkCase.paramsFile)));
-    const resources: readonly ArmResource[] = snapshot.predictedResources;
-    return { name: checkCase.name, privateNetwork: checkCase.privateNetwork, resources };
+    const { predictedResources } = snapshotSchema.parse(await server.snapshot(path.join(dir, paramsFile)));
+    return { name, privateNetwork, resources: predictedResources };
   } catch (error) {
-    return finding(
-      "bicep",
-      checkCase.paramsFile,
-      `the ${checkCase.name} case does not deploy: ${String(error)}`,
-    );
+    return finding("bicep", paramsFile, `the ${name} case does not deploy: ${String(error)}`);
   }
 }
 
@@ -96,22 +74,32 @@ async function compileAt(server: BicepServer, dir: string, options: CompileOptio
   const results = await Promise.all(
     (options.cases ?? CASES).map((checkCase) => deploy(server, dir, checkCase)),
   );
-  const deployments = results.filter((result): result is Deployment => "resources" in result);
-  const overrides = options.overrides ?? {};
-  const readText = (file: string): string | undefined => {
-    if (Object.hasOwn(overrides, file)) return overrides[file] ?? undefined;
-    const onDisk = path.join(options.rootDir, file);
-    return existsSync(onDisk) ? readFileSync(onDisk, "utf8") : undefined;
-  };
+  const onDisk = (file: string) => path.join(options.rootDir, file);
+  const readText = (file: string): string | undefined =>
+    options.overrides?.[file] ?? (existsSync(onDisk(file)) ? readFileSync(onDisk(file), "utf8") : undefined);
+  const deployed = (result: Deployment | Finding): result is Deployment => "resources" in result;
   return {
-    findings: [...findings, ...results.filter((result): result is Finding => !("resources" in result))],
-    compiled: { template: JSON.parse(main.contents) as Record<string, unknown>, deployments, readText },
+    findings: [...findings, ...results.filter((result): result is Finding => !deployed(result))],
+    compiled: {
+      template: JSON.parse(main.contents) as Record<string, unknown>,
+      deployments: results.filter(deployed),
+      readText,
+    },
   };
 }
 
 export async function compileInfra(server: BicepServer, options: CompileOptions): Promise<Compilation> {
-  if (Object.keys(options.overrides ?? {}).length === 0) return compileAt(server, options.rootDir, options);
-  const copy = mutatedCopy(options.rootDir, options.overrides ?? {});
+  const overrides = Object.entries(options.overrides ?? {});
+  if (overrides.length === 0) return compileAt(server, options.rootDir, options);
+  // A scratch copy of infra/, without the cached CLI and the restore's files, with the overrides applied.
+  const copy = mkdtempSync(path.join(os.tmpdir(), "infra-check-"));
+  const skipped = ["infra/.bicep", "infra/bicep-cli/obj"].map((dir) => path.join(options.rootDir, dir));
+  const filter = (file: string) => !skipped.includes(file);
+  cpSync(path.join(options.rootDir, "infra"), path.join(copy, "infra"), { recursive: true, filter });
+  for (const [file, text] of overrides) {
+    mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+    writeFileSync(path.join(copy, file), text);
+  }
   try {
     return await compileAt(server, copy, options);
   } finally {

@@ -4,8 +4,6 @@
  * group that e-mails, each linking to the operators' workbook, whose queries name only Application
  * Insights tables and columns (kql.ts).
  */
-import { z } from "zod";
-
 import type { Deployment, Found } from "./arm.js";
 import { arrayAt, at, extensionScope, ofType, perDeployment, stringsIn, valueAt } from "./arm.js";
 import { unknownNames } from "./kql.js";
@@ -97,13 +95,8 @@ export const checkAlerts = perDeployment("alerts", function* (deployment) {
   );
   for (const [fires, missing] of NEEDED_ALERTS) if (!criteria.some(fires)) yield [deployment.name, missing];
   const groups = ofType(deployment, "Microsoft.Insights/actionGroups");
-  if (
-    !groups.some((group) =>
-      arrayAt(group, "properties.emailReceivers").some(
-        (receiver) => valueAt(receiver, "emailAddress") !== undefined,
-      ),
-    )
-  )
+  const receivers = groups.flatMap((group) => arrayAt(group, "properties.emailReceivers"));
+  if (!receivers.some((receiver) => valueAt(receiver, "emailAddress") !== undefined))
     yield [deployment.name, "no action group e-mails an operator"];
   for (const alert of alertsOf(deployment)) {
     const actions = valueAt(alert, "properties.actions");
@@ -112,22 +105,13 @@ export const checkAlerts = perDeployment("alerts", function* (deployment) {
   }
 });
 
-interface Item {
-  readonly name?: string;
-  readonly content?: { readonly query?: string; readonly items?: readonly Item[] };
-}
-const itemSchema: z.ZodType<Item> = z.looseObject({
-  name: z.string().optional(),
-  content: z
-    .looseObject({ query: z.string().optional(), items: z.array(z.lazy(() => itemSchema)).optional() })
-    .optional(),
-});
-
-function* queries(items: readonly Item[]): Generator<{ name: string; query: string }> {
-  for (const { name = "?", content } of items) {
-    if (content?.query !== undefined) yield { name, query: content.query };
-    yield* queries(content?.items ?? []);
-  }
+/** Every item with a query anywhere in a workbook (groups nest items), as [item name, query]. */
+function* queries(value: unknown): Generator<Found> {
+  if (typeof value !== "object" || value === null) return;
+  const query = valueAt(value, "content.query");
+  const name = valueAt(value, "name");
+  if (typeof query === "string") yield [typeof name === "string" ? name : "?", query];
+  for (const child of Object.values(value)) yield* queries(child);
 }
 
 function parseJson(text: unknown): unknown {
@@ -146,17 +130,15 @@ export const checkWorkbook = perDeployment("workbook", function* (deployment): G
       yield [at(deployment, alert), "does not link to the workbook"];
   }
   for (const workbook of workbooks) {
-    const parsed = z
-      .object({ items: z.array(itemSchema) })
-      .safeParse(parseJson(valueAt(workbook, "properties.serializedData")));
-    if (!parsed.success)
-      yield [at(deployment, workbook), `serializedData is not a workbook: ${parsed.error.message}`];
-    for (const { name, query } of parsed.success ? queries(parsed.data.items) : []) {
-      const unknown = unknownNames(query);
-      if (unknown.length > 0)
+    const data = parseJson(valueAt(workbook, "properties.serializedData"));
+    if (!Array.isArray(valueAt(data, "items")))
+      yield [at(deployment, workbook), "serializedData is not a workbook"];
+    for (const [item, query] of queries(data)) {
+      const unknown = unknownNames(query).join(", ");
+      if (unknown !== "")
         yield [
           at(deployment, workbook),
-          `item ${name} names what Application Insights does not have: ${unknown.join(", ")}`,
+          `item ${item} names what Application Insights does not have: ${unknown}`,
         ];
     }
   }
