@@ -51,23 +51,25 @@ export class BicepServer {
     return new BicepServer(child, connection, exited);
   }
 
+  private async request<T>(method: string, params: object, schema: z.ZodType<T>): Promise<T> {
+    return schema.parse(await this.connection.sendRequest(method, params));
+  }
+
   async version(): Promise<string> {
-    const result: unknown = await this.connection.sendRequest("bicep/version", {});
-    return z.object({ version: z.string() }).parse(result).version;
+    return (await this.request("bicep/version", {}, z.object({ version: z.string() }))).version;
   }
 
   /** Compiles a `.bicep` file; diagnostics hold the compiler's and the linter's findings alike. */
-  async compile(file: string): Promise<z.infer<typeof compileSchema>> {
-    return compileSchema.parse(await this.connection.sendRequest("bicep/compile", { path: file }));
+  compile(file: string): Promise<z.infer<typeof compileSchema>> {
+    return this.request("bicep/compile", { path: file }, compileSchema);
   }
 
   /** What a `.bicepparam` file deploys, every expression the CLI can evaluate evaluated. */
   async snapshot(paramsFile: string): Promise<unknown> {
-    const result: unknown = await this.connection.sendRequest("bicep/getSnapshot", {
-      path: paramsFile,
-      metadata: METADATA,
-    });
-    return JSON.parse(z.object({ snapshot: z.string() }).parse(result).snapshot);
+    const params = { path: paramsFile, metadata: METADATA };
+    return JSON.parse(
+      (await this.request("bicep/getSnapshot", params, z.object({ snapshot: z.string() }))).snapshot,
+    );
   }
 
   /** Ends the CLI process (it exits when its input closes) and waits for it. */

@@ -60,18 +60,12 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   return dirs.map((dir) => path.join(dir, exe(name))).find(isExecutable);
 }
 
+const packagesDir = (rootDir: string) => path.join(rootDir, CACHE_DIR, "packages");
+
 /** The CLI inside the restored package (NuGet lower-cases package folders). */
 export function restoredPath(rootDir: string, version: string, rid = runtimeId()): string {
   const binary = rid.startsWith("win") ? "bicep.exe" : "bicep";
-  return path.join(
-    rootDir,
-    CACHE_DIR,
-    "packages",
-    `azure.bicep.commandline.${rid}`,
-    version,
-    "tools",
-    binary,
-  );
+  return path.join(packagesDir(rootDir), `azure.bicep.commandline.${rid}`, version, "tools", binary);
 }
 
 async function restoreFromNuGet(rootDir: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -79,20 +73,12 @@ async function restoreFromNuGet(rootDir: string, env: NodeJS.ProcessEnv): Promis
   if (!existsSync(file)) {
     const dotnet = onPath("dotnet", env);
     if (dotnet === undefined) throw new NoBicepCli("no BICEP_PATH, bicep, az or dotnet");
-    const args = [
-      "restore",
-      path.join(rootDir, RESTORE_PROJECT),
-      "--packages",
-      path.join(rootDir, CACHE_DIR, "packages"),
-    ];
-    await promisify(execFile)(dotnet, [...args, `-p:BicepRuntime=${runtimeId()}`, "--nologo"], { env }).catch(
-      (error: unknown) => {
-        const output = (error as { stdout?: string }).stdout ?? String(error);
-        throw new NoBicepCli(
-          `dotnet restore of ${RESTORE_PROJECT} failed: ${output.trim().split("\n").pop()}`,
-        );
-      },
-    );
+    const project = path.join(rootDir, RESTORE_PROJECT);
+    const args = ["restore", project, "--packages", packagesDir(rootDir), `-p:BicepRuntime=${runtimeId()}`];
+    await promisify(execFile)(dotnet, [...args, "--nologo"], { env }).catch((error: unknown) => {
+      const output = (error as { stdout?: string }).stdout ?? String(error);
+      throw new NoBicepCli(`dotnet restore of ${RESTORE_PROJECT} failed: ${output.trim().split("\n").pop()}`);
+    });
     if (!existsSync(file)) throw new NoBicepCli(`dotnet restore did not produce ${file}`);
   }
   // A package's files keep the modes they were packed with; the CLI must be runnable by anyone.
