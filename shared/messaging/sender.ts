@@ -30,7 +30,7 @@ export async function createServiceBusClient(
     "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "AZURE_CLIENT_ID"
   >,
 ): Promise<ServiceBusClient> {
-  const { ServiceBusClient } = await import("@azure/service-bus");
+  const { ServiceBusClient } = await import("./serviceBusSdk.js");
   if (settings.ServiceBusConnection !== undefined) return new ServiceBusClient(settings.ServiceBusConnection);
   const namespace = settings.ServiceBusConnection__fullyQualifiedNamespace;
   if (namespace === undefined)
