@@ -5,8 +5,8 @@
 import { CustomerTokenVerifier } from "../auth/customerToken.js";
 import { Keyring } from "../auth/keyring.js";
 import { getConfig, type Config } from "../config.js";
-import type { MigrationMessage, QUEUES, RelationshipMessage } from "../messaging/messages.js";
-import { sendMessage } from "../messaging/sender.js";
+import type { MigrationMessage, QUEUES, RelationshipMessage, SweepMessage } from "../messaging/messages.js";
+import { sendMessage, sendSweepMessages } from "../messaging/sender.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
 import { ReferenceCache } from "./referenceCache.js";
 
@@ -22,6 +22,8 @@ export interface Runtime {
   readonly tokens: CustomerTokenVerifier;
   readonly now: () => Date;
   readonly send: (queue: QueueName, message: RelationshipMessage | MigrationMessage) => Promise<void>;
+  /** The customers a real sweep queues, one message each, in batches. */
+  readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
 }
 
 let current: Runtime | undefined;
@@ -41,6 +43,7 @@ export function runtime(): Runtime {
       }),
       now: () => new Date(),
       send: (queue, message) => sendMessage(queue, message),
+      sendSweeps: sendSweepMessages,
     };
   }
   return current;
