@@ -23,6 +23,7 @@ import {
   putSubscriptionBodySchema,
   relationshipRequestBodySchema,
 } from "../domain/requests.js";
+import { readinessSchema } from "./portfolioViews.js";
 import {
   acceptedSchema,
   healthSchema,
@@ -202,6 +203,17 @@ export const ROUTES = {
     params: {},
     body: migrationRequestBodySchema,
     responses: accepted,
+  },
+  postMigrationValidation: {
+    name: "postMigrationValidation",
+    method: "POST",
+    route: "migrations/validate",
+    summary: "What the processor would decide for this migration on today's state; writes nothing",
+    callers: PARTNER,
+    idempotent: false,
+    params: {},
+    body: migrationRequestBodySchema,
+    responses: { 200: { description: "The verdicts", schema: readinessSchema } },
   },
   getMigration: {
     name: "getMigration",

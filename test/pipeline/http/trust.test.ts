@@ -17,6 +17,7 @@ import { listRelationships } from "../../../functions/listRelationships.js";
 import { postAcceptance } from "../../../functions/postAcceptance.js";
 import { postDeclination } from "../../../functions/postDeclination.js";
 import { postMigration } from "../../../functions/postMigration.js";
+import { postMigrationValidation } from "../../../functions/postMigrationValidation.js";
 import { postPartnerKey } from "../../../functions/postPartnerKey.js";
 import { postRelationshipRequest } from "../../../functions/postRelationshipRequest.js";
 import { postSweep } from "../../../functions/postSweep.js";
@@ -193,6 +194,18 @@ const CASES: Record<keyof typeof ROUTES, RouteCase | undefined> = {
     handler: postMigration,
     method: "POST",
     path: () => "/api/migrations",
+    params: () => ({}),
+    body: (w) => ({
+      partnerId: w.partnerA,
+      customerId: w.customerId,
+      actor: { ...actor, role: "account-admin" },
+      items: [{ subscriptionId: "sub-a", cancelOriginal: "keep" }],
+    }),
+  },
+  postMigrationValidation: {
+    handler: postMigrationValidation,
+    method: "POST",
+    path: () => "/api/migrations/validate",
     params: () => ({}),
     body: (w) => ({
       partnerId: w.partnerA,
