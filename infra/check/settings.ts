@@ -58,6 +58,7 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
     why: "set explicitly so operators see and change it in one place",
   },
   SWEEP_SCHEDULE: { kind: "required", why: "set explicitly so operators see and change it in one place" },
+  BULK_MIGRATIONS_PER_MINUTE: { kind: "optional" },
 };
 
 /** Settings the Functions host (not shared/config.ts) reads, all required. */

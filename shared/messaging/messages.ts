@@ -9,6 +9,7 @@ import { idSchema } from "../domain/model.js";
 export const QUEUES = {
   relationships: "relationship-requests",
   migrations: "migration-requests",
+  bulk: "bulk-migrations",
 } as const;
 
 const base = { schemaVersion: z.literal(1), requestId: idSchema, customerId: idSchema };
@@ -34,3 +35,15 @@ export const migrationMessageSchema = z.object({
   migrationId: idSchema,
 });
 export type MigrationMessage = z.infer<typeof migrationMessageSchema>;
+
+/** One chunk of a bulk migration's plan to submit (its customers' migrations, through the intake). */
+export const bulkChunkMessageSchema = z.object({
+  schemaVersion: z.literal(1),
+  type: z.literal("bulk-chunk"),
+  requestId: z.string().min(1).max(128),
+  batchId: idSchema,
+  chunk: z.number().int().min(0),
+});
+export type BulkChunkMessage = z.infer<typeof bulkChunkMessageSchema>;
+
+export type QueueMessage = RelationshipMessage | MigrationMessage | BulkChunkMessage;

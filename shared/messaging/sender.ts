@@ -7,7 +7,7 @@ import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
 import { getConfig, type Config } from "../config.js";
 import { managedIdentityCredential } from "../identity.js";
 import { tracedSend } from "../telemetry/tracing.js";
-import type { MigrationMessage, QUEUES, RelationshipMessage } from "./messages.js";
+import type { QUEUES, QueueMessage } from "./messages.js";
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -53,8 +53,8 @@ function sender(queue: QueueName): Promise<ServiceBusSender> {
  */
 export async function sendMessage(
   queue: QueueName,
-  message: RelationshipMessage | MigrationMessage,
-  options: { messageId?: string } = {},
+  message: QueueMessage,
+  options: { messageId?: string; scheduledAt?: Date } = {},
 ): Promise<void> {
   const messageId = options.messageId ?? message.requestId;
   await tracedSend(queue, messageId, async (traceHeaders) => {
@@ -65,8 +65,9 @@ export async function sendMessage(
       body: message,
       contentType: "application/json",
       subject: message.type,
+      ...(options.scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: options.scheduledAt }),
       applicationProperties: {
-        customerId: message.customerId,
+        ...("customerId" in message ? { customerId: message.customerId } : {}),
         schemaVersion: message.schemaVersion,
         ...traceHeaders,
       },

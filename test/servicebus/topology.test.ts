@@ -30,9 +30,10 @@ describe("ISO 8601 durations", () => {
 });
 
 describe("topology", () => {
-  it("loads the project's file: the two queues the app uses", () => {
+  it("loads the project's file: the three queues the app uses", () => {
     const topology = loadTopology();
     expect(topology.queues.map((queue) => queue.name).sort()).toEqual([
+      "bulk-migrations",
       "migration-requests",
       "relationship-requests",
     ]);
