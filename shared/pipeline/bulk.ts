@@ -19,6 +19,7 @@ import {
 import type { BulkBody } from "../http/bulkBody.js";
 import { problem, type FieldError } from "../http/problem.js";
 import { QUEUES, type BulkChunkMessage } from "../messaging/messages.js";
+import { IDEMPOTENCY_LEASE_MS } from "../storage/index.js";
 import {
   insertBatch,
   readBatchChunk,
@@ -246,6 +247,7 @@ export async function processBulkChunk(rt: Runtime, message: BulkChunkMessage): 
   const { chunk } = found;
   let header = found.header;
   let submitted = 0;
+  const busy: string[] = [];
   for (let start = 0; start < chunk.migrations.length; start += GROUP) {
     if (start > 0) header = (await readBatchHeader(rt.store, header.id))?.value ?? header;
     if (header.cancelledAt !== undefined) {
@@ -261,12 +263,20 @@ export async function processBulkChunk(rt: Runtime, message: BulkChunkMessage): 
           QUEUES.migrations,
           migrationSubmission(body, rt.now()),
         );
-        // 409: a redelivery of this chunk is taking it right now; fail so the message is retried.
-        if (answer.status !== 202)
-          throw new Error(`customer ${planned.customerId}: intake answered ${answer.status}`);
+        if (answer.status === 202) submitted += 1;
+        // 409: its key is claimed by an attempt still in its lease (perhaps one that died); try again after it.
+        else if (answer.status === 409) busy.push(planned.customerId);
+        else throw new Error(`customer ${planned.customerId}: intake answered ${answer.status}`);
       }),
     );
-    submitted += Math.min(GROUP, chunk.migrations.length - start);
   }
-  return { ...result, submitted, cancelled: 0, notes: [] };
+  if (busy.length === 0) return { ...result, submitted, cancelled: 0, notes: [] };
+  const retryAt = new Date(rt.now().getTime() + IDEMPOTENCY_LEASE_MS);
+  await rt.send(
+    QUEUES.bulk,
+    { ...message, requestId: `${message.batchId}.c${message.chunk}.r${retryAt.getTime()}` },
+    { scheduledAt: retryAt },
+  );
+  const note = `${busy.join(", ")} still claimed: chunk again at ${retryAt.toISOString()}`;
+  return { ...result, submitted, cancelled: 0, notes: [note] };
 }
