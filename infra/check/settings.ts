@@ -35,6 +35,7 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
   TRUSTED_TOKEN_ISSUERS: forbidden("nothing: it is for local development only, Azure trusts Entra ID alone"),
   INVITATION_TTL_DAYS: explicit,
   SWEEP_SCHEDULE: explicit,
+  BULK_MIGRATIONS_PER_MINUTE: { kind: "optional" },
 };
 
 /** The settings the Functions host reads, and those that would hold a key or that nothing reads any more. */
