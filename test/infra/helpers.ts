@@ -63,7 +63,6 @@ export function original(file: string): string {
   return readFileSync(path.join(ROOT, file), "utf8");
 }
 
-
 /** One change to one file; throws when the change no longer applies. */
 export interface Edit {
   readonly file: string;
