@@ -104,6 +104,11 @@ const settingsSchema = z.object({
   /** REL-3: days before an unanswered invitation expires. */
   INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /**
+   * Bulk migrations submitted per minute, per batch: the pace that keeps what reaches Partner Center
+   * within its throttling (per partner tenant, and per partner and customer). 0: unpaced (local runs).
+   */
+  BULK_MIGRATIONS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(120),
+  /**
    * `records` (default): nothing reaches Partner Center and its events are refused; `live`: the
    * service reads Partner Center and Graph as each partner and takes Partner Center's signed events.
    */

@@ -6,8 +6,8 @@ import { CustomerTokenVerifier } from "../auth/customerToken.js";
 import { Keyring } from "../auth/keyring.js";
 import { PartnerCenterSignatureVerifier } from "../auth/partnerCenterSignature.js";
 import { getConfig, type Config } from "../config.js";
-import type { MigrationMessage, QUEUES, RelationshipMessage } from "../messaging/messages.js";
-import { sendMessage } from "../messaging/sender.js";
+import type { QUEUES, QueueMessage, SweepMessage } from "../messaging/messages.js";
+import { sendMessage, sendSweepMessages } from "../messaging/sender.js";
 import { PartnerCenterClient } from "../partnerCenter/client.js";
 import { secretReaderFor } from "../partnerCenter/secrets.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
@@ -27,7 +27,10 @@ export interface Runtime {
   readonly partnerCenterSignatures: PartnerCenterSignatureVerifier | undefined;
   readonly partnerCenter: PartnerCenterClient | undefined;
   readonly now: () => Date;
-  readonly send: (queue: QueueName, message: RelationshipMessage | MigrationMessage) => Promise<void>;
+  /** Sends a message; `scheduledAt` holds it back until then (the bulk migrations' pacing). */
+  readonly send: (queue: QueueName, message: QueueMessage, options?: { scheduledAt?: Date }) => Promise<void>;
+  /** The customers a real sweep queues, one message each, in batches. */
+  readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
 }
 
 let current: Runtime | undefined;
@@ -54,7 +57,8 @@ export function runtime(): Runtime {
         : undefined,
       partnerCenter: live ? new PartnerCenterClient(config, secretReaderFor(config)) : undefined,
       now: () => new Date(),
-      send: (queue, message) => sendMessage(queue, message),
+      send: (queue, message, options) => sendMessage(queue, message, options),
+      sendSweeps: sendSweepMessages,
     };
   }
   return current;
