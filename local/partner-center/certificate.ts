@@ -1,15 +1,9 @@
 /**
- * The local Partner Center's signing certificate: a fresh self-signed RSA certificate per start,
- * made by the `openssl` command (node:crypto signs and verifies but cannot issue X.509
- * certificates, and no npm dependency is needed for a development tool that Debian's openssl does).
+ * The local Partner Center's signing certificate: a fresh self-signed RSA certificate per start.
+ * node:crypto signs and verifies but cannot issue an X.509 certificate, so `selfsigned` (a
+ * development dependency: only the local tools use it) makes one.
  */
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { generate } from "selfsigned";
 
 export interface SigningCertificate {
   /** PEM of the certificate, as served at the certificate URL. */
@@ -18,17 +12,19 @@ export interface SigningCertificate {
   privateKeyPem: string;
 }
 
-export async function makeSigningCertificate(subject: string, days = 2): Promise<SigningCertificate> {
-  const dir = await mkdtemp(join(tmpdir(), "local-partner-center-"));
-  try {
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    await run("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
-      "-subj", `/CN=${subject}`, "-days", String(days), "-keyout", key, "-out", cert,
-    ]);
-    return { certificatePem: await readFile(cert, "utf8"), privateKeyPem: await readFile(key, "utf8") };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+const DAY_MS = 86_400_000;
+
+export async function makeSigningCertificate(
+  subject: string,
+  validity: { notBefore?: Date; notAfter?: Date } = {},
+): Promise<SigningCertificate> {
+  const notBefore = validity.notBefore ?? new Date(Date.now() - 60_000);
+  const made = await generate([{ name: "commonName", value: subject }], {
+    keyType: "rsa",
+    keySize: 2048,
+    algorithm: "sha256",
+    notBeforeDate: notBefore,
+    notAfterDate: validity.notAfter ?? new Date(notBefore.getTime() + 2 * DAY_MS),
+  });
+  return { certificatePem: made.cert, privateKeyPem: made.private };
 }

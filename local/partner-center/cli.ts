@@ -4,7 +4,11 @@ import { parseArgs } from "node:util";
 import { startLocalPartnerCenter } from "./server.js";
 
 const { values } = parseArgs({
-  options: { port: { type: "string", default: "7080" }, host: { type: "string" }, subject: { type: "string" } },
+  options: {
+    port: { type: "string", default: "7080" },
+    host: { type: "string" },
+    subject: { type: "string" },
+  },
 });
 const partnerCenter = await startLocalPartnerCenter({
   port: Number(values.port),

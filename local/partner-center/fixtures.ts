@@ -6,7 +6,12 @@ import { projectRoot } from "../appLocation.js";
 
 export type Json = Record<string, unknown>;
 
-const FIXTURES = ["event-test-created", "customer", "delegated-admin-relationship", "token-response"] as const;
+const FIXTURES = [
+  "event-test-created",
+  "customer",
+  "delegated-admin-relationship",
+  "token-response",
+] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 
 export function fixture(name: FixtureName): Json {

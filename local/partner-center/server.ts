@@ -91,7 +91,9 @@ export interface LocalPartnerCenter {
   close: () => Promise<void>;
 }
 
-export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions = {}): Promise<LocalPartnerCenter> {
+export async function startLocalPartnerCenter(
+  options: LocalPartnerCenterOptions = {},
+): Promise<LocalPartnerCenter> {
   const subject = options.subject ?? DEFAULT_SUBJECT;
   const signing = await makeSigningCertificate(subject);
   const partners = new Map<string, PartnerTenant>();
@@ -108,7 +110,8 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
   const customerKey = (partnerTenantId: string, customerId: string) => `${partnerTenantId}\n${customerId}`;
 
   async function post(partner: PartnerTenant, event: Json, url = partner.webhookUrl): Promise<Delivery> {
-    if (url === undefined) throw new ControlError(409, `partner tenant ${partner.tenantId} registered no webhook`);
+    if (url === undefined)
+      throw new ControlError(409, `partner tenant ${partner.tenantId} registered no webhook`);
     const delivery = await deliver(signing, baseUrl, url, event);
     deliveries.push(delivery);
     return delivery;
@@ -148,12 +151,29 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
           form.get("client_secret") !== partner.applicationSecret ||
           form.get("refresh_token") !== partner.refreshToken
         ) {
-          return { status: 400, body: { error: "invalid_grant", error_description: "AADSTS70000: The provided grant is invalid." } };
+          return {
+            status: 400,
+            body: {
+              error: "invalid_grant",
+              error_description: "AADSTS70000: The provided grant is invalid.",
+            },
+          };
         }
         const accessToken = randomBytes(24).toString("base64url");
         const template = fixture("token-response");
-        accessTokens.set(accessToken, { tenantId: partner.tenantId, expiresAt: Date.now() + Number(template.expires_in) * 1000 });
-        return { status: 200, body: { ...template, scope: form.get("scope") ?? "", access_token: accessToken, refresh_token: partner.refreshToken } };
+        accessTokens.set(accessToken, {
+          tenantId: partner.tenantId,
+          expiresAt: Date.now() + Number(template.expires_in) * 1000,
+        });
+        return {
+          status: 200,
+          body: {
+            ...template,
+            scope: form.get("scope") ?? "",
+            access_token: accessToken,
+            refresh_token: partner.refreshToken,
+          },
+        };
       },
     },
     // Partner Center: GET /v1/customers/{id}, the customer as the calling partner sees it.
@@ -163,9 +183,17 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
       auth: true,
       handle: ({ params, partner }) => {
         const customerId = params.customerId ?? "";
-        const relationship = partner === undefined ? undefined : customersOf.get(customerKey(partner.tenantId, customerId));
+        const relationship =
+          partner === undefined ? undefined : customersOf.get(customerKey(partner.tenantId, customerId));
         if (relationship === undefined) {
-          return { status: 404, body: { code: 600026, description: `Customer ${customerId} was not found`, errorName: "CustomerNotFound" } };
+          return {
+            status: 404,
+            body: {
+              code: 600026,
+              description: `Customer ${customerId} was not found`,
+              errorName: "CustomerNotFound",
+            },
+          };
         }
         const template = fixture("customer");
         const profile = template.companyProfile as Json;
@@ -177,7 +205,9 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
             companyProfile: {
               ...profile,
               tenantId: customerId,
-              links: { self: { uri: `/customers/${customerId}/profiles/company`, method: "GET", headers: [] } },
+              links: {
+                self: { uri: `/customers/${customerId}/profiles/company`, method: "GET", headers: [] },
+              },
             },
             relationshipToPartner: relationship === "reseller" ? "reseller" : "indirectReseller",
             links: { self: { uri: `/customers/${customerId}`, method: "GET", headers: [] } },
@@ -193,16 +223,33 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
       handle: ({ params, partner }) => {
         const found = delegated.get(params.id ?? "");
         if (found === undefined || found.partnerTenantId !== partner?.tenantId) {
-          return { status: 404, body: { error: { code: "ResourceNotFound", message: "The relationship was not found." } } };
+          return {
+            status: 404,
+            body: { error: { code: "ResourceNotFound", message: "The relationship was not found." } },
+          };
         }
         const template = fixture("delegated-admin-relationship");
         return {
           status: 200,
-          body: { ...template, id: found.id, status: found.status, customer: { ...(template.customer as Json), tenantId: found.customerId } },
+          body: {
+            ...template,
+            id: found.id,
+            status: found.status,
+            customer: { ...(template.customer as Json), tenantId: found.customerId },
+          },
         };
       },
     },
-    { method: "GET", pattern: CERTIFICATE_PATH, auth: false, handle: () => ({ status: 200, body: signing.certificatePem, headers: { "content-type": "application/x-pem-file" } }) },
+    {
+      method: "GET",
+      pattern: CERTIFICATE_PATH,
+      auth: false,
+      handle: () => ({
+        status: 200,
+        body: signing.certificatePem,
+        headers: { "content-type": "application/x-pem-file" },
+      }),
+    },
 
     // Test controls.
     {
@@ -211,7 +258,8 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
       auth: false,
       handle: ({ body }) => {
         const { tenantId, webhookUrl } = JSON.parse(body) as { tenantId?: string; webhookUrl?: string };
-        if (typeof tenantId !== "string" || tenantId === "") throw new ControlError(400, "tenantId is required");
+        if (typeof tenantId !== "string" || tenantId === "")
+          throw new ControlError(400, "tenantId is required");
         const partner: PartnerTenant = partners.get(tenantId) ?? {
           tenantId,
           applicationId: randomUUID(),
@@ -228,12 +276,24 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
       pattern: "/_control/customers/{customerId}/accept",
       auth: false,
       handle: async ({ params, body }) => {
-        const { partnerTenantId, indirect } = JSON.parse(body) as { partnerTenantId?: string; indirect?: boolean };
+        const { partnerTenantId, indirect } = JSON.parse(body) as {
+          partnerTenantId?: string;
+          indirect?: boolean;
+        };
         const partner = partnerOf(partnerTenantId);
         const customerId = params.customerId ?? "";
-        customersOf.set(customerKey(partner.tenantId, customerId), indirect === true ? "indirect-reseller" : "reseller");
-        const name = indirect === true ? "indirect-reseller-relationship-accepted-by-customer" : "reseller-relationship-accepted-by-customer";
-        const delivery = await post(partner, event(name, `${baseUrl}/v1/customers/${customerId}`, "customer"));
+        customersOf.set(
+          customerKey(partner.tenantId, customerId),
+          indirect === true ? "indirect-reseller" : "reseller",
+        );
+        const name =
+          indirect === true
+            ? "indirect-reseller-relationship-accepted-by-customer"
+            : "reseller-relationship-accepted-by-customer";
+        const delivery = await post(
+          partner,
+          event(name, `${baseUrl}/v1/customers/${customerId}`, "customer"),
+        );
         return { status: 200, body: delivery };
       },
     },
@@ -253,13 +313,30 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
       pattern: "/_control/delegated-admin",
       auth: false,
       handle: async ({ body }) => {
-        const request = JSON.parse(body) as { partnerTenantId?: string; customerId?: string; id?: string; status?: DelegatedAdmin["status"] };
+        const request = JSON.parse(body) as {
+          partnerTenantId?: string;
+          customerId?: string;
+          id?: string;
+          status?: DelegatedAdmin["status"];
+        };
         const partner = partnerOf(request.partnerTenantId);
         const status = request.status ?? "active";
         const id = request.id ?? `${randomUUID()}-${randomUUID()}`;
-        delegated.set(id, { id, partnerTenantId: partner.tenantId, customerId: request.customerId ?? "", status });
+        delegated.set(id, {
+          id,
+          partnerTenantId: partner.tenantId,
+          customerId: request.customerId ?? "",
+          status,
+        });
         const action = status === "active" ? "approved" : status;
-        const delivery = await post(partner, event(`granular-admin-relationship-${action}`, `${baseUrl}/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`, "delegatedAdminRelationship"));
+        const delivery = await post(
+          partner,
+          event(
+            `granular-admin-relationship-${action}`,
+            `${baseUrl}/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`,
+            "delegatedAdminRelationship",
+          ),
+        );
         return { status: 200, body: { id, ...delivery } };
       },
     },
@@ -271,7 +348,10 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
       handle: async ({ body }) => {
         const request = JSON.parse(body) as { partnerTenantId?: string; url?: string; event?: Json };
         const partner = partnerOf(request.partnerTenantId);
-        return { status: 200, body: await post(partner, request.event ?? {}, request.url ?? partner.webhookUrl) };
+        return {
+          status: 200,
+          body: await post(partner, request.event ?? {}, request.url ?? partner.webhookUrl),
+        };
       },
     },
     {
@@ -284,8 +364,18 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
         return { status: 200, body: fault };
       },
     },
-    { method: "GET", pattern: "/_control/requests", auth: false, handle: () => ({ status: 200, body: requests }) },
-    { method: "GET", pattern: "/_control/deliveries", auth: false, handle: () => ({ status: 200, body: deliveries }) },
+    {
+      method: "GET",
+      pattern: "/_control/requests",
+      auth: false,
+      handle: () => ({ status: 200, body: requests }),
+    },
+    {
+      method: "GET",
+      pattern: "/_control/deliveries",
+      auth: false,
+      handle: () => ({ status: 200, body: deliveries }),
+    },
   ];
 
   const server = createServer((req, res) => {
@@ -300,23 +390,37 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
     const matched = match(routes, req.method ?? "GET", url.pathname);
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const token = bearer === undefined ? undefined : accessTokens.get(bearer);
-    const partner = token !== undefined && token.expiresAt > Date.now() ? partners.get(token.tenantId) : undefined;
+    const partner =
+      token !== undefined && token.expiresAt > Date.now() ? partners.get(token.tenantId) : undefined;
     let answer: Answer;
-    if (matched === undefined) answer = { status: 404, body: { error: `no route ${req.method ?? ""} ${url.pathname}` } };
+    if (matched === undefined)
+      answer = { status: 404, body: { error: `no route ${req.method ?? ""} ${url.pathname}` } };
     else if (!url.pathname.startsWith("/_control/") && fault !== undefined && fault.remaining > 0) {
       fault.remaining -= 1;
-      if (fault.latencyMs !== undefined) await new Promise((resolve) => setTimeout(resolve, fault?.latencyMs));
+      if (fault.latencyMs !== undefined)
+        await new Promise((resolve) => setTimeout(resolve, fault?.latencyMs));
       answer =
         fault.status === undefined
           ? await run(matched.route.handle, { params: matched.params, body, headers: req.headers, partner })
           : {
               status: fault.status,
-              body: { code: fault.status, description: "Injected by the local Partner Center's test controls" },
-              ...(fault.retryAfterSeconds === undefined ? {} : { headers: { "retry-after": String(fault.retryAfterSeconds) } }),
+              body: {
+                code: fault.status,
+                description: "Injected by the local Partner Center's test controls",
+              },
+              ...(fault.retryAfterSeconds === undefined
+                ? {}
+                : { headers: { "retry-after": String(fault.retryAfterSeconds) } }),
             };
     } else if (matched.route.auth && partner === undefined) {
       answer = { status: 401, body: { code: 401, description: "A valid bearer token is required" } };
-    } else answer = await run(matched.route.handle, { params: matched.params, body, headers: req.headers, partner });
+    } else
+      answer = await run(matched.route.handle, {
+        params: matched.params,
+        body,
+        headers: req.headers,
+        partner,
+      });
     if (!url.pathname.startsWith("/_control/")) {
       requests.push({
         at: new Date().toISOString(),
@@ -333,7 +437,7 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => { resolve(); });
   });
   const address = server.address() as AddressInfo;
   baseUrl = `http://${address.address}:${address.port}`;
@@ -346,7 +450,7 @@ export async function startLocalPartnerCenter(options: LocalPartnerCenterOptions
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
       }),
   };
 }
@@ -365,12 +469,17 @@ async function run(handle: Handler, call: Call): Promise<Answer> {
     return await handle(call);
   } catch (error) {
     if (error instanceof ControlError) return { status: error.status, body: { error: error.message } };
-    if (error instanceof SyntaxError) return { status: 400, body: { error: `the body is not JSON: ${error.message}` } };
+    if (error instanceof SyntaxError)
+      return { status: 400, body: { error: `the body is not JSON: ${error.message}` } };
     throw error;
   }
 }
 
-function match(routes: readonly Route[], method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+function match(
+  routes: readonly Route[],
+  method: string,
+  pathname: string,
+): { route: Route; params: Record<string, string> } | undefined {
   const parts = pathname.split("/");
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -391,7 +500,12 @@ function match(routes: readonly Route[], method: string, pathname: string): { ro
 }
 
 /** Posts an event as Partner Center does: the raw JSON, its RSA-SHA256 signature and where the certificate is. */
-export async function deliver(signing: SigningCertificate, baseUrl: string, url: string, event: Json): Promise<Delivery> {
+export async function deliver(
+  signing: SigningCertificate,
+  baseUrl: string,
+  url: string,
+  event: Json,
+): Promise<Delivery> {
   const body = JSON.stringify(event);
   const signature = createSign("RSA-SHA256").update(body).sign(signing.privateKeyPem, "base64");
   try {

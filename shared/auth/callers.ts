@@ -45,8 +45,7 @@ export async function authenticate(
     if (proofs.partnerCenter === undefined) {
       return {
         ok: false,
-        reason:
-          "PARTNER_CENTER_MODE is records: events from Partner Center are not taken (set it to live)",
+        reason: "PARTNER_CENTER_MODE is records: events from Partner Center are not taken (set it to live)",
       };
     }
     const checked = await proofs.partnerCenter.verify(

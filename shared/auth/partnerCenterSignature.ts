@@ -54,7 +54,10 @@ export class PartnerCenterSignatureVerifier {
       return { ok: false, reason: "X-MS-Certificate-Url must be a URL" };
     }
     if (!this.options.origins.includes(url.origin)) {
-      return { ok: false, reason: `The certificate URL's origin ${url.origin} is not an allowed Partner Center origin` };
+      return {
+        ok: false,
+        reason: `The certificate URL's origin ${url.origin} is not an allowed Partner Center origin`,
+      };
     }
     let certificate: X509Certificate;
     try {

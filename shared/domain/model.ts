@@ -37,6 +37,9 @@ export const RULE_IDS = [
   "TEN-5",
   "TEN-6",
   "OPS-1",
+  "PC-1",
+  "PC-2",
+  "PC-3",
 ] as const;
 export const ruleIdSchema = z.enum(RULE_IDS);
 export type RuleId = z.infer<typeof ruleIdSchema>;

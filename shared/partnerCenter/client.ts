@@ -54,7 +54,10 @@ export class PartnerCenterClient {
 
   /** The customer as this partner sees it; undefined when Partner Center says it is not the partner's (404). */
   async customer(link: PartnerCenterLink, customerId: string): Promise<CustomerResource | undefined> {
-    const url = new URL(`v1/customers/${encodeURIComponent(customerId)}`, withSlash(this.settings.PARTNER_CENTER_ENDPOINT));
+    const url = new URL(
+      `v1/customers/${encodeURIComponent(customerId)}`,
+      withSlash(this.settings.PARTNER_CENTER_ENDPOINT),
+    );
     const body = await this.get(link, PARTNER_CENTER_SCOPE, url);
     return body === undefined ? undefined : customerResourceSchema.parse(body);
   }
@@ -97,7 +100,9 @@ export class PartnerCenterClient {
         false,
       );
     }
-    const endpoint = new URL(this.settings.PARTNER_CENTER_TOKEN_ENDPOINT.replace("{tenantid}", link.tenantId));
+    const endpoint = new URL(
+      this.settings.PARTNER_CENTER_TOKEN_ENDPOINT.replace("{tenantid}", link.tenantId),
+    );
     const response = await send(endpoint, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -28,7 +28,10 @@ export const partnerCenterEventSchema = z
     AuditUri: z.url().max(2000).nullable().optional(),
     ResourceChangeUtcDate: z.string().min(1).max(64),
   })
-  .meta({ id: "PartnerCenterEvent", description: "A Partner Center webhook event, as Partner Center posts it" });
+  .meta({
+    id: "PartnerCenterEvent",
+    description: "A Partner Center webhook event, as Partner Center posts it",
+  });
 export type PartnerCenterEvent = z.infer<typeof partnerCenterEventSchema>;
 
 /** GET /v1/customers/{id}: the customer as the partner sees it (404 when it is not the partner's). */

@@ -41,15 +41,22 @@ export async function processPartnerCenterEvent(
 ): Promise<ProcessingResult> {
   const { event, partnerId } = message;
   addLogFields({ partnerId });
-  if (!isHandled(event.EventName)) return nothing(NO_CUSTOMER, `${event.EventName}: acknowledged, not acted on`);
+  if (!isHandled(event.EventName))
+    return nothing(NO_CUSTOMER, `${event.EventName}: acknowledged, not acted on`);
   const client = rt.partnerCenter;
   if (client === undefined) {
-    return nothing(NO_CUSTOMER, "PARTNER_CENTER_MODE is records: Partner Center's events are not acted on", true);
+    return nothing(
+      NO_CUSTOMER,
+      "PARTNER_CENTER_MODE is records: Partner Center's events are not acted on",
+      true,
+    );
   }
   const link = (await rt.reference.partner(partnerId))?.partnerCenter;
-  if (link === undefined) return nothing(NO_CUSTOMER, `partner ${partnerId} has no Partner Center link`, true);
+  if (link === undefined)
+    return nothing(NO_CUSTOMER, `partner ${partnerId} has no Partner Center link`, true);
   const resourceId = resourceIdOf(event.ResourceUri);
-  if (resourceId === undefined) return nothing(NO_CUSTOMER, `${event.EventName}: its ResourceUri names no resource`, true);
+  if (resourceId === undefined)
+    return nothing(NO_CUSTOMER, `${event.EventName}: its ResourceUri names no resource`, true);
 
   switch (event.EventName) {
     case "reseller-relationship-accepted-by-customer":
@@ -62,7 +69,10 @@ export async function processPartnerCenterEvent(
       return confirmDelegatedAdmin(rt, client, link, partnerId, resourceId);
     case "subscription-updated":
     case "test-created":
-      return nothing(NO_CUSTOMER, `${event.EventName} ${resourceId}: acknowledged; nothing here depends on it yet`);
+      return nothing(
+        NO_CUSTOMER,
+        `${event.EventName} ${resourceId}: acknowledged; nothing here depends on it yet`,
+      );
   }
 }
 
@@ -74,7 +84,8 @@ async function confirmAcceptance(
   message: PartnerCenterEventMessage,
   customerId: string,
 ): Promise<ProcessingResult> {
-  if (!idSchema.safeParse(customerId).success) return nothing(NO_CUSTOMER, `no customer id in ${message.event.ResourceUri}`, true);
+  if (!idSchema.safeParse(customerId).success)
+    return nothing(NO_CUSTOMER, `no customer id in ${message.event.ResourceUri}`, true);
   addLogFields({ customerId });
   const customer = await client.customer(link, customerId);
   const confirmed = customer !== undefined && customer.companyProfile.tenantId === customerId;
@@ -93,6 +104,12 @@ async function confirmAcceptance(
   const decision = read.result;
   if ("violation" in decision) {
     return nothing(customerId, `${decision.violation.rule}: ${decision.violation.message}`, true);
+  }
+  if ("already" in decision) {
+    return nothing(
+      customerId,
+      `PC-3: relationship ${decision.already.id} is already active: the event changes nothing`,
+    );
   }
   return processRelationship(
     {
@@ -118,7 +135,11 @@ async function confirmDelegatedAdmin(
 ): Promise<ProcessingResult> {
   const graph = await client.delegatedAdminRelationship(link, gdapId);
   if (graph === undefined || !idSchema.safeParse(graph.customer.tenantId).success) {
-    return nothing(NO_CUSTOMER, `MP-2: Graph shows partner ${partnerId} no delegated admin relationship ${gdapId}`, true);
+    return nothing(
+      NO_CUSTOMER,
+      `MP-2: Graph shows partner ${partnerId} no delegated admin relationship ${gdapId}`,
+      true,
+    );
   }
   const customerId = graph.customer.tenantId;
   addLogFields({ customerId });
@@ -130,7 +151,10 @@ async function confirmDelegatedAdmin(
       graph: { id: graph.id, status: graph.status, customerTenantId: customerId },
       now: rt.now(),
     });
-    return Promise.resolve({ changes: "violation" in outcome ? [] : relationshipChanges(outcome), result: outcome });
+    return Promise.resolve({
+      changes: "violation" in outcome ? [] : relationshipChanges(outcome),
+      result: outcome,
+    });
   });
   const outcome = done.result;
   if ("violation" in outcome) {
@@ -138,7 +162,9 @@ async function confirmDelegatedAdmin(
   }
   return {
     customerId,
-    moved: [{ kind: "relationship", id: outcome.relationship.id, from: outcome.relationship.status, path: [] }],
+    moved: [
+      { kind: "relationship", id: outcome.relationship.id, from: outcome.relationship.status, path: [] },
+    ],
     notes: outcome.changed
       ? [`delegated admin ${graph.id}: ${outcome.relationship.delegatedAdminRelationship?.status ?? "?"}`]
       : ["delegated admin already recorded: a repeated event changes nothing"],

@@ -1,7 +1,6 @@
 /**
  * The relationship queue's work, for one message, in one customer partition transaction:
  * - `relationship-request`: a submitted relationship becomes pending (the invitation) or rejected.
- * - `partner-center-event`: Partner Center's event, confirmed first (shared/pipeline/partnerCenterEvents.ts).
  * - `relationship-answer`: the customer's answer to a pending invitation, together with every
  *   migration that waited on it (resumed on acceptance, rejected on declination or expiry). When that
  *   is too much for one transaction, the answer commits first and the migrations follow, one commit
@@ -28,10 +27,9 @@ import {
   transition,
   violation,
 } from "../domain/index.js";
-import type { CustomerRelationshipMessage, RelationshipMessage } from "../messaging/messages.js";
+import type { CustomerRelationshipMessage } from "../messaging/messages.js";
 import { type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
 import { fitsOneCommit } from "./commitLimits.js";
-import { processPartnerCenterEvent } from "./partnerCenterEvents.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges, relationshipChanges } from "./persist.js";
 import { decideOrFail, outcomeNotes } from "./processMigration.js";
@@ -56,16 +54,8 @@ interface FirstDecision {
 }
 
 export async function processRelationship(
-  message: RelationshipMessage,
-  rt: Runtime = runtime(),
-): Promise<ProcessingResult> {
-  if (message.type === "partner-center-event") return processPartnerCenterEvent(message, rt);
-  return processCustomerMessage(message, rt);
-}
-
-async function processCustomerMessage(
   message: CustomerRelationshipMessage,
-  rt: Runtime,
+  rt: Runtime = runtime(),
 ): Promise<ProcessingResult> {
   const { customerId, relationshipId } = message;
   const done = await withCustomerPartition(

@@ -30,17 +30,23 @@ const WHO: Readonly<Record<CallerKind, string>> = {
 /**
  * Whether this kind of caller may use a route at all. TEN-3 for answers (only the customer) and for
  * customers elsewhere (their token answers invitations and nothing else), TEN-4 for the operator's
- * routes, TEN-1 for a partner's (the operator does not act for a partner).
+ * routes, TEN-1 for a partner's (the operator does not act for a partner), PC-1 for Partner Center's
+ * events (its signature posts them and nothing else).
  */
 export function callerKindViolation(allowed: readonly CallerKind[], caller: Caller): Violation | null {
   if (allowed.includes(caller.kind)) return null;
   const rule =
-    allowed.includes("customer") || caller.kind === "customer"
-      ? "TEN-3"
-      : allowed.length === 1 && allowed[0] === "operator"
-        ? "TEN-4"
-        : "TEN-1";
+    allowed.includes("partner-center") || caller.kind === "partner-center"
+      ? "PC-1"
+      : allowed.includes("customer") || caller.kind === "customer"
+        ? "TEN-3"
+        : allowed.length === 1 && allowed[0] === "operator"
+          ? "TEN-4"
+          : "TEN-1";
   const messages = {
+    "PC-1": allowed.includes("partner-center")
+      ? `Only Partner Center's signature posts its events; ${WHO[caller.kind]} may not`
+      : "Partner Center's signature only posts its events",
     "TEN-3": allowed.includes("customer")
       ? `Only the customer tenant's administrator answers an invitation; ${WHO[caller.kind]} may not`
       : "A customer's token only answers invitations",

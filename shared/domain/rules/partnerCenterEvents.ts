@@ -1,10 +1,11 @@
 /**
  * What a Partner Center event may change, once the service has read back, as the partner, what the
- * event claims. The event is only a hint: these decisions take the confirming read, never the event.
+ * event claims (PC-2). The event is only a hint: these decisions take the confirming read, never the event.
  * - TEN-3: a reseller acceptance Partner Center confirms (the customer is now the partner's) accepts
  *   the partner's open invitation to that customer, the second way beside the customer's own token.
  * - MP-2: a delegated admin (GDAP) relationship Graph shows active marks the partner's relationship
  *   with that customer as granted; one Graph shows expired or terminated moves it on.
+ * - PC-3: what the event would change being already so, nothing changes.
  */
 import type { Relationship, Violation } from "../model.js";
 import { historyEntry, type RelationshipOutcome } from "../outcomes.js";
@@ -15,7 +16,11 @@ import { isOpenInvitation, unchangedRelationship } from "./relationships.js";
 /** Who history names when Partner Center's confirmed event made a change. */
 export const PARTNER_CENTER_ACTOR = "partner-center";
 
-export type AcceptanceDecision = { accept: Relationship } | { violation: Violation };
+export type AcceptanceDecision =
+  | { accept: Relationship }
+  /** PC-3: the partner's relationship with the customer is already active. */
+  | { already: Relationship }
+  | { violation: Violation };
 
 /**
  * TEN-3: the invitation a confirmed acceptance answers. `confirmed` is the confirming read: whether
@@ -31,19 +36,26 @@ export function acceptanceFromPartnerCenter(input: {
   if (!input.confirmed) {
     return {
       violation: violation(
-        "TEN-3",
+        "PC-2",
         `Partner Center does not show customer ${input.customerId} as partner ${input.partnerId}'s: the event is not taken as the customer's answer`,
       ),
     };
   }
   const open = input.relationships
-    .filter((relationship) => relationship.partnerId === input.partnerId && isOpenInvitation(relationship, input.now))
+    .filter(
+      (relationship) =>
+        relationship.partnerId === input.partnerId && isOpenInvitation(relationship, input.now),
+    )
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const invitation = open[0];
   if (invitation === undefined) {
+    const active = input.relationships.find(
+      (relationship) => relationship.partnerId === input.partnerId && relationship.status === "active",
+    );
+    if (active !== undefined) return { already: active };
     return {
       violation: violation(
-        "TEN-3",
+        "PC-2",
         `Partner ${input.partnerId} has no open invitation to customer ${input.customerId} for Partner Center's acceptance to answer`,
       ),
     };
@@ -83,14 +95,19 @@ export function delegatedAdminFromGraph(input: {
   if (graph === undefined || graph.customerTenantId !== input.customerId) {
     return {
       violation: violation(
-        "MP-2",
+        "PC-2",
         `Graph shows partner ${input.partnerId} no delegated admin relationship with customer ${input.customerId}`,
       ),
     };
   }
   const status = delegatedAdminStatusOf(graph.status);
   if (status === undefined) {
-    return { violation: violation("MP-2", `Graph shows the delegated admin relationship ${graph.id} as ${graph.status}: nothing to record yet`) };
+    return {
+      violation: violation(
+        "PC-2",
+        `Graph shows the delegated admin relationship ${graph.id} as ${graph.status}: nothing to record yet`,
+      ),
+    };
   }
   const candidates = input.relationships
     .filter(
@@ -115,7 +132,11 @@ export function delegatedAdminFromGraph(input: {
   const at = toIso(input.now);
   return {
     changed: true,
-    relationship: { ...relationship, delegatedAdminRelationship: { id: graph.id, status, at }, updatedAt: at },
+    relationship: {
+      ...relationship,
+      delegatedAdminRelationship: { id: graph.id, status, at },
+      updatedAt: at,
+    },
     path: [],
     history: [
       historyEntry(

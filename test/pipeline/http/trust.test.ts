@@ -21,6 +21,7 @@ import { postBulkCancellation } from "../../../functions/postBulkCancellation.js
 import { postBulkMigration } from "../../../functions/postBulkMigration.js";
 import { postMigration } from "../../../functions/postMigration.js";
 import { postMigrationValidation } from "../../../functions/postMigrationValidation.js";
+import { postPartnerCenterEvent } from "../../../functions/postPartnerCenterEvent.js";
 import { postPartnerKey } from "../../../functions/postPartnerKey.js";
 import { postRelationshipRequest } from "../../../functions/postRelationshipRequest.js";
 import { postSweep } from "../../../functions/postSweep.js";
@@ -277,6 +278,19 @@ const CASES: Record<keyof typeof ROUTES, RouteCase | undefined> = {
     path: () => "/api/admin/sweep?dryRun=true",
     params: () => ({}),
   },
+  postPartnerCenterEvent: {
+    handler: postPartnerCenterEvent,
+    method: "POST",
+    path: (w) => `/api/partner-center/events/${w.partnerA}`,
+    params: (w) => ({ partnerId: w.partnerA }),
+    body: (w) => ({
+      EventName: "reseller-relationship-accepted-by-customer",
+      ResourceUri: `https://api.partnercenter.microsoft.com/v1/customers/${w.customerId}`,
+      ResourceName: "customer",
+      AuditUri: null,
+      ResourceChangeUtcDate: new Date().toISOString(),
+    }),
+  },
   getHealth: undefined,
   getOpenApi: undefined,
 };
@@ -291,6 +305,9 @@ async function callerOf(kind: CallerKind | "nobody", w: World): Promise<As> {
       return asCustomer(w.customerId);
     case "nobody":
       return "nobody";
+    case "partner-center":
+      // Its signature needs the local Partner Center: test/pipeline/partnerCenter/ proves it on every route.
+      throw new Error("Partner Center's signature is tested beside the local Partner Center");
   }
 }
 
@@ -345,7 +362,7 @@ describe("every route proves its caller (TEN-1, TEN-3, TEN-4)", () => {
             (found) => found.rule,
           );
           expect(
-            rules.every((rule) => ["TEN-1", "TEN-3", "TEN-4"].includes(rule)),
+            rules.every((rule) => ["TEN-1", "TEN-3", "TEN-4", "PC-1"].includes(rule)),
             rules.join(),
           ).toBe(true);
         }

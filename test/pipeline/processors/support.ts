@@ -16,7 +16,7 @@ import type {
   Partner,
   Subscription,
 } from "../../../shared/domain/index.js";
-import type { MigrationMessage, RelationshipMessage } from "../../../shared/messaging/messages.js";
+import type { MigrationMessage, CustomerRelationshipMessage } from "../../../shared/messaging/messages.js";
 import { ReferenceCache } from "../../../shared/pipeline/referenceCache.js";
 import { resetRuntime, setRuntimeForTests } from "../../../shared/pipeline/runtime.js";
 import {
@@ -224,7 +224,7 @@ export async function submitMigration(
 
 // ---- messages and invocation --------------------------------------------------------------------
 
-export function relationshipRequest(customerId: string, relationshipId: string): RelationshipMessage {
+export function relationshipRequest(customerId: string, relationshipId: string): CustomerRelationshipMessage {
   return {
     schemaVersion: 1,
     requestId: relationshipId,
@@ -239,7 +239,7 @@ export function relationshipAnswer(
   relationshipId: string,
   answer: "accept" | "decline",
   reason?: string,
-): RelationshipMessage {
+): CustomerRelationshipMessage {
   return {
     schemaVersion: 1,
     requestId: `answer-${relationshipId}`,

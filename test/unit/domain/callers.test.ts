@@ -28,9 +28,10 @@ const customer = (roleIds: string[] = [ENTRA_ROLE_IDS["global-admin"]], tenantId
   roleIds,
 });
 
+const partnerCenter: Caller = { kind: "partner-center", certificateThumbprint: "AB:CD" };
 const ruleOf = (found: { rule: string } | null) => found?.rule ?? null;
 
-describe("TEN-1, TEN-3, TEN-4 — which kind of caller a route takes", () => {
+describe("TEN-1, TEN-3, TEN-4, PC-1 — which kind of caller a route takes", () => {
   it.each([
     [["operator"], partnerA, "TEN-4"],
     [["operator"], customer(), "TEN-3"],
@@ -41,6 +42,13 @@ describe("TEN-1, TEN-3, TEN-4 — which kind of caller a route takes", () => {
     [["customer"], operator, "TEN-3"],
     [["partner", "operator"], partnerA, null],
     [["customer"], customer(), null],
+    [["partner-center"], operator, "PC-1"],
+    [["partner-center"], partnerA, "PC-1"],
+    [["partner-center"], customer(), "PC-1"],
+    [["customer"], partnerCenter, "PC-1"],
+    [["operator"], partnerCenter, "PC-1"],
+    [["partner"], partnerCenter, "PC-1"],
+    [["partner-center"], partnerCenter, null],
   ] as [CallerKind[], Caller, string | null][])("%j refuses %j with %s", (allowed, caller, rule) => {
     expect(ruleOf(callerKindViolation(allowed, caller))).toBe(rule);
   });
