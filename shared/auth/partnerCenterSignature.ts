@@ -22,6 +22,8 @@ export interface PartnerCenterSignatureOptions {
 }
 
 const CERTIFICATE_FETCH_TIMEOUT_MS = 5_000;
+/** Partner Center signs with one certificate at a time (two across a rotation): a few URLs is plenty. */
+const MAX_CACHED_CERTIFICATES = 8;
 
 async function fetchOverHttp(url: string): Promise<Buffer> {
   const response = await fetch(url, { signal: AbortSignal.timeout(CERTIFICATE_FETCH_TIMEOUT_MS) });
@@ -87,6 +89,11 @@ export class PartnerCenterSignatureVerifier {
   private certificate(url: string): Promise<X509Certificate> {
     let cached = this.certificates.get(url);
     if (cached === undefined) {
+      // The oldest goes first, so URLs sent to fill the cache cannot grow it without bound.
+      const oldest = this.certificates.keys().next();
+      if (this.certificates.size >= MAX_CACHED_CERTIFICATES && oldest.done !== true) {
+        this.certificates.delete(oldest.value);
+      }
       cached = this.fetchCertificate(url).then((bytes) => new X509Certificate(bytes));
       cached.catch(() => this.certificates.delete(url));
       this.certificates.set(url, cached);
