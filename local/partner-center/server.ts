@@ -85,9 +85,10 @@ export interface LocalPartnerCenter {
   url: string;
   certificateUrl: string;
   subject: string;
-  /** Where the service's partner registration points its webhook for `partnerId`. */
   requests: () => readonly RecordedRequest[];
   deliveries: () => readonly Delivery[];
+  /** The signature headers this Partner Center would send with `body` (in-process tests only). */
+  sign: (body: string) => Record<string, string>;
   close: () => Promise<void>;
 }
 
@@ -328,16 +329,15 @@ export async function startLocalPartnerCenter(
           customerId: request.customerId ?? "",
           status,
         });
-        const action = status === "active" ? "approved" : status;
+        // Partner Center sends an event when the customer approves, and at expiry or termination; none while it waits.
+        const action = { active: "approved", expired: "expired", terminated: "terminated" } as const;
+        const resourceUri = `${baseUrl}/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`;
+        if (status === "approvalPending") return { status: 200, body: { id, resourceUri } };
         const delivery = await post(
           partner,
-          event(
-            `granular-admin-relationship-${action}`,
-            `${baseUrl}/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`,
-            "delegatedAdminRelationship",
-          ),
+          event(`granular-admin-relationship-${action[status]}`, resourceUri, "delegatedAdminRelationship"),
         );
-        return { status: 200, body: { id, ...delivery } };
+        return { status: 200, body: { id, resourceUri, ...delivery } };
       },
     },
     {
@@ -437,7 +437,9 @@ export async function startLocalPartnerCenter(
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => { resolve(); });
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   baseUrl = `http://${address.address}:${address.port}`;
@@ -447,10 +449,13 @@ export async function startLocalPartnerCenter(
     subject,
     requests: () => requests,
     deliveries: () => deliveries,
+    sign: (body) => signatureHeaders(signing, baseUrl, body),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }
@@ -499,7 +504,20 @@ function match(
   return undefined;
 }
 
-/** Posts an event as Partner Center does: the raw JSON, its RSA-SHA256 signature and where the certificate is. */
+/** The headers Partner Center signs an event with: its RSA-SHA256 signature and where its certificate is. */
+export function signatureHeaders(
+  signing: SigningCertificate,
+  baseUrl: string,
+  body: string,
+): Record<string, string> {
+  return {
+    authorization: `Signature ${createSign("RSA-SHA256").update(body).sign(signing.privateKeyPem, "base64")}`,
+    "x-ms-certificate-url": `${baseUrl}${CERTIFICATE_PATH}`,
+    "x-ms-signature-algorithm": "rsa-sha256",
+  };
+}
+
+/** Posts an event as Partner Center does: the raw JSON with its signature headers. */
 export async function deliver(
   signing: SigningCertificate,
   baseUrl: string,
@@ -507,16 +525,10 @@ export async function deliver(
   event: Json,
 ): Promise<Delivery> {
   const body = JSON.stringify(event);
-  const signature = createSign("RSA-SHA256").update(body).sign(signing.privateKeyPem, "base64");
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        authorization: `Signature ${signature}`,
-        "x-ms-certificate-url": `${baseUrl}${CERTIFICATE_PATH}`,
-        "x-ms-signature-algorithm": "rsa-sha256",
-      },
+      headers: { "content-type": "application/json", ...signatureHeaders(signing, baseUrl, body) },
       body,
       signal: AbortSignal.timeout(10_000),
     });

@@ -33,11 +33,17 @@ import type { CallerKind } from "../../../shared/domain/index.js";
 import type { RouteFunction } from "../../../shared/http/defineRoute.js";
 import { ROUTES } from "../../../shared/http/routes.js";
 import { QUEUES } from "../../../shared/messaging/messages.js";
-import { TABLE_NAMES } from "../../../shared/storage/tableNames.js";
 import { asCustomer, asOperator, type As } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
 import { customerBody, partnerBody, registerPartner, subscriptionBody } from "./reference.js";
-import { call, proofHeaders, usePipelineHttp, type Answer, type CallOptions } from "./support.js";
+import {
+  call,
+  proofHeaders,
+  tableSnapshot,
+  usePipelineHttp,
+  type Answer,
+  type CallOptions,
+} from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
 
@@ -306,7 +312,7 @@ async function callerOf(kind: CallerKind | "nobody", w: World): Promise<As> {
     case "nobody":
       return "nobody";
     case "partner-center":
-      // Its signature needs the local Partner Center: test/pipeline/partnerCenter/ proves it on every route.
+      // Its signature needs the local Partner Center: test/pipeline/partnerCenter.test.ts refuses it elsewhere.
       throw new Error("Partner Center's signature is tested beside the local Partner Center");
   }
 }
@@ -324,18 +330,7 @@ function request(route: RouteCase, w: World, as: As, extra: Partial<CallOptions>
   });
 }
 
-/** Every row of every table, as text, so "nothing written" compares whole states. */
-async function snapshot(): Promise<string[]> {
-  const rows: string[] = [];
-  for (const name of TABLE_NAMES) {
-    const client = await http.store().table(name);
-    for await (const row of client.listEntities()) {
-      const { timestamp: _t, etag: _e, ...rest } = row as Record<string, unknown>;
-      rows.push(`${name} ${JSON.stringify(rest)}`);
-    }
-  }
-  return rows.sort();
-}
+const snapshot = () => tableSnapshot(http.store());
 
 const guarded = Object.entries(CASES).flatMap(([name, route]) => {
   const spec = ROUTES[name as keyof typeof ROUTES];

@@ -1,0 +1,161 @@
+/**
+ * The local Partner Center for a test file, as usePipelineHttp gives it the emulator: started in
+ * beforeAll, the app switched to `live` mode and pointed at it, and its webhooks delivered over real
+ * HTTP to a relay that hands each request — headers and raw bytes as sent — to the route's handler,
+ * as the host would. Partners' secrets go in a file standing in for Key Vault
+ * (PARTNER_CENTER_SECRETS_FILE), as the local stack does.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { afterAll, beforeAll } from "vitest";
+
+import { postPartnerCenterEvent } from "../../../functions/postPartnerCenterEvent.js";
+import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../../local/partner-center/server.js";
+import { resetConfigForTests } from "../../../shared/config.js";
+import type { PartnerCenterLink } from "../../../shared/domain/index.js";
+import { resetRuntime } from "../../../shared/pipeline/runtime.js";
+import { uniqueId } from "../../setup/tables.js";
+import { call, type Answer } from "./support.js";
+
+const EVENTS_PATH = /^\/api\/partner-center\/events\/([^/?]+)$/;
+
+export interface PartnerCenterForTests {
+  pc: () => LocalPartnerCenter;
+  /** Where partner `partnerId`'s events are posted (the URL a partner registers with Partner Center). */
+  webhookUrl: (partnerId: string) => string;
+  /** Registers a partner tenant in the local Partner Center, its webhook and its secrets; the link to store. */
+  link: (partnerId: string) => Promise<{ link: PartnerCenterLink; tenantId: string }>;
+  /** A test control of the local Partner Center (POST /_control/...), answered as JSON. */
+  control: (path: string, body: unknown) => Promise<Record<string, unknown>>;
+  /** Every answer the relay gave, in order. */
+  answers: () => readonly Answer[];
+}
+
+export function usePartnerCenter(): PartnerCenterForTests {
+  let pc: LocalPartnerCenter | undefined;
+  let relay: Server | undefined;
+  let relayUrl = "";
+  let dir = "";
+  const answers: Answer[] = [];
+
+  beforeAll(async () => {
+    pc = await startLocalPartnerCenter({ port: 0 });
+    relay = createServer((request, response) => {
+      void (async () => {
+        const chunks: Buffer[] = [];
+        for await (const chunk of request) chunks.push(chunk as Buffer);
+        const partnerId = EVENTS_PATH.exec(request.url ?? "")?.[1];
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).flatMap(([name, value]) =>
+            typeof value === "string" ? [[name, value]] : [],
+          ),
+        );
+        const answer =
+          partnerId === undefined
+            ? { status: 404, headers: {}, body: undefined, text: "" }
+            : await call(postPartnerCenterEvent, request.method ?? "POST", request.url ?? "", {
+                params: { partnerId: decodeURIComponent(partnerId) },
+                rawBytes: Buffer.concat(chunks),
+                as: "nobody",
+                headers,
+              });
+        answers.push(answer);
+        response.writeHead(answer.status, { "content-type": answer.headers["content-type"] ?? "text/plain" });
+        response.end(answer.text);
+      })();
+    });
+    await new Promise<void>((resolve) => relay?.listen(0, "127.0.0.1", resolve));
+    relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+    dir = await mkdtemp(join(tmpdir(), "csp-pc-secrets-"));
+    await writeFile(join(dir, "secrets.json"), "{}");
+    Object.assign(process.env, {
+      PARTNER_CENTER_MODE: "live",
+      PARTNER_CENTER_ENDPOINT: pc.url,
+      GRAPH_ENDPOINT: pc.url,
+      PARTNER_CENTER_TOKEN_ENDPOINT: `${pc.url}/{tenantid}/oauth2/v2.0/token`,
+      PARTNER_CENTER_CERTIFICATE_ORIGINS: pc.url,
+      PARTNER_CENTER_CERTIFICATE_SUBJECT: pc.subject,
+      PARTNER_CENTER_SECRETS_FILE: join(dir, "secrets.json"),
+    });
+    resetConfigForTests();
+    resetRuntime();
+  });
+
+  afterAll(async () => {
+    for (const name of [
+      "PARTNER_CENTER_MODE",
+      "PARTNER_CENTER_ENDPOINT",
+      "GRAPH_ENDPOINT",
+      "PARTNER_CENTER_TOKEN_ENDPOINT",
+      "PARTNER_CENTER_CERTIFICATE_ORIGINS",
+      "PARTNER_CENTER_CERTIFICATE_SUBJECT",
+      "PARTNER_CENTER_SECRETS_FILE",
+    ])
+      Reflect.deleteProperty(process.env, name);
+    resetConfigForTests();
+    resetRuntime();
+    await new Promise<void>((resolve) => {
+      relay?.closeAllConnections();
+      relay?.close(() => {
+        resolve();
+      });
+    });
+    await pc?.close();
+    if (dir !== "") await rm(dir, { recursive: true, force: true });
+  });
+
+  const started = (): LocalPartnerCenter => {
+    if (pc === undefined) throw new Error("the local Partner Center starts in beforeAll");
+    return pc;
+  };
+
+  const control = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${started().url}/_control/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+    if (!response.ok)
+      throw new Error(`/_control/${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+
+  const webhookUrl = (partnerId: string) => `${relayUrl}/api/partner-center/events/${partnerId}`;
+
+  return {
+    pc: started,
+    webhookUrl,
+    control,
+    answers: () => answers,
+    link: async (partnerId) => {
+      const tenantId = uniqueId("tenant");
+      const tenant = (await control("partners", { tenantId, webhookUrl: webhookUrl(partnerId) })) as {
+        applicationId: string;
+        applicationSecret: string;
+        refreshToken: string;
+      };
+      const link: PartnerCenterLink = {
+        tenantId,
+        applicationId: tenant.applicationId,
+        refreshTokenSecret: `pc-refresh-${partnerId}`,
+        applicationSecret: `pc-app-${partnerId}`,
+      };
+      const file = join(dir, "secrets.json");
+      const secrets = JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
+      await writeFile(
+        file,
+        JSON.stringify({
+          ...secrets,
+          [link.refreshTokenSecret]: tenant.refreshToken,
+          [link.applicationSecret]: tenant.applicationSecret,
+        }),
+      );
+      return { link, tenantId };
+    },
+  };
+}
