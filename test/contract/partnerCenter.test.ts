@@ -1,0 +1,128 @@
+/**
+ * The contract with Partner Center, Graph and the token endpoint: the fixtures (Microsoft's
+ * documented shapes, local/partner-center/fixtures/PROVENANCE.md) parse with the schemas the service
+ * reads them with, and the local Partner Center answers — and posts its events — in exactly those
+ * shapes, so the service is never tested against shapes of this project's own making.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { fixture, fixtureNames, type FixtureName } from "../../local/partner-center/fixtures.js";
+import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../local/partner-center/server.js";
+import {
+  customerResourceSchema,
+  delegatedAdminRelationshipSchema,
+  partnerCenterEventSchema,
+  tokenResponseSchema,
+} from "../../shared/partnerCenter/shapes.js";
+
+const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: boolean } }> = {
+  "event-test-created": partnerCenterEventSchema,
+  customer: customerResourceSchema,
+  "delegated-admin-relationship": delegatedAdminRelationshipSchema,
+  "token-response": tokenResponseSchema,
+};
+
+/** Where every value sits and what type it is: the shape, without the values. */
+function shapeOf(value: unknown, at = "$"): string[] {
+  if (Array.isArray(value)) return [`${at}: array`, ...value.flatMap((item) => shapeOf(item, `${at}[]`))];
+  if (value !== null && typeof value === "object") {
+    return [
+      `${at}: object`,
+      ...Object.entries(value).flatMap(([key, child]) => shapeOf(child, `${at}.${key}`)),
+    ].sort();
+  }
+  return [`${at}: ${value === null ? "null" : typeof value}`];
+}
+
+let pc: LocalPartnerCenter;
+let token: string;
+const tenantId = "contract-partner";
+const customerId = "contract-customer";
+
+beforeAll(async () => {
+  pc = await startLocalPartnerCenter({ port: 0 });
+  const control = async (path: string, body: unknown) => {
+    const response = await fetch(`${pc.url}/_control/${path}`, {
+      method: "POST",
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as Record<string, string>;
+  };
+  // Nothing listens at the webhook: the delivery fails, the event is still recorded as sent.
+  const tenant = await control("partners", { tenantId, webhookUrl: "http://127.0.0.1:9/nowhere" });
+  await control(`customers/${customerId}/accept`, { partnerTenantId: tenantId });
+  await control("delegated-admin", {
+    partnerTenantId: tenantId,
+    customerId,
+    id: "gdap-contract",
+    status: "active",
+  });
+  const answer = await fetch(`${pc.url}/${tenantId}/oauth2/v2.0/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "refresh_token",
+      client_id: tenant.applicationId ?? "",
+      client_secret: tenant.applicationSecret ?? "",
+      refresh_token: tenant.refreshToken ?? "",
+      scope: "https://api.partnercenter.microsoft.com/.default",
+    }),
+  });
+  expect(answer.status).toBe(200);
+  const body = (await answer.json()) as Record<string, unknown>;
+  expect(shapeOf(body)).toEqual(shapeOf(fixture("token-response")));
+  token = String(body.access_token);
+});
+
+afterAll(async () => {
+  await pc.close();
+});
+
+async function read(path: string): Promise<unknown> {
+  const response = await fetch(`${pc.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+describe("Microsoft's documented shapes", () => {
+  it.each(fixtureNames())("the %s fixture parses with the schema the service reads it with", (name) => {
+    expect(SCHEMAS[name].safeParse(fixture(name)).success).toBe(true);
+  });
+
+  it("a documented event with one property more is refused: the event schema is the whole payload", () => {
+    expect(partnerCenterEventSchema.safeParse({ ...fixture("event-test-created"), Extra: 1 }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe("the local Partner Center answers in those shapes", () => {
+  it("GET /v1/customers/{id}: a Customer resource", async () => {
+    const customer = await read(`/v1/customers/${customerId}`);
+    expect(shapeOf(customer)).toEqual(shapeOf(fixture("customer")));
+    expect(customerResourceSchema.parse(customer).companyProfile.tenantId).toBe(customerId);
+  });
+
+  it("GET /v1.0/tenantRelationships/delegatedAdminRelationships/{id}: a delegatedAdminRelationship", async () => {
+    const relationship = await read("/v1.0/tenantRelationships/delegatedAdminRelationships/gdap-contract");
+    expect(shapeOf(relationship)).toEqual(shapeOf(fixture("delegated-admin-relationship")));
+    expect(delegatedAdminRelationshipSchema.parse(relationship)).toMatchObject({
+      id: "gdap-contract",
+      status: "active",
+      customer: { tenantId: customerId },
+    });
+  });
+
+  it("every event it posts has the documented event's properties, no more", () => {
+    const events = pc.deliveries().map((delivery) => delivery.event);
+    expect(events.map((event) => event.EventName)).toEqual([
+      "reseller-relationship-accepted-by-customer",
+      "granular-admin-relationship-approved",
+    ]);
+    for (const event of events) {
+      expect(Object.keys(event).sort()).toEqual(Object.keys(fixture("event-test-created")).sort());
+      expect(partnerCenterEventSchema.safeParse(event).success).toBe(true);
+    }
+  });
+});
