@@ -12,6 +12,8 @@ import { runDemo } from "./demoStory.js";
 import { checkHealth, describeHealth } from "./health.js";
 import { loadOrCreateDevKeys } from "./devKeys.js";
 import { mintCustomerToken } from "./identity/index.js";
+import { localStateDir } from "./appLocation.js";
+import { readPartnerCenterState } from "./partner-center/index.js";
 import { startLocalStack, type LocalStack } from "./stack.js";
 
 const USAGE = `Usage: npm run demo -- [--url <base url>] [--operator-key <id:secret>] [--timeout <seconds>]
@@ -20,7 +22,8 @@ const USAGE = `Usage: npm run demo -- [--url <base url>] [--operator-key <id:sec
   --operator-key  an operator key it holds (default: the first of OPERATOR_KEYS, else the
                   development key npm start made in .local/dev-keys.json)
   --timeout       seconds to wait for each asynchronous step (default 30)
-Customers' tokens come from the development identity provider of this checkout.`;
+Customers' tokens come from the development identity provider of this checkout; where the service
+runs in live mode against the local Partner Center (npm start's default), the customer accepts there.`;
 
 const operatorKeySchema = z
   .string()
@@ -68,6 +71,8 @@ async function main(): Promise<number> {
     operatorKeySchema.safeParse(process.env.OPERATOR_KEYS?.split(",")[0]?.trim()).data ??
     (await loadOrCreateDevKeys().then(({ operatorKey: key }) => ({ keyId: key.id, secret: key.secret })));
   let identity: { stateDir?: string; issuerBase?: string; audience?: string } = {};
+  // A running `npm start` says where its local Partner Center is; one started here has its own.
+  let partnerCenter = await readPartnerCenterState(localStateDir());
   if (health.kind === "answered") {
     if (health.status !== 200) {
       process.stderr.write(`The service at ${target} is not healthy: ${describeHealth(health)}\n`);
@@ -82,6 +87,7 @@ async function main(): Promise<number> {
     stack = await startLocalStack({ port: 0, quiet: true });
     baseUrl = stack.baseUrl;
     operatorKey = { keyId: stack.operatorKey.id, secret: stack.operatorKey.secret };
+    partnerCenter = stack.partnerCenter;
     identity = {
       stateDir: stack.identity.stateDir,
       issuerBase: stack.identity.url,
@@ -101,6 +107,7 @@ async function main(): Promise<number> {
           user: `megan@${customerId}.example`,
           ...identity,
         }),
+      partnerCenter,
       stepTimeoutMs: args.timeout * 1000,
     });
     return result.completed ? 0 : 1;

@@ -37,6 +37,8 @@ import {
   type SweepReport,
 } from "../shared/http/views.js";
 import { historyTable, lineItemsTable } from "./demoFormat.js";
+import { linkLocalPartner } from "./partner-center/link.js";
+import type { LocalPartnerCenterState } from "./partner-center/index.js";
 import { pollUntil } from "./poll.js";
 import { createPortalClient, expectBody, type PortalClient } from "./portalClient.js";
 
@@ -47,6 +49,11 @@ export interface DemoOptions {
   readonly operatorKey: { readonly keyId: string; readonly secret: string };
   /** A token of the customer's tenant, held by a Global Administrator (the development identity provider's). */
   readonly customerToken: (customerId: string) => Promise<string>;
+  /**
+   * The local Partner Center the service's `live` mode points at: the partner is connected to it and
+   * the customer accepts there (Partner Center's signed event), instead of with the customer's token.
+   */
+  readonly partnerCenter?: LocalPartnerCenterState | undefined;
   readonly out?: (line: string) => void;
   /** Per asynchronous step. Default 30 s. */
   readonly stepTimeoutMs?: number;
@@ -105,14 +112,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   out(`CSP onboarding demo against ${options.baseUrl} (customer ${customerId})`);
   out("");
   out("1. The operator's reference data: the partner and the offer catalogue (TEN-4)");
-  const partner: PutPartnerBody = { name: "Contoso CSP", region: "US", cloud: "public", kind: "direct" };
+  const partnerCenter = options.partnerCenter;
+  const connected =
+    partnerCenter === undefined
+      ? undefined
+      : await linkLocalPartner({
+          partnerCenterUrl: partnerCenter.url,
+          secretsFile: partnerCenter.secretsFile,
+          partnerId: PARTNER_ID,
+          webhookUrl: new URL(`partner-center/events/${PARTNER_ID}`, options.baseUrl).href,
+        });
+  const partner: PutPartnerBody = {
+    name: "Contoso CSP",
+    region: "US",
+    cloud: "public",
+    kind: "direct",
+    ...(connected === undefined ? {} : { partnerCenter: connected.link }),
+  };
   await put(
     operator,
     `partners/${PARTNER_ID}`,
     partner,
     partnerSchema,
     show,
-    `${partner.name} (US, public, direct)`,
+    `${partner.name} (US, public, direct${connected === undefined ? "" : `, Partner Center tenant ${connected.tenantId}`})`,
   );
   const offers: [string, PutOfferBody][] = [
     [
@@ -229,11 +252,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     403,
     refusal.violations?.map((found) => found.rule).join(", ") ?? "",
   );
-  const customerApi = createPortalClient({
-    baseUrl: options.baseUrl,
-    credentials: { token: await options.customerToken(customerId) },
-  });
-  await postAccepted(customerApi, acceptancePath, undefined, show, "with the customer's token");
+  if (partnerCenter === undefined || connected === undefined) {
+    const customerApi = createPortalClient({
+      baseUrl: options.baseUrl,
+      credentials: { token: await options.customerToken(customerId) },
+    });
+    await postAccepted(customerApi, acceptancePath, undefined, show, "with the customer's token");
+  } else {
+    // In Microsoft's admin center: the local Partner Center then posts its signed event to the partner's webhook.
+    const delivery = await acceptInPartnerCenter(partnerCenter.url, customerId, connected.tenantId);
+    out(`   the customer's administrator accepts in the local Partner Center (${partnerCenter.url})`);
+    show(
+      "POST",
+      `partner-center/events/${PARTNER_ID} (signed by Partner Center)`,
+      delivery.status ?? 0,
+      `${String(delivery.event.EventName)}; confirmed with GET /v1/customers/${customerId} as the partner`,
+    );
+  }
   const relationship = await pollUntil<RelationshipView>({
     ...wait,
     label: `relationship ${requested.id} to take the answer`,
@@ -403,4 +438,26 @@ function expectStatus(
   if (actual === expected) return;
   const why = violations.map((found) => `${found.rule}: ${found.message}`).join("; ");
   throw new Error(`The ${what} is ${actual}, expected ${expected}${why === "" ? "" : ` (${why})`}`);
+}
+
+/** The local Partner Center's test control: the customer accepts the partner's invitation there. */
+async function acceptInPartnerCenter(
+  partnerCenterUrl: string,
+  customerId: string,
+  partnerTenantId: string,
+): Promise<{ status: number | undefined; event: Record<string, unknown> }> {
+  const response = await fetch(
+    `${partnerCenterUrl}/_control/customers/${encodeURIComponent(customerId)}/accept`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ partnerTenantId }),
+    },
+  );
+  if (!response.ok)
+    throw new Error(`the local Partner Center answered ${response.status}: ${await response.text()}`);
+  const delivery = (await response.json()) as { status?: number; event: Record<string, unknown> };
+  if (delivery.status !== 202)
+    throw new Error(`Partner Center's event was answered ${String(delivery.status)}`);
+  return { status: delivery.status, event: delivery.event };
 }

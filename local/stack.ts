@@ -1,6 +1,7 @@
 /**
  * The whole service on one machine: Azurite (Table service), the project's Service Bus emulator, the
- * development identity provider for customers' tokens and the local Functions host on the app, wired
+ * development identity provider for customers' tokens, the local Partner Center (`live` mode points at
+ * it unless told otherwise) and the local Functions host on the app, wired
  * together with the settings the app reads. What `npm start`, `npm run demo` and the end-to-end
  * tests run.
  */
@@ -20,6 +21,12 @@ import {
   type DevIdentityProvider,
 } from "./identity/index.js";
 import { startServiceBusEmulator, type ServiceBusEmulator } from "./servicebus/index.js";
+import {
+  LOCAL_PARTNER_CENTER_PORT,
+  startLocalPartnerCenter,
+  writePartnerCenterState,
+  type LocalPartnerCenterState,
+} from "./partner-center/index.js";
 import { planStack, wireSettings, type SettingsSource } from "./stackSettings.js";
 
 export interface LocalStackOptions {
@@ -59,6 +66,8 @@ export interface LocalStack {
   readonly identity: { readonly url: string; readonly stateDir: string; readonly audience: string };
   readonly tables: LocalService & { readonly persistedAt?: string };
   readonly serviceBus: LocalService;
+  /** The local Partner Center `live` mode points at; undefined when told otherwise (PARTNER_CENTER_MODE or _ENDPOINT set). */
+  readonly partnerCenter: LocalPartnerCenterState | undefined;
   readonly functions: readonly FunctionSummary[];
   /** Stops the host, then the emulator, then Azurite; resolves once every port is closed. */
   close(): Promise<void>;
@@ -123,9 +132,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(() => started.close());
       emulator = started;
     }
+    let partnerCenter: LocalPartnerCenterState | undefined;
+    if (plan.startPartnerCenter) {
+      const started = await startLocalPartnerCenter({
+        port: options.port === 0 ? 0 : LOCAL_PARTNER_CENTER_PORT,
+      });
+      stops.push(() => started.close());
+      partnerCenter = {
+        url: started.url,
+        subject: started.subject,
+        secretsFile: path.join(stateDir, "partner-center-secrets.json"),
+      };
+      // So `npm run demo` against this stack finds it.
+      stops.push(await writePartnerCenterState(stateDir, partnerCenter));
+    }
     const settings = wireSettings(plan, {
       ...(azurite === undefined ? {} : { tablesConnection: azurite.connectionString }),
       ...(emulator === undefined ? {} : { serviceBusConnection: emulator.connectionString }),
+      ...(partnerCenter === undefined ? {} : { partnerCenter }),
     });
     const main = options.main ?? entryOverride(import.meta.url);
     const host: LocalHost = await startLocalHost({
@@ -162,6 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         emulator === undefined
           ? { kind: "external" }
           : { kind: "started", connectionString: emulator.connectionString, port: emulator.port },
+      partnerCenter,
       functions: host.functions,
       close: () => (closing ??= stopAll()),
     };

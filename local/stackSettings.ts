@@ -13,6 +13,11 @@ export interface StackPlan {
   readonly startTables: boolean;
   /** Start the Service Bus emulator: no ServiceBusConnection of either kind is set. */
   readonly startServiceBus: boolean;
+  /**
+   * Start the local Partner Center and point `live` mode at it: neither PARTNER_CENTER_MODE nor
+   * PARTNER_CENTER_ENDPOINT is set (setting either says where Partner Center is, or that it is not used).
+   */
+  readonly startPartnerCenter: boolean;
   /** The first of OPERATOR_KEYS: what the printed curl and the demo sign with. */
   readonly operatorKey: { readonly id: string; readonly secret: string };
   /** Whether that key is the stack's own development key (OPERATOR_KEYS unset). */
@@ -46,6 +51,8 @@ export function planStack(source: SettingsSource, devKeys: DevKeys, identity: Lo
   const startServiceBus =
     given.ServiceBusConnection === undefined &&
     given.ServiceBusConnection__fullyQualifiedNamespace === undefined;
+  const startPartnerCenter =
+    given.PARTNER_CENTER_MODE === undefined && given.PARTNER_CENTER_ENDPOINT === undefined;
   const settings: Record<string, string> = {
     ...given,
     OPERATOR_KEYS: given.OPERATOR_KEYS ?? keySetting(devKeys.operatorKey),
@@ -67,6 +74,7 @@ export function planStack(source: SettingsSource, devKeys: DevKeys, identity: Lo
   return {
     startTables,
     startServiceBus,
+    startPartnerCenter,
     operatorKey,
     ownOperatorKey: given.OPERATOR_KEYS === undefined,
     settings,
@@ -76,7 +84,11 @@ export function planStack(source: SettingsSource, devKeys: DevKeys, identity: Lo
 /** The plan's settings plus the connections of the services the stack started. */
 export function wireSettings(
   plan: StackPlan,
-  started: { readonly tablesConnection?: string; readonly serviceBusConnection?: string },
+  started: {
+    readonly tablesConnection?: string;
+    readonly serviceBusConnection?: string;
+    readonly partnerCenter?: LocalPartnerCenterSettings;
+  },
 ): Record<string, string> {
   const wired: Record<string, string> = { ...plan.settings };
   if (plan.startTables) {
@@ -89,7 +101,32 @@ export function wireSettings(
     }
     wired.ServiceBusConnection = started.serviceBusConnection;
   }
+  if (plan.startPartnerCenter) {
+    if (started.partnerCenter === undefined)
+      throw new Error("The local Partner Center was planned but not started");
+    Object.assign(wired, partnerCenterSettings(started.partnerCenter));
+  }
   // Fail here, naming the setting, rather than in the first function that reads it.
   loadConfig(wired);
   return wired;
+}
+
+export interface LocalPartnerCenterSettings {
+  readonly url: string;
+  readonly subject: string;
+  /** Where partners' Partner Center secrets are kept locally (standing in for Key Vault). */
+  readonly secretsFile: string;
+}
+
+/** `live` mode against the local Partner Center: its API, Graph, token endpoint and signing certificate. */
+export function partnerCenterSettings(partnerCenter: LocalPartnerCenterSettings): Record<string, string> {
+  return {
+    PARTNER_CENTER_MODE: "live",
+    PARTNER_CENTER_ENDPOINT: partnerCenter.url,
+    GRAPH_ENDPOINT: partnerCenter.url,
+    PARTNER_CENTER_TOKEN_ENDPOINT: `${partnerCenter.url}/{tenantid}/oauth2/v2.0/token`,
+    PARTNER_CENTER_CERTIFICATE_ORIGINS: partnerCenter.url,
+    PARTNER_CENTER_CERTIFICATE_SUBJECT: partnerCenter.subject,
+    PARTNER_CENTER_SECRETS_FILE: partnerCenter.secretsFile,
+  };
 }

@@ -39,6 +39,7 @@ describe("the demo's story", () => {
         baseUrl: stack.baseUrl,
         operatorKey: operatorOf(stack),
         customerToken,
+        partnerCenter: stack.partnerCenter,
         out: (line) => lines.push(line),
         runId: "first",
       });
@@ -93,7 +94,12 @@ describe("the demo's story", () => {
       expect(result.partnerKeyId).toMatch(/^pk_[a-z0-9]{26}$/);
       expect(output).toContain(`POST admin/partners/contoso-csp/keys → 201  key ${result.partnerKeyId}`);
       expect(output).toMatch(/acceptance \(signed by the partner\) → 403 {2}TEN-3/);
-      expect(output).toMatch(/acceptance \(with the customer's token\) → 202/);
+      // The customer accepted in the local Partner Center; its signed event, confirmed, made it active (TEN-3, PC-2).
+      expect(output).toContain("the customer's administrator accepts in the local Partner Center");
+      expect(output).toMatch(
+        /POST partner-center\/events\/contoso-csp \(signed by Partner Center\) → 202 {2}reseller-relationship-accepted-by-customer/,
+      );
+      expect(result.relationship.answeredBy).toBe("partner-center");
       expect(output).toMatch(/admin\/sweep\?asOf=\S+&dryRun=true → 200/);
       expect(output).toMatch(/admin\/sweep\?asOf=\S+ → 422 {2}OPS-1/);
       // The real sweep queued the customer; processSweepMessage, behind the emulator, completed it.
@@ -117,6 +123,8 @@ describe("the demo's story", () => {
       });
       expect(result.completed).toBe(true);
       expect(result.customerId).toBe("northwind-second");
+      // Without the local Partner Center, the customer's own token accepts.
+      expect(lines).toContainEqual(expect.stringMatching(/acceptance \(with the customer's token\) → 202/));
       expect(lines).toContainEqual(expect.stringMatching(/PUT partners\/contoso-csp → 200 {2}updated/));
       // The partner gets a key of its own for each telling.
       expect(result.partnerKeyId).toMatch(/^pk_[a-z0-9]{26}$/);

@@ -22,6 +22,7 @@ describe("planStack", () => {
     expect(plan({ PATH: "/usr/bin" })).toEqual({
       startTables: true,
       startServiceBus: true,
+      startPartnerCenter: true,
       operatorKey: DEV_KEYS.operatorKey,
       ownOperatorKey: true,
       settings: {
@@ -53,6 +54,8 @@ describe("planStack", () => {
       { startTables: true, startServiceBus: false },
     ],
     [{ TABLES_CONNECTION: "  " }, { startTables: true, startServiceBus: true }],
+    [{ PARTNER_CENTER_MODE: "records" }, { startPartnerCenter: false }],
+    [{ PARTNER_CENTER_ENDPOINT: "https://api.partnercenter.microsoft.com" }, { startPartnerCenter: false }],
   ])("does not start a service whose connection is set: %o", (env, expected) => {
     expect(plan(env)).toMatchObject(expected);
   });
@@ -104,23 +107,49 @@ describe("planStack", () => {
   });
 });
 
+const LOCAL_PARTNER_CENTER = {
+  url: "http://127.0.0.1:3",
+  subject: "local.partnercenter.test",
+  secretsFile: "/tmp/secrets.json",
+};
+
 describe("wireSettings", () => {
-  it("adds the connections of the services the stack started", () => {
+  it("adds the connections of the services the stack started, and points live mode at the local Partner Center", () => {
     expect(
       wireSettings(plan({}), {
         tablesConnection: "TableEndpoint=http://127.0.0.1:1/x;",
         serviceBusConnection: "Endpoint=sb://127.0.0.1:2;",
+        partnerCenter: LOCAL_PARTNER_CENTER,
       }),
     ).toMatchObject({
       TABLES_CONNECTION: "TableEndpoint=http://127.0.0.1:1/x;",
       ServiceBusConnection: "Endpoint=sb://127.0.0.1:2;",
+      PARTNER_CENTER_MODE: "live",
+      PARTNER_CENTER_ENDPOINT: "http://127.0.0.1:3",
+      GRAPH_ENDPOINT: "http://127.0.0.1:3",
+      PARTNER_CENTER_TOKEN_ENDPOINT: "http://127.0.0.1:3/{tenantid}/oauth2/v2.0/token",
+      PARTNER_CENTER_CERTIFICATE_ORIGINS: "http://127.0.0.1:3",
+      PARTNER_CENTER_CERTIFICATE_SUBJECT: "local.partnercenter.test",
+      PARTNER_CENTER_SECRETS_FILE: "/tmp/secrets.json",
     });
+  });
+
+  it("leaves Partner Center alone when told records mode", () => {
+    const wired = wireSettings(plan({ PARTNER_CENTER_MODE: "records" }), {
+      tablesConnection: "TableEndpoint=http://127.0.0.1:1/x;",
+      serviceBusConnection: "Endpoint=sb://127.0.0.1:2;",
+    });
+    expect(wired.PARTNER_CENTER_MODE).toBe("records");
+    expect(wired.PARTNER_CENTER_ENDPOINT).toBeUndefined();
   });
 
   it("keeps an external connection as it was given", () => {
     const planned = plan({ TABLES_CONNECTION: AZURE_TABLES });
     expect(
-      wireSettings(planned, { serviceBusConnection: "Endpoint=sb://127.0.0.1:2;" }).TABLES_CONNECTION,
+      wireSettings(planned, {
+        serviceBusConnection: "Endpoint=sb://127.0.0.1:2;",
+        partnerCenter: LOCAL_PARTNER_CENTER,
+      }).TABLES_CONNECTION,
     ).toBe(AZURE_TABLES);
   });
 
@@ -128,5 +157,11 @@ describe("wireSettings", () => {
     expect(() => wireSettings(plan({}), { tablesConnection: "TableEndpoint=x;" })).toThrow(
       /Service Bus emulator/,
     );
+    expect(() =>
+      wireSettings(plan({}), {
+        tablesConnection: "TableEndpoint=x;",
+        serviceBusConnection: "Endpoint=sb://x;",
+      }),
+    ).toThrow(/local Partner Center/);
   });
 });

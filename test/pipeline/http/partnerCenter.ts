@@ -5,7 +5,7 @@
  * as the host would. Partners' secrets go in a file standing in for Key Vault
  * (PARTNER_CENTER_SECRETS_FILE), as the local stack does.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,9 +14,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 
 import { postPartnerCenterEvent } from "../../../functions/postPartnerCenterEvent.js";
+import { linkLocalPartner, type LocalPartnerLink } from "../../../local/partner-center/link.js";
 import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../../local/partner-center/server.js";
+import { partnerCenterSettings } from "../../../local/stackSettings.js";
 import { resetConfigForTests } from "../../../shared/config.js";
-import type { PartnerCenterLink } from "../../../shared/domain/index.js";
 import { resetRuntime } from "../../../shared/pipeline/runtime.js";
 import { uniqueId } from "../../setup/tables.js";
 import { call, type Answer } from "./support.js";
@@ -28,7 +29,7 @@ export interface PartnerCenterForTests {
   /** Where partner `partnerId`'s events are posted (the URL a partner registers with Partner Center). */
   webhookUrl: (partnerId: string) => string;
   /** Registers a partner tenant in the local Partner Center, its webhook and its secrets; the link to store. */
-  link: (partnerId: string) => Promise<{ link: PartnerCenterLink; tenantId: string }>;
+  link: (partnerId: string) => Promise<LocalPartnerLink>;
   /** A test control of the local Partner Center (POST /_control/...), answered as JSON. */
   control: (path: string, body: unknown) => Promise<Record<string, unknown>>;
   /** Every answer the relay gave, in order. */
@@ -71,30 +72,16 @@ export function usePartnerCenter(): PartnerCenterForTests {
     await new Promise<void>((resolve) => relay?.listen(0, "127.0.0.1", resolve));
     relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
     dir = await mkdtemp(join(tmpdir(), "csp-pc-secrets-"));
-    await writeFile(join(dir, "secrets.json"), "{}");
-    Object.assign(process.env, {
-      PARTNER_CENTER_MODE: "live",
-      PARTNER_CENTER_ENDPOINT: pc.url,
-      GRAPH_ENDPOINT: pc.url,
-      PARTNER_CENTER_TOKEN_ENDPOINT: `${pc.url}/{tenantid}/oauth2/v2.0/token`,
-      PARTNER_CENTER_CERTIFICATE_ORIGINS: pc.url,
-      PARTNER_CENTER_CERTIFICATE_SUBJECT: pc.subject,
-      PARTNER_CENTER_SECRETS_FILE: join(dir, "secrets.json"),
-    });
+    Object.assign(
+      process.env,
+      partnerCenterSettings({ url: pc.url, subject: pc.subject, secretsFile: join(dir, "secrets.json") }),
+    );
     resetConfigForTests();
     resetRuntime();
   });
 
   afterAll(async () => {
-    for (const name of [
-      "PARTNER_CENTER_MODE",
-      "PARTNER_CENTER_ENDPOINT",
-      "GRAPH_ENDPOINT",
-      "PARTNER_CENTER_TOKEN_ENDPOINT",
-      "PARTNER_CENTER_CERTIFICATE_ORIGINS",
-      "PARTNER_CENTER_CERTIFICATE_SUBJECT",
-      "PARTNER_CENTER_SECRETS_FILE",
-    ])
+    for (const name of Object.keys(partnerCenterSettings({ url: "", subject: "", secretsFile: "" })))
       Reflect.deleteProperty(process.env, name);
     resetConfigForTests();
     resetRuntime();
@@ -132,30 +119,13 @@ export function usePartnerCenter(): PartnerCenterForTests {
     webhookUrl,
     control,
     answers: () => answers,
-    link: async (partnerId) => {
-      const tenantId = uniqueId("tenant");
-      const tenant = (await control("partners", { tenantId, webhookUrl: webhookUrl(partnerId) })) as {
-        applicationId: string;
-        applicationSecret: string;
-        refreshToken: string;
-      };
-      const link: PartnerCenterLink = {
-        tenantId,
-        applicationId: tenant.applicationId,
-        refreshTokenSecret: `pc-refresh-${partnerId}`,
-        applicationSecret: `pc-app-${partnerId}`,
-      };
-      const file = join(dir, "secrets.json");
-      const secrets = JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
-      await writeFile(
-        file,
-        JSON.stringify({
-          ...secrets,
-          [link.refreshTokenSecret]: tenant.refreshToken,
-          [link.applicationSecret]: tenant.applicationSecret,
-        }),
-      );
-      return { link, tenantId };
-    },
+    link: (partnerId) =>
+      linkLocalPartner({
+        partnerCenterUrl: started().url,
+        secretsFile: join(dir, "secrets.json"),
+        partnerId,
+        webhookUrl: webhookUrl(partnerId),
+        tenantId: uniqueId("tenant"),
+      }),
   };
 }
