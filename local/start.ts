@@ -19,7 +19,8 @@ const USAGE = `Usage: npm start -- [--persist] [--quiet]
   --quiet    log only failures
 Environment: PORT (default 7071), HOST (default 127.0.0.1), OPERATOR_KEYS and PARTNER_KEY_MASTER
 (default: development keys kept in .local/dev-keys.json), TABLES_CONNECTION / ServiceBusConnection
-to use those services instead of starting local ones.`;
+to use those services instead of starting local ones, PARTNER_CENTER_MODE / PARTNER_CENTER_ENDPOINT
+to use no local Partner Center (on 7074 by default, live mode pointed at it).`;
 
 const portSchema = z
   .string()
@@ -58,7 +59,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stoppingSince = performance.now();
-    process.stdout.write(`${signal}: stopping the host, the Service Bus emulator and Azurite...\n`);
+    process.stdout.write(
+      `${signal}: stopping the host, the local Partner Center, the Service Bus emulator and Azurite...\n`,
+    );
     stack.close().then(
       () => {
         process.stdout.write("Stopped.\n");
@@ -97,6 +100,10 @@ function banner(stack: LocalStack, health: string, seconds: string): string {
     stack.serviceBus.kind === "external"
       ? "ServiceBusConnection from the environment"
       : `emulator, ${stack.serviceBus.connectionString}`;
+  const partnerCenter =
+    stack.partnerCenter === undefined
+      ? "not started (PARTNER_CENTER_MODE or PARTNER_CENTER_ENDPOINT is set)"
+      : `${stack.partnerCenter.url} (live mode points at it; test controls: local/partner-center/README.md)`;
   const operator = { baseUrl: stack.baseUrl, keyId: stack.operatorKey.id, secret: stack.operatorKey.secret };
   return `
 CSP onboarding is running locally (ready in ${seconds} s).
@@ -108,6 +115,7 @@ CSP onboarding is running locally (ready in ${seconds} s).
   Table Storage      ${tables}
   Service Bus        ${serviceBus}
   Identity provider  ${stack.identity.url} (customers' tokens; trusted by this local stack only)
+  Partner Center     ${partnerCenter}
 
 As the operator, register a partner, then issue its portal a key (paste into a POSIX shell):
 

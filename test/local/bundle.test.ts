@@ -25,6 +25,7 @@ const LAZY_PACKAGES = [
   "@azure/functions-opentelemetry-instrumentation",
   "@opentelemetry/sdk-trace-node",
   "jose",
+  "@azure/keyvault-secrets",
 ];
 
 let folder: string;
