@@ -4,9 +4,11 @@
  * token (the secrets named by the partner record, read from Key Vault) are exchanged at the token
  * endpoint for an access token per API, cached until shortly before it expires.
  *
- * Written on fetch rather than @azure/msal-node: MSAL's refresh-token grant first discovers its
- * authority's metadata at login.microsoftonline.com, which the local Partner Center cannot stand in
- * for, and the grant itself is one form post (RFC 6749 §6).
+ * Written on fetch rather than @azure/msal-node: the secure application model keeps the partner's
+ * consented refresh token in Key Vault and redeems it at each renewal, while MSAL holds refresh tokens
+ * in its own cache and offers redeeming one only as a migration step (`acquireTokenByRefreshToken`),
+ * and it discovers its authority's metadata from Entra ID unless that is given by hand, which the
+ * local Partner Center's token endpoint would need. The grant itself is one form post (RFC 6749 §6).
  */
 import type { Config } from "../config.js";
 import type { PartnerCenterLink } from "../domain/model.js";
