@@ -1,11 +1,11 @@
 /** `npm run partner-center -- --port P [--host H] [--subject CN]`: the local Partner Center until Ctrl-C. */
 import { parseArgs } from "node:util";
 
-import { startLocalPartnerCenter } from "./server.js";
+import { LOCAL_PARTNER_CENTER_PORT, startLocalPartnerCenter } from "./index.js";
 
 const { values } = parseArgs({
   options: {
-    port: { type: "string", default: "7080" },
+    port: { type: "string", default: String(LOCAL_PARTNER_CENTER_PORT) },
     host: { type: "string" },
     subject: { type: "string" },
   },
