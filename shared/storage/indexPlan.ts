@@ -17,7 +17,7 @@ import { byIdKeys, dueKeys, normalizeTime, type ByIdKind, type DueKind } from ".
 export interface IndexEntry {
   readonly partitionKey: string;
   readonly rowKey: string;
-  readonly fields: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 export type IndexKey = Pick<IndexEntry, "partitionKey" | "rowKey">;
 
