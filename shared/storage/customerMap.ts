@@ -48,8 +48,8 @@ export const customerSummarySchema = z.object({
   delegatedAdmin: z.boolean(),
   /** When the pending invitation was sent; absent unless the relationship is pending. */
   pendingSince: isoTimeSchema.optional(),
-  migrations: z.record(z.enum(MIGRATION_STATUSES), z.number().int()),
-  subscriptions: z.record(channelSchema, z.number().int()),
+  migrations: z.partialRecord(z.enum(MIGRATION_STATUSES), z.number().int()),
+  subscriptions: z.partialRecord(channelSchema, z.number().int()),
   /** The earliest term end of the customer's active subscriptions. */
   nextTermEnd: isoTimeSchema.optional(),
   /** MIG-3: items whose credit the partner may ask Microsoft 365 billing support for. */
