@@ -10,6 +10,7 @@
  * until the customer's next commit (see shared/storage/README.md). Blind inserts (the intake's
  * `submitted` rows) derive nothing: the processor's decision right after them does.
  */
+import type { TableEntityResultPage } from "@azure/data-tables";
 import { z } from "zod";
 
 import {
@@ -23,8 +24,11 @@ import {
   type Subscription,
 } from "../domain/model.js";
 import type { CustomerState } from "./customerState.js";
+import { decodeEntity } from "./entityCodec.js";
+import { addressOf, quote } from "./entityIo.js";
 import type { IndexEntry } from "./indexPlan.js";
-import { normalizeTime } from "./keys.js";
+import { checkedId, normalizeTime } from "./keys.js";
+import type { TableStore } from "./tableStore.js";
 
 export const MAP_PREFIX = "map|";
 /** An invitation unanswered this long needs a person (the partner follows it up). */
@@ -114,13 +118,29 @@ export function summarizeCustomer(
   });
 }
 
+/** What needs a person for a customer, as of `now`. Pure: the time is passed in. */
+export type ActionNeeded =
+  | { readonly what: "claim-credit"; readonly rule: "MIG-3"; readonly items: number }
+  | { readonly what: "reassign-licences"; readonly rule: "MIG-6"; readonly items: number }
+  | { readonly what: "follow-up-invitation"; readonly pendingSince: string };
+
+export function actionsNeeded(summary: CustomerSummary, now: Date): ActionNeeded[] {
+  const needed: ActionNeeded[] = [];
+  if (summary.creditsToClaim > 0) {
+    needed.push({ what: "claim-credit", rule: "MIG-3", items: summary.creditsToClaim });
+  }
+  if (summary.licencesToReassign > 0) {
+    needed.push({ what: "reassign-licences", rule: "MIG-6", items: summary.licencesToReassign });
+  }
+  if (summary.pendingSince !== undefined && summary.pendingSince < followUpBefore(now)) {
+    needed.push({ what: "follow-up-invitation", pendingSince: summary.pendingSince });
+  }
+  return needed;
+}
+
 /** Whether a summary needs a person now: a credit to claim, licences to reassign, an invitation long unanswered. */
 export function needsAction(summary: CustomerSummary, now: Date): boolean {
-  return (
-    summary.creditsToClaim > 0 ||
-    summary.licencesToReassign > 0 ||
-    (summary.pendingSince !== undefined && summary.pendingSince < followUpBefore(now))
-  );
+  return actionsNeeded(summary, now).length > 0;
 }
 
 export function followUpBefore(now: Date): string {
@@ -149,4 +169,58 @@ export function deriveReadModels(
       fields: { customerId, partnerId, ...fields },
     };
   });
+}
+
+export interface MapQuery {
+  readonly relationship?: CustomerSummary["relationship"];
+  /** Only customers that need a person as of `now` (needsAction). */
+  readonly needsAction?: boolean;
+  /** Only customers whose next term end is before this time. */
+  readonly termEndBefore?: string;
+  readonly now: Date;
+  /** At most this many (1–1,000). */
+  readonly limit: number;
+  readonly continuationToken?: string;
+}
+
+export interface MapPage {
+  readonly customers: readonly CustomerSummary[];
+  /** Present when there may be more: pass it back for the next page. */
+  readonly continuationToken: string | undefined;
+}
+
+/**
+ * One page of a partner's customer map, filtered by the service (the same conditions as
+ * `needsAction`, written as a filter): one single-partition query, one round trip. The page may be
+ * shorter than `limit` and still have a token, as Table Storage pages are.
+ */
+export async function readCustomerMap(
+  store: TableStore,
+  partnerId: string,
+  query: MapQuery,
+): Promise<MapPage> {
+  const client = await store.table("indexes");
+  const conditions = [`PartitionKey eq ${quote(`${MAP_PREFIX}${checkedId("partner", partnerId)}`)}`];
+  if (query.relationship !== undefined) conditions.push(`relationship eq ${quote(query.relationship)}`);
+  if (query.termEndBefore !== undefined) {
+    conditions.push(`nextTermEnd lt ${quote(normalizeTime(query.termEndBefore))}`);
+  }
+  if (query.needsAction === true) {
+    conditions.push(
+      `(creditsToClaim gt 0 or licencesToReassign gt 0 or pendingSince lt ${quote(followUpBefore(query.now))})`,
+    );
+  }
+  const pages = client
+    .listEntities({ queryOptions: { filter: conditions.join(" and ") } })
+    .byPage({
+      maxPageSize: query.limit,
+      ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),
+    });
+  const next = await pages.next();
+  if (next.done === true) return { customers: [], continuationToken: undefined };
+  const page: TableEntityResultPage<Record<string, unknown>> = next.value;
+  return {
+    customers: page.map((raw) => decodeEntity(customerSummarySchema, addressOf(client, raw), raw)),
+    continuationToken: page.continuationToken,
+  };
 }
