@@ -9,6 +9,7 @@
  *   sweep        10,000 and 100,000 subscriptions, 1% due (--large: 10k, 100k and 1M on partition-indexed Azurite)
  *   intake       POST /api/migrations latency at 1, 16 and 64 in flight
  *   cold-start   importing the compiled app vs an app of one empty HTTP function
+ *   portfolio    a 5,000-item bulk migration end to end; a customer-map page of 100 of 100,000
  *
  * `--only <name>` runs one. BENCH_PROFILE_DIR=<dir> writes a CPU profile of each timed part.
  */
@@ -21,13 +22,14 @@ import { z } from "zod";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNNER = fileURLToPath(new URL("run.ts", import.meta.url));
-const BENCHMARKS = ["pipeline", "sweep", "intake", "cold-start"] as const;
+const BENCHMARKS = ["pipeline", "sweep", "intake", "cold-start", "portfolio"] as const;
 /** Each benchmark's runs: the pipeline also on partition-indexed Azurite, to show what stock Azurite's table scans cost. */
 const RUNS: Record<(typeof BENCHMARKS)[number], readonly (readonly string[])[]> = {
   pipeline: [[], ["--indexed"]],
   sweep: [[]],
   intake: [[]],
   "cold-start": [[]],
+  portfolio: [[]],
 };
 
 const argsSchema = z.object({

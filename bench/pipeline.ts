@@ -200,7 +200,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
 }
 
 /** Counts the processor's successful invocations from the host's log, and waits for a number of them. */
-function processedCounter() {
+export function processedCounter() {
   const durations: number[] = [];
   let failed = 0;
   const waiters: { count: number; resolve: () => void }[] = [];

@@ -15,10 +15,11 @@ import { coldStartBench } from "./coldStart.js";
 import { intakeBench } from "./intake.js";
 import { printFigures, type Figure } from "./lib/figures.js";
 import { pipelineBench } from "./pipeline.js";
+import { portfolioBench } from "./portfolio.js";
 import { sweepBench } from "./sweep.js";
 
 const argsSchema = z.object({
-  name: z.enum(["pipeline", "sweep", "intake", "cold-start"]),
+  name: z.enum(["pipeline", "sweep", "intake", "cold-start", "portfolio"]),
   n: z.coerce.number().int().positive().optional(),
   large: z.boolean(),
   indexed: z.boolean(),
@@ -44,6 +45,8 @@ async function figures(): Promise<Figure[]> {
         placement: args.placement,
         azurite: args.indexed ? "indexed" : "stock",
       });
+    case "portfolio":
+      return portfolioBench();
     case "sweep":
       // The million only on partition-indexed Azurite: stock Azurite's table scans would take hours.
       return sweepBench({

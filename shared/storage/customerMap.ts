@@ -210,12 +210,10 @@ export async function readCustomerMap(
       `(creditsToClaim gt 0 or licencesToReassign gt 0 or pendingSince lt ${quote(followUpBefore(query.now))})`,
     );
   }
-  const pages = client
-    .listEntities({ queryOptions: { filter: conditions.join(" and ") } })
-    .byPage({
-      maxPageSize: query.limit,
-      ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),
-    });
+  const pages = client.listEntities({ queryOptions: { filter: conditions.join(" and ") } }).byPage({
+    maxPageSize: query.limit,
+    ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),
+  });
   const next = await pages.next();
   if (next.done === true) return { customers: [], continuationToken: undefined };
   const page: TableEntityResultPage<Record<string, unknown>> = next.value;
