@@ -9,7 +9,8 @@
  *   sweep        10,000 and 100,000 subscriptions, 1% due (--large: 10k, 100k and 1M on partition-indexed Azurite)
  *   intake       POST /api/migrations latency at 1, 16 and 64 in flight
  *   cold-start   importing the compiled app vs an app of one empty HTTP function
- *   portfolio    a 5,000-item bulk migration end to end; a customer-map page of 100 of 100,000
+ *   portfolio    a 5,000-item bulk migration end to end; a customer-map page of 100 (of 10,000 customers;
+ *                BENCH_PORTFOLIO_MAP_CUSTOMERS=100000 for the issue's 100,000)
  *
  * `--only <name>` runs one. BENCH_PROFILE_DIR=<dir> writes a CPU profile of each timed part.
  */
