@@ -7,6 +7,8 @@
  *   pipeline     N migrations from signed webhook to awaiting-term-end, vs raw upserts (same Azurite);
  *                again on partition-indexed Azurite (lib/indexedAzurite.ts)
  *   sweep        10,000 and 100,000 subscriptions, 1% due (--large: 10k, 100k and 1M on partition-indexed Azurite)
+ *   sweep-scale-out  1,000,000 subscriptions (--scale-n to change), 10,000 due customers a night, swept by
+ *                1 and by 2 host processes serving the bundle, on partition-indexed Azurite
  *   intake       POST /api/migrations latency at 1, 16 and 64 in flight
  *   cold-start   importing the compiled app vs an app of one empty HTTP function
  *
@@ -21,11 +23,12 @@ import { z } from "zod";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNNER = fileURLToPath(new URL("run.ts", import.meta.url));
-const BENCHMARKS = ["pipeline", "sweep", "intake", "cold-start"] as const;
+const BENCHMARKS = ["pipeline", "sweep", "sweep-scale-out", "intake", "cold-start"] as const;
 /** Each benchmark's runs: the pipeline also on partition-indexed Azurite, to show what stock Azurite's table scans cost. */
 const RUNS: Record<(typeof BENCHMARKS)[number], readonly (readonly string[])[]> = {
   pipeline: [[], ["--indexed"]],
   sweep: [[]],
+  "sweep-scale-out": [[]],
   intake: [[]],
   "cold-start": [[]],
 };
@@ -36,6 +39,10 @@ const argsSchema = z.object({
     .regex(/^[1-9]\d*$/, "--n must be a positive integer")
     .optional(),
   large: z.boolean(),
+  "scale-n": z
+    .string()
+    .regex(/^[1-9]\d*$/, "--scale-n must be a positive integer")
+    .optional(),
   only: z.enum(BENCHMARKS).optional(),
 });
 
@@ -43,6 +50,7 @@ const { values } = parseArgs({
   options: {
     n: { type: "string" },
     large: { type: "boolean", default: false },
+    "scale-n": { type: "string" },
     only: { type: "string" },
   },
 });
@@ -71,7 +79,7 @@ line(
 line("node", process.version);
 
 const selected = args.only === undefined ? BENCHMARKS : [args.only];
-if (selected.includes("cold-start")) {
+if (selected.includes("cold-start") || selected.includes("sweep-scale-out")) {
   const build = await runProcess("npm", ["run", "--silent", "build"]);
   line("build exit code", build);
 }
@@ -87,6 +95,7 @@ for (const name of selected) {
       ...extra,
       ...(name === "pipeline" && args.n !== undefined ? ["--n", args.n] : []),
       ...(name === "sweep" && args.large ? ["--large"] : []),
+      ...(name === "sweep-scale-out" && args["scale-n"] !== undefined ? ["--n", args["scale-n"]] : []),
     ];
     const code = await runProcess(process.execPath, argv);
     if (code !== 0) failures += 1;

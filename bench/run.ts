@@ -4,6 +4,7 @@
  *
  *   tsx bench/run.ts pipeline [--n 2000] [--placement in-process] [--indexed]
  *   tsx bench/run.ts sweep [--n 100000] [--indexed] | --large   (--large: partition-indexed Azurite)
+ *   tsx bench/run.ts sweep-scale-out [--n 1000000]   (after npm run build; 1 then 2 host processes)
  *   tsx bench/run.ts intake
  *   tsx bench/run.ts cold-start        (after npm run build)
  */
@@ -16,9 +17,10 @@ import { intakeBench } from "./intake.js";
 import { printFigures, type Figure } from "./lib/figures.js";
 import { pipelineBench } from "./pipeline.js";
 import { sweepBench } from "./sweep.js";
+import { sweepScaleOutBench } from "./sweepScaleOut.js";
 
 const argsSchema = z.object({
-  name: z.enum(["pipeline", "sweep", "intake", "cold-start"]),
+  name: z.enum(["pipeline", "sweep", "sweep-scale-out", "intake", "cold-start"]),
   n: z.coerce.number().int().positive().optional(),
   large: z.boolean(),
   indexed: z.boolean(),
@@ -51,6 +53,8 @@ async function figures(): Promise<Figure[]> {
           args.n !== undefined ? [args.n] : args.large ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
         azurite: args.large || args.indexed ? "indexed" : "stock",
       });
+    case "sweep-scale-out":
+      return sweepScaleOutBench({ subscriptions: args.n ?? 1_000_000 });
     case "intake":
       return intakeBench();
     case "cold-start":
