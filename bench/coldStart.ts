@@ -1,6 +1,6 @@
 /**
  * Cold start: how long a fresh `node` process takes to import the deployed function app — the
- * bundle in `dist/deploy/` (packaging/bundle.ts) — through the local host's loader
+ * bundle in `dist/deploy/` (local/bundle.ts) — through the local host's loader
  * (`loadFunctionApp`, which imports every entry file and captures its registrations), as a ratio to
  * importing an app of one empty HTTP function the same way, in the same run; the `tsc` output
  * (`dist/functions/*.js`, what `npm start` runs) for comparison. Alternating runs, medians reported.

@@ -10,6 +10,7 @@ export const QUEUES = {
   relationships: "relationship-requests",
   migrations: "migration-requests",
   sweeps: "customer-sweeps",
+  bulk: "bulk-migrations",
 } as const;
 
 const base = { schemaVersion: z.literal(1), requestId: idSchema, customerId: idSchema };
@@ -59,3 +60,14 @@ export const sweepMessageSchema = z.object({
   entries: z.array(dueEntrySchema).min(1).max(1_000),
 });
 export type SweepMessage = z.infer<typeof sweepMessageSchema>;
+/** One chunk of a bulk migration's plan to submit (its customers' migrations, through the intake). */
+export const bulkChunkMessageSchema = z.object({
+  schemaVersion: z.literal(1),
+  type: z.literal("bulk-chunk"),
+  requestId: z.string().min(1).max(128),
+  batchId: idSchema,
+  chunk: z.number().int().min(0),
+});
+export type BulkChunkMessage = z.infer<typeof bulkChunkMessageSchema>;
+
+export type QueueMessage = RelationshipMessage | MigrationMessage | BulkChunkMessage;

@@ -9,7 +9,7 @@ import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from "@azu
 import { getConfig, type Config } from "../config.js";
 import { managedIdentityCredential } from "../identity.js";
 import { tracedSend } from "../telemetry/tracing.js";
-import { QUEUES, type MigrationMessage, type RelationshipMessage, type SweepMessage } from "./messages.js";
+import { QUEUES, type QueueMessage, type SweepMessage } from "./messages.js";
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -55,8 +55,8 @@ function sender(queue: QueueName): Promise<ServiceBusSender> {
  */
 export async function sendMessage(
   queue: QueueName,
-  message: RelationshipMessage | MigrationMessage,
-  options: { messageId?: string } = {},
+  message: QueueMessage,
+  options: { messageId?: string; scheduledAt?: Date } = {},
 ): Promise<void> {
   const messageId = options.messageId ?? message.requestId;
   await tracedSend(queue, messageId, async (traceHeaders) => {
@@ -67,8 +67,9 @@ export async function sendMessage(
       body: message,
       contentType: "application/json",
       subject: message.type,
+      ...(options.scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: options.scheduledAt }),
       applicationProperties: {
-        customerId: message.customerId,
+        ...("customerId" in message ? { customerId: message.customerId } : {}),
         schemaVersion: message.schemaVersion,
         ...traceHeaders,
       },

@@ -34,7 +34,7 @@ describe("topology", () => {
   it("loads the project's file: the queues the app uses", () => {
     const topology = loadTopology();
     expect(topology.queues.map((queue) => queue.name).sort()).toEqual(Object.values(QUEUES).sort());
-    expect(Object.values(QUEUES)).toContain("customer-sweeps");
+    expect(Object.values(QUEUES)).toEqual(expect.arrayContaining(["customer-sweeps", "bulk-migrations"]));
     const settings = queueSettings(topology.queues[0]!);
     expect(settings).toMatchObject({
       lockDurationMs: 60_000,

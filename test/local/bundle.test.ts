@@ -1,5 +1,5 @@
 /**
- * The deployment package: the bundle esbuild makes of the app (packaging/bundle.ts), built into a
+ * The deployment package: the bundle esbuild makes of the app (local/bundle.ts), built into a
  * folder outside the checkout so that nothing can resolve from node_modules, then loaded the way
  * the Functions worker loads it (package.json `main`). Every function of functions/ must be there,
  * and the entry a cold start reads must not carry the SDKs the app loads on first use.
@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { loadFunctionApp } from "../../local/host/index.js";
-import { bundleApp, packagesIn, type BundleResult } from "../../packaging/bundle.js";
+import { bundleApp, packagesIn, type BundleResult } from "../../local/bundle.js";
 
 const run = promisify(execFile);
 /** Loaded on first use, never at import. */

@@ -7,7 +7,7 @@
  * must be loaded lazily through a module of ours that imports it statically (shared/telemetry/sdks/):
  * the chunk esbuild makes for `import("cjs-package")` itself offers only `default`.
  *
- *   node dist/packaging/bundle.js [outDir]     (npm run build runs it; BUNDLE_NO_MINIFY=1 to read it)
+ *   node dist/local/bundle.js [outDir]     (npm run build runs it; BUNDLE_NO_MINIFY=1 to read it)
  */
 import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 import { build, type Metafile, type Plugin } from "esbuild";
 
-/** The checkout: two levels up from packaging/bundle.ts, and from dist/packaging/bundle.js. */
+/** The checkout: two levels up from local/bundle.ts, and from dist/local/bundle.js. */
 const SOURCE_ROOT = path.resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
 export const REPO_ROOT = path.basename(SOURCE_ROOT) === "dist" ? path.dirname(SOURCE_ROOT) : SOURCE_ROOT;
 export const DEFAULT_OUT_DIR = path.join(REPO_ROOT, "dist", "deploy");
