@@ -18,6 +18,7 @@ import { closeServiceBus, sendSweepMessages } from "../shared/messaging/sender.j
 import { queueSweep, type QueueSweepRuntime } from "../shared/pipeline/sweep.js";
 import { listDue } from "../shared/storage/index.js";
 import { figure, round, type Figure } from "./lib/figures.js";
+import { childrenCpu, cpuSince } from "./lib/processCpu.js";
 import { startBenchServices, type BenchServices } from "./lib/services.js";
 import { nightAsOf, seedSweepWorld } from "./lib/sweepWorld.js";
 
@@ -46,9 +47,9 @@ export async function sweepScaleOutBench(options: { subscriptions: number }): Pr
     resetConfigForTests();
     const runtime: QueueSweepRuntime = { store, now: () => new Date(), sendSweeps: sendSweepMessages };
 
-    const nights: { hosts: number; seconds: number; queued: number }[] = [];
+    const nights: Night[] = [];
     for (const [night, hosts] of HOSTS_BY_NIGHT.entries()) {
-      nights.push({ hosts, ...(await sweepWith(hosts, nightAsOf(night), services, runtime)) });
+      nights.push(await sweepWith(hosts, nightAsOf(night), services, runtime));
     }
     const secondsWith = (hosts: number) =>
       nights.filter((night) => night.hosts === hosts).reduce((sum, night) => sum + night.seconds, 0);
@@ -59,7 +60,7 @@ export async function sweepScaleOutBench(options: { subscriptions: number }): Pr
       ...nights.map((night, index) =>
         figure(
           `${name} night ${index + 1} by ${night.hosts} host(s)`,
-          `${night.queued} customers queued, ${round(night.seconds, 1)} s`,
+          `${night.queued} customers queued, ${round(night.seconds, 1)} s; CPU busy ${busy(night)}`,
         ),
       ),
       figure(`${name} by 1 host seconds (mean of 2 nights)`, round(secondsWith(1) / 2, 1)),
@@ -72,21 +73,38 @@ export async function sweepScaleOutBench(options: { subscriptions: number }): Pr
   }
 }
 
+interface Night {
+  readonly hosts: number;
+  readonly seconds: number;
+  readonly queued: number;
+  /** CPU ms by process (the hosts summed) while the night ran. */
+  readonly cpuMs: ReadonlyMap<string, number>;
+}
+
+/** Each process's share of one core over the night: what bounds the sweep. */
+function busy(night: Night): string {
+  return ["host", "azurite", "emulator"]
+    .map((name) => `${name} ${Math.round((100 * (night.cpuMs.get(name) ?? 0)) / (night.seconds * 1000))}%`)
+    .join(", ");
+}
+
 async function sweepWith(
   hosts: number,
   asOf: Date,
   services: BenchServices,
   runtime: QueueSweepRuntime,
-): Promise<{ seconds: number; queued: number }> {
+): Promise<Night> {
   const running = await Promise.all(Array.from({ length: hosts }, startHost));
   try {
+    const cpuBefore = childrenCpu();
     const start = performance.now();
     const report = await queueSweep({ asOf, by: "bench", runtime });
     await drained(services);
     const seconds = (performance.now() - start) / 1000;
+    const cpuMs = cpuSince(cpuBefore, childrenCpu());
     const left = await listDue(runtime.store, "term-end", asOf.toISOString());
     if (left.length > 0) throw new Error(`${left.length} due entries left after the sweep by ${hosts}`);
-    return { seconds, queued: report.queued ?? 0 };
+    return { hosts, seconds, queued: report.queued ?? 0, cpuMs };
   } finally {
     await Promise.all(running.map(stopHost));
   }
