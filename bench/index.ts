@@ -1,14 +1,10 @@
 /**
- * `npm run bench [-- --large] [-- --n 2000]`: every benchmark, each in a fresh process of its own
+ * `npm run bench [-- --large] [-- --n 2000] [-- --scale-n 100000]`: every benchmark, each in a fresh process of its own
  * with its own Azurite and Service Bus emulator, printing plain `name: value` lines. Builds first
  * (the cold-start benchmark imports the compiled app). Figures, not tests: nothing here passes or
  * fails on a number.
  *
- *   pipeline     N migrations from signed webhook to awaiting-term-end, vs raw upserts (same Azurite);
- *                again on partition-indexed Azurite (lib/indexedAzurite.ts)
- *   sweep        10,000 and 100,000 subscriptions, 1% due (--large: 10k, 100k and 1M on partition-indexed Azurite)
- *   intake       POST /api/migrations latency at 1, 16 and 64 in flight
- *   cold-start   importing the compiled app vs an app of one empty HTTP function
+ * The benchmarks and what each measures: bench/benchmarks.ts.
  *
  * `--only <name>` runs one. BENCH_PROFILE_DIR=<dir> writes a CPU profile of each timed part.
  */
@@ -19,30 +15,28 @@ import { parseArgs } from "node:util";
 
 import { z } from "zod";
 
+import { BENCHMARK_NAMES, BENCHMARKS, type Benchmark } from "./benchmarks.js";
+
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RUNNER = fileURLToPath(new URL("run.ts", import.meta.url));
-const BENCHMARKS = ["pipeline", "sweep", "intake", "cold-start"] as const;
-/** Each benchmark's runs: the pipeline also on partition-indexed Azurite, to show what stock Azurite's table scans cost. */
-const RUNS: Record<(typeof BENCHMARKS)[number], readonly (readonly string[])[]> = {
-  pipeline: [[], ["--indexed"]],
-  sweep: [[]],
-  intake: [[]],
-  "cold-start": [[]],
-};
-
 const argsSchema = z.object({
   n: z
     .string()
     .regex(/^[1-9]\d*$/, "--n must be a positive integer")
     .optional(),
   large: z.boolean(),
-  only: z.enum(BENCHMARKS).optional(),
+  "scale-n": z
+    .string()
+    .regex(/^[1-9]\d*$/, "--scale-n must be a positive integer")
+    .optional(),
+  only: z.enum(BENCHMARK_NAMES).optional(),
 });
 
 const { values } = parseArgs({
   options: {
     n: { type: "string" },
     large: { type: "boolean", default: false },
+    "scale-n": { type: "string" },
     only: { type: "string" },
   },
 });
@@ -70,24 +64,17 @@ line(
 );
 line("node", process.version);
 
-const selected = args.only === undefined ? BENCHMARKS : [args.only];
-if (selected.includes("cold-start")) {
+const selected = args.only === undefined ? BENCHMARK_NAMES : [args.only];
+if (selected.some((name) => (BENCHMARKS[name] as Benchmark).compiled === true)) {
   const build = await runProcess("npm", ["run", "--silent", "build"]);
   line("build exit code", build);
 }
 let failures = 0;
 for (const name of selected) {
-  for (const extra of RUNS[name]) {
+  const benchmark: Benchmark = BENCHMARKS[name];
+  for (const extra of benchmark.runs) {
     const benchStart = performance.now();
-    const argv = [
-      "--import",
-      "tsx",
-      RUNNER,
-      name,
-      ...extra,
-      ...(name === "pipeline" && args.n !== undefined ? ["--n", args.n] : []),
-      ...(name === "sweep" && args.large ? ["--large"] : []),
-    ];
+    const argv = ["--import", "tsx", RUNNER, name, ...extra, ...(benchmark.forward?.(args) ?? [])];
     const code = await runProcess(process.execPath, argv);
     if (code !== 0) failures += 1;
     const label = [name, ...extra].join(" ");

@@ -134,6 +134,11 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       const costs = await storageCosts(setupStore, total, services.store(`${PREFIX}small`));
       const perSecond = options.migrations / seconds;
       const perMigration = (ms: number) => round(ms / options.migrations, 2);
+      /** All the product's processes (host, Azurite, emulator; not the load generator) per migration, in raw upserts (client + Azurite). */
+      const cpuRatio = (productMs: number, upserts: typeof raw): string | number =>
+        upserts.azuriteCpuMs === undefined
+          ? "?"
+          : round(productMs / options.migrations / (upserts.clientCpuMs + upserts.azuriteCpuMs), 1);
       const tripsPerMigration = trips.total / options.migrations;
       const busOperations = busAfter.totalOperations - busBefore.totalOperations;
       const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -180,6 +185,10 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
           `client ${round(raw.clientCpuMs, 3)}, azurite ${raw.azuriteCpuMs === undefined ? "?" : round(raw.azuriteCpuMs, 3)}`,
         ),
         figure("azurite CPU ms per call", costs),
+        figure(
+          "cpu per migration / cpu per raw upsert",
+          cpuRatio(cpuMs + (childrenSpent.get("azurite") ?? 0) + (childrenSpent.get("emulator") ?? 0), raw),
+        ),
         figure("table round trips per migration", round(tripsPerMigration, 2)),
         figure("table round trips per migration by kind", byKind(trips, options.migrations)),
         figure("service bus operations per migration", round(busOperations / options.migrations, 2)),
@@ -200,7 +209,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
 }
 
 /** Counts the processor's successful invocations from the host's log, and waits for a number of them. */
-function processedCounter() {
+export function processedCounter() {
   const durations: number[] = [];
   let failed = 0;
   const waiters: { count: number; resolve: () => void }[] = [];

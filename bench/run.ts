@@ -1,24 +1,25 @@
 /**
- * Runs one benchmark in this process and prints its figures (bench/index.ts runs each this way, in
- * a fresh process):
+ * Runs one benchmark of bench/benchmarks.ts in this process and prints its figures (bench/index.ts
+ * runs each this way, in a fresh process):
  *
  *   tsx bench/run.ts pipeline [--n 2000] [--placement in-process] [--indexed]
  *   tsx bench/run.ts sweep [--n 100000] [--indexed] | --large   (--large: partition-indexed Azurite)
+ *   tsx bench/run.ts sweep-scale-out [--n 1000000]   (1 then 2 host processes serving dist/deploy)
  *   tsx bench/run.ts intake
- *   tsx bench/run.ts cold-start        (after npm run build)
+ *   tsx bench/run.ts cold-start        (the bundle in dist/deploy)
+ *
+ * A benchmark of compiled code builds first when dist/ lacks it (lib/build.ts).
  */
 import { parseArgs } from "node:util";
 
 import { z } from "zod";
 
-import { coldStartBench } from "./coldStart.js";
-import { intakeBench } from "./intake.js";
-import { printFigures, type Figure } from "./lib/figures.js";
-import { pipelineBench } from "./pipeline.js";
-import { sweepBench } from "./sweep.js";
+import { BENCHMARK_NAMES, BENCHMARKS, type Benchmark } from "./benchmarks.js";
+import { ensureBuilt } from "./lib/build.js";
+import { printFigures } from "./lib/figures.js";
 
 const argsSchema = z.object({
-  name: z.enum(["pipeline", "sweep", "intake", "cold-start"]),
+  name: z.enum(BENCHMARK_NAMES),
   n: z.coerce.number().int().positive().optional(),
   large: z.boolean(),
   indexed: z.boolean(),
@@ -35,29 +36,9 @@ const { values, positionals } = parseArgs({
   },
 });
 const args = argsSchema.parse({ ...values, name: positionals[0] });
+const benchmark: Benchmark = BENCHMARKS[args.name];
 
-async function figures(): Promise<Figure[]> {
-  switch (args.name) {
-    case "pipeline":
-      return pipelineBench({
-        migrations: args.n ?? 2_000,
-        placement: args.placement,
-        azurite: args.indexed ? "indexed" : "stock",
-      });
-    case "sweep":
-      // The million only on partition-indexed Azurite: stock Azurite's table scans would take hours.
-      return sweepBench({
-        sizes:
-          args.n !== undefined ? [args.n] : args.large ? [10_000, 100_000, 1_000_000] : [10_000, 100_000],
-        azurite: args.large || args.indexed ? "indexed" : "stock",
-      });
-    case "intake":
-      return intakeBench();
-    case "cold-start":
-      return coldStartBench();
-  }
-}
-
-printFigures(await figures());
+if (benchmark.compiled === true) await ensureBuilt();
+printFigures(await benchmark.run(args));
 // Clients of the SDKs may keep sockets alive for a while; the figures are out.
 process.exit(0);

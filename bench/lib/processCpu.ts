@@ -34,10 +34,10 @@ export function childrenCpu(parent: number = process.pid): ProcessCpu[] {
   return found;
 }
 
-/** The benchmark's own helpers; tsx's esbuild service and the like are left out. */
-const KNOWN = new Set(["azurite", "emulator", "load"]);
+/** The benchmark's own helpers and hosts; tsx's esbuild service and the like are left out. */
+const KNOWN: ReadonlySet<string> = new Set(["azurite", "emulator", "load", "host"]);
 
-/** CPU ms each known child (azurite, emulator, load) spent since `before`, by name. */
+/** CPU ms each known child (azurite, emulator, load, host) spent since `before`, by name. */
 export function cpuSince(before: readonly ProcessCpu[], after: readonly ProcessCpu[]): Map<string, number> {
   const spent = new Map<string, number>();
   for (const now of after.filter((entry) => KNOWN.has(entry.name))) {
@@ -50,6 +50,7 @@ export function cpuSince(before: readonly ProcessCpu[], after: readonly ProcessC
 function nameOf(command: readonly string[]): string {
   const script = command.find((part) => /\.(ts|js)$/.test(part)) ?? command[0] ?? "?";
   if (script.includes("azurite")) return "azurite";
+  if (script.endsWith("/host/cli.js")) return "host";
   const file = script.slice(script.lastIndexOf("/") + 1).replace(/\.(ts|js)$/, "");
   return file;
 }

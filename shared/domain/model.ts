@@ -342,6 +342,13 @@ export const lineItemSchema = z
   .meta({ id: "LineItem" });
 export type LineItem = z.infer<typeof lineItemSchema>;
 
+/**
+ * A migration is decided in one entity-group transaction (at most 100 operations): each item can
+ * take up to seven writes (the item's steps, the original, the new subscription, their history), so
+ * a migration holds at most 12 items, as requested and as stored. Larger moves are several migrations.
+ */
+export const MAX_MIGRATION_ITEMS = 12;
+
 export const migrationSchema = z
   .object({
     id: idSchema,
@@ -351,8 +358,8 @@ export const migrationSchema = z
     status: migrationStatusSchema,
     /** The relationship the migration proceeds under once it is active (REL-2), or waits on while it is pending. */
     relationshipId: idSchema.nullable(),
-    request: z.array(migrationItemRequestSchema).min(1).max(50),
-    items: z.array(lineItemSchema),
+    request: z.array(migrationItemRequestSchema).min(1).max(MAX_MIGRATION_ITEMS),
+    items: z.array(lineItemSchema).max(MAX_MIGRATION_ITEMS),
     violations: z.array(violationSchema),
     createdAt: isoTimeSchema,
     updatedAt: isoTimeSchema,

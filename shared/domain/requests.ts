@@ -5,6 +5,7 @@ import {
   actorSchema,
   customerSchema,
   idSchema,
+  MAX_MIGRATION_ITEMS,
   migrationItemRequestSchema,
   offerSchema,
   partnerSchema,
@@ -64,12 +65,7 @@ export const declinationBodySchema = z
   .meta({ id: "DeclinationBody" });
 export type DeclinationBody = z.infer<typeof declinationBodySchema>;
 
-/**
- * A migration is decided in one entity-group transaction (at most 100 operations): each item can
- * take up to seven writes (the item's steps, the original, the new subscription, their history), so
- * a request holds at most 12 items. Larger moves are several migrations.
- */
-export const MAX_MIGRATION_ITEMS = 12;
+export { MAX_MIGRATION_ITEMS };
 
 export const migrationRequestBodySchema = z
   .strictObject({

@@ -2,11 +2,13 @@
 import { z } from "zod";
 
 import {
+  channelSchema,
   creditEligibilitySchema,
   idSchema,
   isoTimeSchema,
   migrationPathSchema,
   migrationStatusSchema,
+  RELATIONSHIP_STATUSES,
   violationSchema,
 } from "../domain/model.js";
 
@@ -96,3 +98,44 @@ export const bulkProgressSchema = z
 export const bulkCancellationSchema = z
   .object({ id: idSchema, cancelledAt: isoTimeSchema })
   .meta({ id: "BulkCancellation", description: "What has not started will not; what has goes on." });
+
+/** What needs a person for a customer (customer map). */
+export const actionNeededSchema = z.discriminatedUnion("what", [
+  z.object({
+    what: z.literal("claim-credit"),
+    rule: z.literal("MIG-3"),
+    items: z
+      .number()
+      .int()
+      .meta({ description: "Items whose credit the partner may ask billing support for" }),
+  }),
+  z.object({
+    what: z.literal("reassign-licences"),
+    rule: z.literal("MIG-6"),
+    items: z.number().int().meta({ description: "Provisioned items whose licences must be reassigned" }),
+  }),
+  z.object({
+    what: z.literal("follow-up-invitation"),
+    pendingSince: isoTimeSchema.meta({ description: "Sent then and unanswered for more than 14 days" }),
+  }),
+]);
+
+export const customerMapEntrySchema = z
+  .object({
+    customerId: idSchema,
+    relationship: z.enum(["none", ...RELATIONSHIP_STATUSES]),
+    delegatedAdmin: z.boolean(),
+    migrations: z.partialRecord(migrationStatusSchema, z.number().int()),
+    subscriptions: z.partialRecord(channelSchema, z.number().int()),
+    nextTermEnd: isoTimeSchema.optional(),
+    needsAction: z.array(actionNeededSchema),
+  })
+  .meta({ id: "CustomerMapEntry", description: "Where one customer stands with the partner" });
+
+export const customerMapPageSchema = z
+  .object({
+    partnerId: idSchema,
+    items: z.array(customerMapEntrySchema),
+    continuationToken: z.string().optional().meta({ description: "Present when there may be more" }),
+  })
+  .meta({ id: "CustomerMapPage" });

@@ -13,6 +13,7 @@ import {
   isoTimeSchema,
   offerSchema,
   partnerSchema,
+  RELATIONSHIP_STATUSES,
   subscriptionSchema,
   textSchema,
 } from "../domain/model.js";
@@ -31,8 +32,10 @@ import {
   bulkAcceptedSchema,
   bulkCancellationSchema,
   bulkProgressSchema,
+  customerMapPageSchema,
   readinessSchema,
 } from "./portfolioViews.js";
+import { CUSTOMER_MAP_CSV_COLUMNS } from "./customerMapCsv.js";
 import { partnerCenterEventSchema } from "../partnerCenter/shapes.js";
 import {
   acceptedSchema,
@@ -261,6 +264,36 @@ export const ROUTES = {
       request: `One row per item under the header ${BULK_CSV_COLUMNS.join(",")} (customerId, subscriptionId and cancelOriginal required; empty cells are absent); the partner is the caller, the rest is in the query`,
     },
     responses: { 202: { description: "Accepted; poll the Location header", schema: bulkAcceptedSchema } },
+  },
+  listPartnerCustomers: {
+    name: "listPartnerCustomers",
+    method: "GET",
+    route: "partners/{partnerId}/customers",
+    summary:
+      "The partner's customer map: where each customer stands and what needs a person, a page at a time (TEN-2)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema },
+    query: {
+      relationship: {
+        schema: z.enum(["none", ...RELATIONSHIP_STATUSES]),
+        description: "Only customers whose relationship with the partner is in this state",
+      },
+      needsAction: { schema: z.enum(["true", "false"]), description: "Only customers that need a person" },
+      termEndBefore: { schema: isoTimeSchema, description: "Only customers with a term ending before this" },
+      limit: {
+        schema: z.coerce.number().int().min(1).max(1000),
+        description: "Customers per page, 1–1,000 (default 100)",
+      },
+      continuationToken: {
+        schema: z.string().regex(/^[A-Za-z0-9+/=_-]{1,2048}$/),
+        description: "The next page, from the previous answer",
+      },
+    },
+    csv: {
+      response: `With Accept: text/csv, one row per customer under the header ${CUSTOMER_MAP_CSV_COLUMNS.join(",")}; the next page's token in the x-continuation-token header`,
+    },
+    responses: { 200: { description: "A page of the map", schema: customerMapPageSchema } },
   },
   getBulkMigration: {
     name: "getBulkMigration",

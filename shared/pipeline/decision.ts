@@ -15,8 +15,7 @@ import {
   type Offer,
   type Partner,
 } from "../domain/index.js";
-import type { Change, CustomerState } from "../storage/index.js";
-import { COMMIT_LIMITS, fitsOneCommit } from "./commitLimits.js";
+import { changesFit, MAX_CHANGES_PER_COMMIT, type Change, type CustomerState } from "../storage/index.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges } from "./persist.js";
 import { missingParties, subscriptionsOf, valuesOf } from "./processing.js";
@@ -79,9 +78,9 @@ export function decideFromState(inputs: DecisionInputs): Decision {
     now,
   });
   const changes = toChanges(outcome);
-  if (fitsOneCommit(changes)) return { outcome, changes };
+  if (changesFit(changes)) return { outcome, changes };
   // Every step of every item is a history row; past one transaction the decision cannot be stored whole.
   return fail(
-    `Deciding its ${migration.request.length} line items takes ${changes.length} writes, more than one transaction holds (${COMMIT_LIMITS.operations}); submit the items as several smaller migrations`,
+    `Deciding its ${migration.request.length} line items takes ${changes.length} writes, more than one transaction holds (${MAX_CHANGES_PER_COMMIT}); submit the items as several smaller migrations`,
   );
 }

@@ -11,7 +11,7 @@ import type { HttpResponseInit } from "@azure/functions";
 
 import { problem } from "../http/problem.js";
 import { fromStored } from "../http/respond.js";
-import { claim, complete, hashRequest, release, type StoredResponse } from "../storage/index.js";
+import { claim, complete, hashRequest, locatingId, release, type StoredResponse } from "../storage/index.js";
 import type { Runtime } from "./runtime.js";
 
 export interface IntakeRequest {
@@ -39,17 +39,34 @@ export interface IntakeSteps {
   confirm?: (requestId: string) => Promise<boolean>;
 }
 
-/** The id a request gets: the same for every retry of it, so it can be known before it is taken. */
-export function plannedRequestId(request: Omit<IntakeRequest, "raw"> & { raw: Buffer }): string {
+/**
+ * The id a request gets: the same for every retry of it, so it can be known before it is taken. A
+ * relationship or migration id also names its customer (storage keys.ts locatingId), so it is found
+ * by id alone with one point read.
+ */
+export function plannedRequestId(
+  request: Omit<IntakeRequest, "raw"> & { raw: Buffer; customerId?: string },
+): string {
   return requestIdFor(
     request,
     hashRequest({ method: request.method, route: request.path, body: request.raw }),
   );
 }
 
-function requestIdFor(request: Pick<IntakeRequest, "scope" | "key" | "idPrefix">, hash: string): string {
-  const digest = createHash("sha256").update(`${request.scope}\n${request.key}\n${hash}`).digest("hex");
-  return `${request.idPrefix}-${digest.slice(0, 32)}`;
+export function requestIdFor(
+  request: Pick<IntakeRequest, "scope" | "key" | "idPrefix"> & { customerId?: string },
+  hash: string,
+): string {
+  const digest = createHash("sha256")
+    .update(`${request.scope}\n${request.key}\n${hash}`)
+    .digest("hex")
+    .slice(0, 32);
+  const { idPrefix, customerId } = request;
+  const located =
+    customerId !== undefined && (idPrefix === "rel" || idPrefix === "mig")
+      ? locatingId(idPrefix, digest, customerId)
+      : undefined;
+  return located ?? `${idPrefix}-${digest}`;
 }
 
 export async function acceptOnce(

@@ -28,8 +28,7 @@ import {
   violation,
 } from "../domain/index.js";
 import type { CustomerRelationshipMessage } from "../messaging/messages.js";
-import { type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
-import { fitsOneCommit } from "./commitLimits.js";
+import { changesFit, type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges, relationshipChanges } from "./persist.js";
 import { decideOrFail, outcomeNotes } from "./processMigration.js";
@@ -223,7 +222,7 @@ async function decideAnswer(
     { at: toIso(now), by: SYSTEM_ACTOR },
   );
   const notes = [...missing, ...relationship.violations.map((found) => `${found.rule}: ${found.message}`)];
-  if (!fitsOneCommit(changes)) {
+  if (!changesFit(changes)) {
     // The answer alone now; each waiting migration then in a commit of its own.
     const decided: Decided = {
       customerId: state.customerId,

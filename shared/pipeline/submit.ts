@@ -1,6 +1,6 @@
 /**
  * Taking a request that creates a relationship or a migration: stored as `submitted` in its
- * customer's partition (insert-only, so a retry with the same id finds it there), then queued,
+ * customer's partition together with its Idempotency-Key claim (one transaction), then queued,
  * then answered 202 with where to poll.
  */
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
@@ -16,19 +16,11 @@ import {
   type Violation,
 } from "../domain/index.js";
 import { problem } from "../http/problem.js";
-import { acceptedResponse } from "../http/respond.js";
+import { acceptedResponse, fromStored } from "../http/respond.js";
 import type { MigrationMessage, RelationshipMessage } from "../messaging/messages.js";
-import {
-  appendHistory,
-  blankCustomerState,
-  commit,
-  getEntity,
-  put,
-  WriteConflictError,
-  type TableStore,
-} from "../storage/index.js";
+import { appendHistory, hashRequest, put, takeSubmissionOnce, type Change } from "../storage/index.js";
 import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
-import { acceptOnce } from "./intake.js";
+import { requestIdFor } from "./intake.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
 export type Submission =
@@ -95,49 +87,64 @@ export interface SubmissionIntake {
 }
 
 /**
- * Takes a submission exactly once (acceptOnce): stored `submitted`, queued, answered 202. The HTTP
- * routes call it after their checks; a bulk migration calls it for each of its customers, with a
- * key derived from the batch, so a redelivered chunk submits nothing twice.
+ * Takes a submission exactly once, in one round trip on the happy path: the Idempotency-Key claim,
+ * the `submitted` entity and its history are one transaction in the customer's partition
+ * (storage submissionClaim.ts), then the message is sent and 202 answered. The id is derived from
+ * the caller, the key and the request and names the customer, so every retry of one request makes
+ * the same id and Service Bus's duplicate detection drops a second send. The HTTP routes call it
+ * after their checks; a bulk migration calls it for each of its customers, with a key derived from
+ * the batch, so a redelivered chunk submits nothing twice.
  */
-export function takeSubmission(
+export async function takeSubmission(
   rt: Runtime,
   intake: SubmissionIntake,
   queue: QueueName,
   submission: Submission,
 ): Promise<HttpResponseInit> {
   const { idPrefix, path } = WHERE[submission.kind];
-  const send = (id: string) => {
+  const requestHash = hashRequest({ method: intake.method, route: intake.path, body: intake.raw });
+  const id = requestIdFor({ ...intake, idPrefix }, requestHash);
+  const response = acceptedResponse(id, "submitted", `/api/${path}/${id}`);
+  const send = () => {
     const message = submission.message(id);
     addLogFields(logFieldsOf(message));
     return rt.send(queue, message);
   };
-  return acceptOnce(
-    rt,
-    {
-      scope: intake.scope,
-      key: intake.key,
-      method: intake.method,
-      path: intake.path,
-      raw: intake.raw,
-      idPrefix,
-    },
-    {
-      answer: (id) => acceptedResponse(id, "submitted", `/api/${path}/${id}`),
-      store: (id) => storeSubmitted(rt.store, submission, id),
-      send,
-      confirm: async (id) => {
-        const found = await getEntity(rt.store, submission.kind, intake.customerId, id);
-        // Stored but still submitted: perhaps never sent; duplicate detection drops a repeat.
-        if (found?.value.status === "submitted") await send(id);
-        return found !== undefined;
-      },
-    },
-  );
+  const claim = {
+    scope: intake.scope,
+    key: intake.key,
+    requestHash,
+    customerId: intake.customerId,
+    entity: { kind: submission.kind, id },
+    response,
+  };
+  const taken = await takeSubmissionOnce(rt.store, claim, submittedChanges(submission, id), {
+    now: rt.now(),
+  });
+  switch (taken.kind) {
+    case "mismatch":
+      return problem(
+        "idempotency-mismatch",
+        `Idempotency-Key '${intake.key}' was already used with another request`,
+      );
+    case "in-flight":
+      return problem("conflict", `A request with Idempotency-Key '${intake.key}' is still being taken`, {
+        headers: { "retry-after": "1" },
+      });
+    case "replay":
+      if (taken.resend) await send();
+      return fromStored(taken.response);
+    case "new":
+      break;
+  }
+  // Should the send fail, the request stays stored and claimed: its retry sends it (a replay resends).
+  await send();
+  return fromStored(response);
 }
 
-async function storeSubmitted(store: TableStore, submission: Submission, id: string): Promise<void> {
+function submittedChanges(submission: Submission, id: string): Change[] {
   const value = submission.entity(id);
-  const changes = [
+  return [
     submission.kind === "relationship"
       ? put.relationship(submission.entity(id))
       : put.migration(submission.entity(id)),
@@ -146,10 +153,4 @@ async function storeSubmitted(store: TableStore, submission: Submission, id: str
       historyEntry(value.createdAt, value.requestedBy.userId, null, "submitted", []),
     ),
   ];
-  try {
-    await commit(store, blankCustomerState(value.customerId), changes);
-  } catch (error) {
-    // Only an earlier attempt of this very request can hold this id.
-    if (!(error instanceof WriteConflictError)) throw error;
-  }
 }

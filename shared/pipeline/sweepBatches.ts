@@ -1,7 +1,7 @@
 /**
  * Cutting one customer's sweep plan into commits that fit an entity-group transaction (100
  * operations, 4 MiB). Whole outcomes go first, relationships before migrations; a single migration
- * too big for one commit (up to 50 items, each moving its own subscriptions) is cut by line item:
+ * too big for one commit (up to 12 items, each moving its own subscriptions) is cut by line item:
  * the first commit moves some items and leaves the migration's status alone, and the caller plans
  * again from the stored state for the rest. Every part is a consistent state (an item moves together
  * with its subscriptions and history), so a reader or a crash between parts sees half a night's work,
@@ -14,8 +14,7 @@ import type {
   SubscriptionChange,
   SweepPlan,
 } from "../domain/index.js";
-import type { Change } from "../storage/index.js";
-import { COMMIT_LIMITS, type CommitLimits, fitsOneCommit } from "./commitLimits.js";
+import { changesFit, type Change } from "../storage/index.js";
 
 export interface SweepBatch {
   readonly relationships: readonly RelationshipOutcome[];
@@ -35,9 +34,9 @@ export function firstBatch(
   plan: SweepPlan,
   stored: (migrationId: string) => Migration | undefined,
   toChanges: (outcomes: Outcomes) => readonly Change[],
-  limits: CommitLimits = COMMIT_LIMITS,
+  changesFitOne: (changes: readonly Change[]) => boolean = changesFit,
 ): SweepBatch {
-  const fits = (outcomes: Outcomes): boolean => fitsOneCommit(toChanges(outcomes), limits);
+  const fits = (outcomes: Outcomes): boolean => changesFitOne(toChanges(outcomes));
   const units: Outcomes[] = [
     ...plan.relationships.map((outcome) => ({
       relationships: [outcome],

@@ -24,15 +24,18 @@ import {
   isRestError,
   statusOf,
 } from "./errors.js";
-import { planIndexes, type IndexedChange, type IndexPlan } from "./indexPlan.js";
+import { deriveReadModels } from "./customerMap.js";
+import { planIndexes, type IndexEntry, type IndexedChange, type IndexPlan } from "./indexPlan.js";
 import { removeIndexEntries, writeIndexEntries } from "./indexes.js";
 import { historyRowKey, stateRowKey, VERSION_ROW, type StateKind } from "./keys.js";
-import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPERATIONS } from "./limits.js";
 import type { TableStore } from "./tableStore.js";
+import { operationBytes, transactionProblem } from "./transactionFit.js";
 
 export interface CommitPlan {
   readonly actions: readonly TransactionAction[];
   readonly index: IndexPlan;
+  /** Read-model entries (the customer map) the state after the commit stands for, written after it. */
+  readonly readModels: readonly IndexEntry[];
 }
 
 export interface CommitReceipt {
@@ -40,8 +43,21 @@ export interface CommitReceipt {
   readonly operations: number;
   readonly indexWrites: number;
   readonly indexRemovals: number;
-  /** Index removals that failed after the commit stood; readers clean those entries later. */
+  /** Customer-map entries written after the transaction (customerMap.ts). */
+  readonly readModelWrites: number;
+  /**
+   * Index removals or map writes that failed after the commit stood: readers clean such index
+   * entries later, and the customer's next commit rewrites its map entries.
+   */
   readonly cleanupErrors: readonly unknown[];
+}
+
+export interface CommitOptions {
+  /**
+   * Rows of the storage layer's own that go into the same transaction, built for the customers
+   * table (e.g. a submission's Idempotency-Key claim, submissionClaim.ts); only with changes.
+   */
+  readonly ownRows?: (table: string) => readonly TransactionAction[];
 }
 
 /**
@@ -56,11 +72,12 @@ export async function commit(
   store: TableStore,
   state: CustomerState,
   changes: readonly Change[],
+  options: CommitOptions = {},
 ): Promise<CommitReceipt> {
   const client = await store.table("customers");
-  const plan = planCommit(client.tableName, state, changes);
+  const plan = planCommit(client.tableName, state, changes, options.ownRows);
   if (plan.actions.length === 0) {
-    return { operations: 0, indexWrites: 0, indexRemovals: 0, cleanupErrors: [] };
+    return { operations: 0, indexWrites: 0, indexRemovals: 0, readModelWrites: 0, cleanupErrors: [] };
   }
   await writeIndexEntries(store, plan.index.writes);
   try {
@@ -73,21 +90,28 @@ export async function commit(
     throw error;
   }
   const cleanupErrors: unknown[] = [];
-  try {
-    await removeIndexEntries(store, plan.index.removals);
-  } catch (error) {
-    cleanupErrors.push(error);
-  }
+  // After the transaction: removals of what it made obsolete, and the read models of what it made.
+  const after = await Promise.allSettled([
+    removeIndexEntries(store, plan.index.removals),
+    writeIndexEntries(store, plan.readModels),
+  ]);
+  for (const outcome of after) if (outcome.status === "rejected") cleanupErrors.push(outcome.reason);
   return {
     operations: plan.actions.length,
     indexWrites: plan.index.writes.length,
+    readModelWrites: plan.readModels.length,
     indexRemovals: plan.index.removals.length,
     cleanupErrors,
   };
 }
 
 /** The transaction and index changes for `changes` on `state`; validates everything first. */
-export function planCommit(table: string, state: CustomerState, changes: readonly Change[]): CommitPlan {
+export function planCommit(
+  table: string,
+  state: CustomerState,
+  changes: readonly Change[],
+  ownRows?: CommitOptions["ownRows"],
+): CommitPlan {
   const { customerId } = state;
   const problems: string[] = [];
   const puts = changes.filter((change): change is EntityPut => change.kind !== "history");
@@ -162,11 +186,34 @@ export function planCommit(table: string, state: CustomerState, changes: readonl
     actions.push(["create", buildEntity(table, customerId, rowKey, record.data)]);
   }
   if (problems.length > 0) throw new InvalidChangesError(customerId, problems);
-  if (actions.length === 0) return { actions, index: { writes: [], removals: [] } };
+  if (actions.length === 0) return { actions, index: { writes: [], removals: [] }, readModels: [] };
 
   if (state.version.tracked) actions.unshift(versionAction(table, customerId, state.version));
+  if (ownRows !== undefined) actions.push(...ownRows(table));
   checkTransactionSize(customerId, actions);
-  return { actions, index: planIndexes(customerId, indexed) };
+  return {
+    actions,
+    index: planIndexes(customerId, indexed),
+    readModels: deriveReadModels(state, valuesAfter(state, puts)),
+  };
+}
+
+/** The state's values with the puts applied: what the customer is after the commit. */
+function valuesAfter(state: CustomerState, puts: readonly EntityPut[]) {
+  const values = <T extends { id: string }>(
+    stored: ReadonlyMap<string, { readonly value: T }>,
+    kind: EntityPut["kind"],
+  ): T[] => {
+    const byId = new Map([...stored].map(([id, entry]) => [id, entry.value] as const));
+    for (const change of puts)
+      if (change.kind === kind) byId.set(change.value.id, change.value as unknown as T);
+    return [...byId.values()];
+  };
+  return {
+    subscriptions: values(state.subscriptions, "subscription"),
+    relationships: values(state.relationships, "relationship"),
+    migrations: values(state.migrations, "migration"),
+  };
 }
 
 function versionAction(
@@ -181,20 +228,12 @@ function versionAction(
 }
 
 function checkTransactionSize(customerId: string, actions: readonly TransactionAction[]): void {
-  if (actions.length > MAX_TRANSACTION_OPERATIONS) {
-    throw new TransactionTooLargeError(
-      customerId,
-      `${actions.length} operations (at most ${MAX_TRANSACTION_OPERATIONS} in one entity-group transaction)`,
-    );
-  }
-  // JSON bodies plus a generous allowance for each operation's MIME headers.
   const bytes = actions.reduce(
-    (sum, [, entity]) => sum + Buffer.byteLength(JSON.stringify(entity as WritableEntity)) + 1024,
+    (sum, [, entity]) => sum + operationBytes(JSON.stringify(entity as WritableEntity)),
     0,
   );
-  if (bytes > MAX_TRANSACTION_BYTES) {
-    throw new TransactionTooLargeError(customerId, `about ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`);
-  }
+  const problem = transactionProblem({ operations: actions.length, bytes });
+  if (problem !== undefined) throw new TransactionTooLargeError(customerId, problem);
 }
 
 function storedOf(

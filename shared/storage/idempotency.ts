@@ -26,7 +26,7 @@ export const storedResponseSchema = z.object({
 });
 export type StoredResponse = z.infer<typeof storedResponseSchema>;
 
-const recordSchema = z.object({
+export const idempotencyRecordSchema = z.object({
   key: z.string().min(1).max(200),
   requestHash: z.string().regex(/^[0-9a-f]{64}$/),
   state: z.enum(["in-flight", "completed"]),
@@ -35,7 +35,7 @@ const recordSchema = z.object({
   requestId: idSchema.optional(),
   response: storedResponseSchema.optional(),
 });
-type IdempotencyRecord = z.infer<typeof recordSchema>;
+export type IdempotencyRecord = z.infer<typeof idempotencyRecordSchema>;
 
 export interface IdempotencyScope {
   readonly partnerId: string;
@@ -99,7 +99,7 @@ export async function claim(
   const now = options.now ?? new Date();
   const client = await store.table("idempotency");
   const { partitionKey, rowKey } = idempotencyKeys(scope.partnerId, scope.key);
-  const fresh = freshRecord(scope.key, requestHash, now, options.ttlMs, options.planned);
+  const fresh = newIdempotencyRecord(scope.key, requestHash, now, options.ttlMs, options.planned);
   const entity = (record: IdempotencyRecord) => buildEntity(client.tableName, partitionKey, rowKey, record);
 
   for (let round = 0; round < MAX_CLAIM_ROUNDS; round += 1) {
@@ -111,7 +111,7 @@ export async function claim(
     }
     const raw = await readRaw(client, partitionKey, rowKey);
     if (raw === undefined) continue; // released or expired-and-deleted meanwhile: insert again
-    const { value: existing, etag } = decodeStored(client, recordSchema, raw);
+    const { value: existing, etag } = decodeStored(client, idempotencyRecordSchema, raw);
 
     let replacement: IdempotencyRecord | undefined;
     if (Date.parse(existing.expiresAt) <= now.getTime()) {
@@ -159,7 +159,7 @@ export async function complete(
   const client = await store.table("idempotency");
   const { partitionKey, rowKey } = idempotencyKeys(scope.partnerId, scope.key);
   const record: IdempotencyRecord = {
-    ...freshRecord(scope.key, requestHash, options.now ?? new Date(), options.ttlMs, undefined),
+    ...newIdempotencyRecord(scope.key, requestHash, options.now ?? new Date(), options.ttlMs, undefined),
     state: "completed",
     requestId: options.requestId,
     response: storedResponseSchema.parse(response),
@@ -178,7 +178,8 @@ export async function release(store: TableStore, scope: IdempotencyScope): Promi
   }
 }
 
-function freshRecord(
+/** A new in-flight record, kept at least 24 h. */
+export function newIdempotencyRecord(
   key: string,
   requestHash: string,
   now: Date,
@@ -186,7 +187,7 @@ function freshRecord(
   planned: PlannedResponse | undefined,
 ): IdempotencyRecord {
   const ttl = Math.max(ttlMs ?? IDEMPOTENCY_TTL_MS, IDEMPOTENCY_TTL_MS);
-  return recordSchema.parse({
+  return idempotencyRecordSchema.parse({
     key,
     requestHash,
     state: "in-flight",

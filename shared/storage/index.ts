@@ -43,6 +43,7 @@ export {
   type HistoryRecord,
 } from "./changes.js";
 export { commit, type CommitReceipt } from "./commit.js";
+export { changesFit, MAX_CHANGES_PER_COMMIT } from "./transactionFit.js";
 export {
   withCustomerPartition,
   DEFAULT_MAX_ATTEMPTS,
@@ -91,6 +92,8 @@ export {
   type StoredResponse,
 } from "./idempotency.js";
 export type { StateKind, HistoryEntityKind, ByIdKind, DueKind } from "./keys.js";
+export { customerNamedBy, locatingId } from "./keys.js";
+export { takeSubmissionOnce, type SubmissionClaim, type SubmissionTaken } from "./submissionClaim.js";
 export {
   getPartnerKey,
   insertPartnerKey,

@@ -12,12 +12,12 @@
  *   the reader finds the partition no longer matches it and cleans it the same way.
  */
 import type { Migration, Relationship } from "../domain/model.js";
-import { byIdKeys, dueKeys, normalizeTime, type ByIdKind, type DueKind } from "./keys.js";
+import { byIdKeys, customerNamedBy, dueKeys, normalizeTime, type ByIdKind, type DueKind } from "./keys.js";
 
 export interface IndexEntry {
   readonly partitionKey: string;
   readonly rowKey: string;
-  readonly fields: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 export type IndexKey = Pick<IndexEntry, "partitionKey" | "rowKey">;
 
@@ -36,7 +36,10 @@ export function planIndexes(customerId: string, changes: readonly IndexedChange[
   const removals: IndexKey[] = [];
   for (const change of changes) {
     const id = change.after.id;
-    if (change.before === undefined) writes.push(byIdEntry(change.kind, id, customerId));
+    // An id that names its own customer needs no by-id entry (keys.ts locatingId).
+    if (change.before === undefined && customerNamedBy(id) !== customerId) {
+      writes.push(byIdEntry(change.kind, id, customerId));
+    }
     const [dueKind, before, after] =
       change.kind === "relationship"
         ? (["invitation", invitationDueAt(change.before), invitationDueAt(change.after)] as const)

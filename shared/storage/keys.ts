@@ -91,6 +91,28 @@ export function referenceKeys(kind: ReferenceKind, id: string): { partitionKey: 
   return { partitionKey: kind, rowKey: checkedId(kind, id) };
 }
 
+// ---- ids that locate their partition ---------------------------------------------------------
+
+/**
+ * A relationship or migration id the intake makes, `<rel|mig>-<32 hex>-<customerId>`: it names its
+ * customer's partition, so reading it by id alone is one point read, with no index entry to write or
+ * read. Only a locator: the entity must then be found at that address (a forged id finds nothing).
+ * Undefined when the customer id makes it longer than an id may be (the id then goes without the
+ * suffix and gets a by-id index entry, as every id that does not locate its customer does).
+ */
+export function locatingId(prefix: "rel" | "mig", digest: string, customerId: string): string | undefined {
+  const id = `${prefix}-${digest}-${checkedId("customer", customerId)}`;
+  return idSchema.safeParse(id).success ? id : undefined;
+}
+
+const LOCATING_ID = /^(?:rel|mig)-[0-9a-f]{32}-(.+)$/;
+
+/** The customer an id names (see locatingId), if it names one. */
+export function customerNamedBy(id: string): string | undefined {
+  const named = LOCATING_ID.exec(id)?.[1];
+  return named !== undefined && idSchema.safeParse(named).success ? named : undefined;
+}
+
 // ---- indexes table ------------------------------------------------------------------------------
 
 export type ByIdKind = "relationship" | "migration";
@@ -117,6 +139,17 @@ export function dueKeys(kind: DueKind, dueAt: string, customerId: string, entity
 export function duePartitionRange(kind: DueKind, asOf: string): KeyRange {
   return { ge: DUE_PREFIX[kind], le: `${DUE_PREFIX[kind]}${utcDay(asOf)}` };
 }
+
+/**
+ * `claim|<scope>|<SHA-256 of the key>`: a submission's Idempotency-Key claim, kept in the customer's
+ * partition so the claim, the entity and its history are one transaction. Sorts before the history
+ * block, so no state or history range holds it.
+ */
+export function claimRowKey(scope: string, key: string): string {
+  return `${CLAIM_PREFIX}${checkedId("partner", scope)}|${sha256Hex(key)}`;
+}
+const CLAIM_PREFIX: string = "claim|";
+if (CLAIM_PREFIX >= HISTORY_PREFIX) throw new Error("claim rows must sort before the history block");
 
 // ---- idempotency table --------------------------------------------------------------------------
 

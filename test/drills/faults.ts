@@ -72,15 +72,3 @@ export function indexWrite(
     decodeURIComponent(request.url).includes("indexes(") &&
     decodeURIComponent(request.url).includes(customerId);
 }
-
-/** A delete in the idempotency table (releasing a claimed key). */
-export function idempotencyDelete(): (request: PipelineRequest) => boolean {
-  return (request) => request.method === "DELETE" && decodeURIComponent(request.url).includes("idempotency(");
-}
-
-/** Any of the given matchers. */
-export function anyOf(
-  ...matchers: ((request: PipelineRequest) => boolean)[]
-): (request: PipelineRequest) => boolean {
-  return (request) => matchers.some((matches) => matches(request));
-}

@@ -18,19 +18,14 @@ import type { SweepMessage } from "../../shared/messaging/messages.js";
 import { queueSweep, runSweep, sweepQueuedCustomer } from "../../shared/pipeline/sweep.js";
 import { runtime } from "../../shared/pipeline/runtime.js";
 import { createTableStore, listDue, loadCustomerState } from "../../shared/storage/index.js";
-import {
-  aSubscription,
-  historySteps,
-  putCatalogue,
-  TERM_END,
-  usePipelineRuntime,
-} from "../pipeline/processors/support.js";
-import { migratingCustomer, type Scenario } from "../pipeline/sweep/scenarios.js";
+import { historySteps, putCatalogue, TERM_END, usePipelineRuntime } from "../pipeline/processors/support.js";
+import { migratingCustomer, migratingCustomerInParts, type Scenario } from "../pipeline/sweep/scenarios.js";
 import { tablesConnection } from "../setup/tables.js";
 import { customerTransaction } from "./faults.js";
 
 const AS_OF = TERM_END;
-const SPLIT_ITEMS = 20;
+/** Three migrations' worth: the customer's sweep takes a transaction per migration. */
+const SPLIT_ITEMS = 30;
 
 /**
  * Lets the sweep write until its `transactions`-th transaction on `customerId`'s partition: that one
@@ -76,8 +71,8 @@ function line(t: SweepTransition): string {
 
 async function expectRetiredOnce(
   store: ReturnType<typeof createTableStore>,
-  scenario: Scenario,
-  items: string[],
+  scenario: Pick<Scenario, "customerId" | "migrationId">,
+  items: readonly string[],
 ) {
   const { customerId, migrationId } = scenario;
   const state = await loadCustomerState(store, customerId);
@@ -101,17 +96,7 @@ describe("drill: a sweep killed half way, beside another sweep, then run again",
     const { store } = usePipelineRuntime(import.meta.url, { tables: "kill" });
     await putCatalogue(store);
     const plain = await Promise.all(Array.from({ length: 10 }, () => migratingCustomer(store)));
-    const split = await migratingCustomer(store, {
-      subscriptions: (id) =>
-        Array.from({ length: SPLIT_ITEMS }, (_, index) =>
-          aSubscription(id, `sub-${index}`, { channel: "csp", partnerOfRecord: "partner-elsewhere" }),
-        ),
-      request: Array.from({ length: SPLIT_ITEMS }, (_, index) => ({
-        subscriptionId: `sub-${index}`,
-        cancelOriginal: "at-term-end" as const,
-        startAt: "term-end" as const,
-      })),
-    });
+    const split = await migratingCustomerInParts(store, SPLIT_ITEMS);
     const planned = await runSweep({ asOf: AS_OF, dryRun: true });
     // Killed in the middle of the customer whose plan takes several transactions.
     const kill = killSwitch(split.customerId, 2);
@@ -154,11 +139,9 @@ describe("drill: a sweep killed half way, beside another sweep, then run again",
     expect(new Set(done).size).toBe(done.length);
     expect(done.every((transition) => all.includes(transition))).toBe(true);
     for (const scenario of plain) await expectRetiredOnce(store, scenario, ["sub-1"]);
-    await expectRetiredOnce(
-      store,
-      split,
-      Array.from({ length: SPLIT_ITEMS }, (_, index) => `sub-${index}`),
-    );
+    for (const [index, migrationId] of split.migrationIds.entries()) {
+      await expectRetiredOnce(store, { customerId: split.customerId, migrationId }, split.parts[index] ?? []);
+    }
 
     // Entries the killed run never cleaned lead nowhere; past the grace period a sweep removes them.
     const later = { ...runtime(), now: () => new Date(Date.now() + 10 * 60_000) };

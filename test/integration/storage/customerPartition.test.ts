@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { Violation } from "../../../shared/domain/model.js";
+import { MAX_MIGRATION_ITEMS, type Violation } from "../../../shared/domain/model.js";
 import {
   appendHistory,
   blankCustomerState,
@@ -195,13 +195,13 @@ describe("a customer partition", () => {
     expect((await listEntities(store, "relationship", customerId)).map((r) => r.value.id)).toEqual(["rel-a"]);
   });
 
-  it("keeps a 50-item migration with long violation messages in one row, JSON cut under the 64 KiB property limit", async () => {
+  it("keeps a 12-item migration with long violation messages in one row, JSON cut under the 64 KiB property limit", async () => {
     const customerId = uniqueId("cust");
     const violations: Violation[] = [
-      { rule: "MIG-5", message: `no equivalent plan: ${"x".repeat(1500)}` },
+      { rule: "MIG-5", message: `no equivalent plan: ${"x".repeat(3000)}` },
       { rule: "MC-3", message: "mid-term switch of a license subscription" },
     ];
-    const items = Array.from({ length: 50 }, (_, index) =>
+    const items = Array.from({ length: MAX_MIGRATION_ITEMS }, (_, index) =>
       aLineItem(`sub-${index}`, { status: "rejected", cancelAt: null, path: null, violations }),
     );
     const migration = aMigration(customerId, "mig-big", { status: "rejected", items });
@@ -219,8 +219,12 @@ describe("a customer partition", () => {
 
   it("refuses an entity over 1 MiB before sending it", async () => {
     const customerId = uniqueId("cust");
-    const items = Array.from({ length: 50 }, (_, index) =>
-      aLineItem(`sub-${index}`, { violations: [{ rule: "MIG-5", message: "y".repeat(12_000) }] }),
+    const violations = Array.from({ length: 8 }, () => ({
+      rule: "MIG-5" as const,
+      message: "y".repeat(2_000),
+    }));
+    const items = Array.from({ length: MAX_MIGRATION_ITEMS }, (_, index) =>
+      aLineItem(`sub-${index}`, { violations: [...violations, ...violations, ...violations] }),
     );
     counter.reset();
     await expect(

@@ -116,7 +116,11 @@ export async function call(
     status: response.status ?? 200,
     headers: responseHeaders,
     text,
-    body: text === "" ? undefined : JSON.parse(text),
+    // JSON answers and problems parse; another kind (CSV) is in `text` only.
+    body:
+      text === "" || !(responseHeaders["content-type"] ?? "json").includes("json")
+        ? undefined
+        : JSON.parse(text),
   };
 }
 

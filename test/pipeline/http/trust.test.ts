@@ -17,6 +17,7 @@ import { listRelationships } from "../../../functions/listRelationships.js";
 import { postAcceptance } from "../../../functions/postAcceptance.js";
 import { postDeclination } from "../../../functions/postDeclination.js";
 import { getBulkMigration } from "../../../functions/getBulkMigration.js";
+import { listPartnerCustomers } from "../../../functions/listPartnerCustomers.js";
 import { postBulkCancellation } from "../../../functions/postBulkCancellation.js";
 import { postBulkMigration } from "../../../functions/postBulkMigration.js";
 import { postMigration } from "../../../functions/postMigration.js";
@@ -235,6 +236,12 @@ const CASES: Record<keyof typeof ROUTES, RouteCase | undefined> = {
       actor: { ...actor, role: "account-admin" },
       items: [{ customerId: w.customerId, subscriptionId: "sub-a", cancelOriginal: "keep" }],
     }),
+  },
+  listPartnerCustomers: {
+    handler: listPartnerCustomers,
+    method: "GET",
+    path: (w) => `/api/partners/${w.partnerA}/customers`,
+    params: (w) => ({ partnerId: w.partnerA }),
   },
   getBulkMigration: {
     handler: getBulkMigration,

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 
 import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
 import { processRelationshipMessage } from "../../../functions/processRelationshipMessage.js";
-import { newSubscriptionId, type Subscription } from "../../../shared/domain/index.js";
+import {
+  MAX_MIGRATION_ITEMS,
+  migrationRequestBodySchema,
+  newSubscriptionId,
+  type Subscription,
+} from "../../../shared/domain/index.js";
 import { PoisonMessageError } from "../../../shared/pipeline/queueMessage.js";
 import { getEntity, listDue, readHistory } from "../../../shared/storage/index.js";
 import {
@@ -155,27 +160,22 @@ describe("migration requests", () => {
     );
   });
 
-  it("fails, saying how to split it, a migration whose decision is too big for one transaction", async () => {
-    const count = 30;
+  it("stores no migration of more items than a request may hold: the caps agree", async () => {
+    const count = MAX_MIGRATION_ITEMS + 1;
     const ids = await seedWorld(world.store, {
       subscriptions: (customerId) =>
         Array.from({ length: count }, (_, index) => aSubscription(customerId, `sub-${index}`)),
     });
-    await withRelationship(ids, "accept");
-    const id = await submitMigration(
-      world.store,
-      ids,
-      Array.from({ length: count }, (_, index) => ({
-        subscriptionId: `sub-${index}`,
-        cancelOriginal: "immediately" as const,
-      })),
+    const request = Array.from({ length: count }, (_, index) => ({
+      subscriptionId: `sub-${index}`,
+      cancelOriginal: "immediately" as const,
+    }));
+
+    const body = { ...ids, actor: { userId: "bob@contoso", role: "sales-agent" }, items: request };
+    expect(migrationRequestBodySchema.safeParse(body).success).toBe(false);
+    await expect(submitMigration(world.store, ids, request)).rejects.toThrow(
+      new RegExp(`request: Too big: expected array to have <=${MAX_MIGRATION_ITEMS} items`),
     );
-
-    const { migration } = await decide(ids, id);
-
-    expect(migration?.status).toBe("failed");
-    expect(migration?.failureReason).toMatch(/more than one transaction holds .*several smaller migrations/);
-    expect((await subscriptionOf(ids.customerId, "sub-0"))?.status).toBe("active");
   });
 
   it("completes with a warning and writes nothing when the migration is not stored", async () => {

@@ -1,8 +1,13 @@
 /** Customers in the states the sweep moves, built through the real processors. */
-import type { MigrationItemRequest, Subscription } from "../../../shared/domain/index.js";
+import {
+  MAX_MIGRATION_ITEMS,
+  type MigrationItemRequest,
+  type Subscription,
+} from "../../../shared/domain/index.js";
 import { processMigration } from "../../../shared/pipeline/processMigration.js";
 import { processRelationship } from "../../../shared/pipeline/processRelationship.js";
 import type { TableStore } from "../../../shared/storage/index.js";
+import { aSubscription } from "../../setup/records.js";
 import {
   migrationRequest,
   relationshipAnswer,
@@ -44,4 +49,41 @@ export async function waitingCustomer(store: TableStore): Promise<Scenario> {
   const migrationId = await submitMigration(store, ids);
   await processMigration(migrationRequest(ids.customerId, migrationId));
   return { ...ids, relationshipId, migrationId };
+}
+
+/**
+ * A customer with `count` licences of another CSP partner, moved at their term end (MC-3) by as many
+ * migrations as that takes (each at most MAX_MIGRATION_ITEMS items): a sweep of it needs several
+ * transactions. `parts` holds each migration's subscription ids.
+ */
+export async function migratingCustomerInParts(
+  store: TableStore,
+  count: number,
+): Promise<Scenario & { readonly migrationIds: readonly string[]; readonly parts: readonly string[][] }> {
+  const ids = Array.from({ length: count }, (_, index) => `sub-${index}`);
+  const parts: string[][] = [];
+  for (let start = 0; start < count; start += MAX_MIGRATION_ITEMS) {
+    parts.push(ids.slice(start, start + MAX_MIGRATION_ITEMS));
+  }
+  const request = (part: readonly string[]): MigrationItemRequest[] =>
+    part.map((subscriptionId) => ({
+      subscriptionId,
+      cancelOriginal: "at-term-end" as const,
+      startAt: "term-end" as const,
+    }));
+  const [first = [], ...rest] = parts;
+  const scenario = await migratingCustomer(store, {
+    subscriptions: (id) =>
+      ids.map((subscriptionId) =>
+        aSubscription(id, subscriptionId, { channel: "csp", partnerOfRecord: "partner-elsewhere" }),
+      ),
+    request: request(first),
+  });
+  const migrationIds = [scenario.migrationId];
+  for (const part of rest) {
+    const migrationId = await submitMigration(store, scenario, request(part));
+    await processMigration(migrationRequest(scenario.customerId, migrationId));
+    migrationIds.push(migrationId);
+  }
+  return { ...scenario, migrationIds, parts };
 }

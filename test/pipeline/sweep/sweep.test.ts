@@ -19,7 +19,7 @@ import {
   TERM_END,
   usePipelineRuntime,
 } from "../processors/support.js";
-import { migratingCustomer, waitingCustomer } from "./scenarios.js";
+import { migratingCustomer, migratingCustomerInParts, waitingCustomer } from "./scenarios.js";
 
 const AFTER_TERM_END = "2025-07-02T00:00:00.000Z";
 
@@ -291,26 +291,18 @@ describe("the sweep", () => {
     expect((await runSweep({ asOf, dryRun: false })).customers).toBe(0);
   });
 
-  it("splits a customer's plan that is too big for one transaction, down to line items, and loses nothing", async () => {
+  it("splits a customer's plan that is too big for one transaction into several, and loses nothing", async () => {
     const { store } = await tablesOfItsOwn(import.meta.url, { tables: "g" });
-    const count = 20;
-    // MC-3: license subscriptions of another CSP partner, moved at their term end; at the sweep each
-    // item is provisioned and its original expires (six rows per item: more than 100 in all).
-    const { customerId, migrationId } = await migratingCustomer(store, {
-      subscriptions: (id) =>
-        Array.from({ length: count }, (_, index) =>
-          aSubscription(id, `sub-${index}`, { channel: "csp", partnerOfRecord: "partner-elsewhere" }),
-        ),
-      request: Array.from({ length: count }, (_, index) => ({
-        subscriptionId: `sub-${index}`,
-        cancelOriginal: "at-term-end" as const,
-        startAt: "term-end" as const,
-      })),
-    });
+    // MC-3: license subscriptions of another CSP partner, moved at their term end by three
+    // migrations; at the sweep each item is provisioned and its original expires (six rows per
+    // item: more than 100 in all).
+    const { customerId, migrationIds, parts } = await migratingCustomerInParts(store, 30);
     const before = await loadCustomerState(store, customerId);
-    expect(before.migrations.get(migrationId)?.value.items.every((item) => item.status === "planned")).toBe(
-      true,
-    );
+    for (const migrationId of migrationIds) {
+      expect(before.migrations.get(migrationId)?.value.items.every((item) => item.status === "planned")).toBe(
+        true,
+      );
+    }
     const dry = await runSweep({ asOf: TERM_END, dryRun: true });
 
     const report = await runSweep({ asOf: TERM_END, dryRun: false });
@@ -319,15 +311,18 @@ describe("the sweep", () => {
     expect(
       after.version.tracked && before.version.tracked && after.version.value - before.version.value,
     ).toBeGreaterThan(1);
-    const migration = after.migrations.get(migrationId)?.value;
-    expect(migration?.status).toBe("completed");
-    expect(migration?.items.every((item) => item.status === "original-expired")).toBe(true);
     expect(sorted(report.transitions)).toEqual(sorted(dry.transitions));
-    const steps = await historySteps(store, customerId, { kind: "migration", id: migrationId });
-    expect(steps.filter((step) => step.endsWith("→ original-expired"))).toHaveLength(count);
-    expect(steps.filter((step) => step.endsWith("→ provisioned"))).toHaveLength(count);
-    expect(new Set(steps).size).toBe(steps.length);
-    expect(steps.filter((step) => step === "awaiting-term-end → completed")).toHaveLength(1);
+    for (const [index, migrationId] of migrationIds.entries()) {
+      const count = parts[index]?.length ?? 0;
+      const migration = after.migrations.get(migrationId)?.value;
+      expect(migration?.status).toBe("completed");
+      expect(migration?.items.every((item) => item.status === "original-expired")).toBe(true);
+      const steps = await historySteps(store, customerId, { kind: "migration", id: migrationId });
+      expect(steps.filter((step) => step.endsWith("→ original-expired"))).toHaveLength(count);
+      expect(steps.filter((step) => step.endsWith("→ provisioned"))).toHaveLength(count);
+      expect(new Set(steps).size).toBe(steps.length);
+      expect(steps.filter((step) => step === "awaiting-term-end → completed")).toHaveLength(1);
+    }
     expect((await runSweep({ asOf: TERM_END, dryRun: false })).customers).toBe(0);
   });
 });

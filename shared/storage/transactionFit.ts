@@ -1,0 +1,52 @@
+/**
+ * The one answer to "does this fit one entity-group transaction" (100 operations, 4 MiB): the commit
+ * checks what it is about to send with it, and a decision asks it beforehand (`changesFit`), so a
+ * decision too big for one commit is cut or recorded instead of being refused by the store on every
+ * retry. Both count the same rows a commit adds by itself (the partition's version row, and a
+ * submission's claim row) and measure an operation the same way; beforehand, a change's JSON is
+ * doubled, since stored JSON is escaped once more inside its entity, so the estimate is never below
+ * what the commit then measures.
+ */
+import type { Change } from "./changes.js";
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_OPERATIONS } from "./limits.js";
+
+/** Each operation's MIME headers and entity envelope in the batch body, generously. */
+const OPERATION_ALLOWANCE_BYTES = 1024;
+/** The version row every commit from a loaded state writes besides its changes. */
+export const COMMIT_OWN_ROWS = 1;
+
+export interface TransactionSize {
+  readonly operations: number;
+  readonly bytes: number;
+}
+
+/** Why a transaction of this size cannot be sent, or undefined when it fits. */
+export function transactionProblem(size: TransactionSize): string | undefined {
+  if (size.operations > MAX_TRANSACTION_OPERATIONS) {
+    return `${size.operations} operations (at most ${MAX_TRANSACTION_OPERATIONS} in one entity-group transaction)`;
+  }
+  if (size.bytes > MAX_TRANSACTION_BYTES) {
+    return `about ${size.bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`;
+  }
+  return undefined;
+}
+
+/** One operation's share of a batch body, from the JSON of what it sends. */
+export function operationBytes(json: string): number {
+  return Buffer.byteLength(json) + OPERATION_ALLOWANCE_BYTES;
+}
+
+/** The size an upper bound says these changes take as one commit, with the rows the commit adds. */
+export function estimateChanges(changes: readonly Change[], extraRows = 0): TransactionSize {
+  let bytes = 0;
+  for (const change of changes) bytes += operationBytes(JSON.stringify(change)) * 2;
+  return { operations: changes.length + COMMIT_OWN_ROWS + extraRows, bytes };
+}
+
+/** Whether a commit of these changes (every change counted as an operation) fits one transaction. */
+export function changesFit(changes: readonly Change[], extraRows = 0): boolean {
+  return transactionProblem(estimateChanges(changes, extraRows)) === undefined;
+}
+
+/** How many changes a commit may hold at most (for messages that name the limit). */
+export const MAX_CHANGES_PER_COMMIT = MAX_TRANSACTION_OPERATIONS - COMMIT_OWN_ROWS;
