@@ -1,8 +1,9 @@
 /**
- * Cold start: how long a fresh `node` process takes to import the compiled function app
- * (`dist/functions/*.js`, package.json `main`) through the local host's loader (`loadFunctionApp`,
- * which imports every entry file and captures its registrations), as a ratio to importing an app of
- * one empty HTTP function the same way, in the same run. Alternating runs, medians reported.
+ * Cold start: how long a fresh `node` process takes to import the deployed function app — the
+ * bundle in `dist/deploy/` (local/bundle.ts) — through the local host's loader
+ * (`loadFunctionApp`, which imports every entry file and captures its registrations), as a ratio to
+ * importing an app of one empty HTTP function the same way, in the same run; the `tsc` output
+ * (`dist/functions/*.js`, what `npm start` runs) for comparison. Alternating runs, medians reported.
  * Needs `npm run build` first (bench/index.ts runs it).
  */
 import { execFile } from "node:child_process";
@@ -63,12 +64,15 @@ export async function coldStartBench(options: { repeats?: number } = {}): Promis
       path.join(folder, "hello.mjs"),
       `import functions from ${JSON.stringify(functionsUrl)};\nfunctions.app.http("hello", { methods: ["GET"], handler: async () => ({ status: 204 }) });\n`,
     );
-    const appScript = probeScript({ rootDir: ROOT, main: "dist/functions/*.js" });
+    const appScript = probeScript({ rootDir: path.join(ROOT, "dist", "deploy") });
+    const tscScript = probeScript({ rootDir: ROOT, main: "dist/functions/*.js" });
     const emptyScript = probeScript({ rootDir: folder, modules: ["hello.mjs"] });
     const libraries = librariesScript();
     // One of each first, unmeasured: the file system cache.
     await probe(appScript);
     await probe(emptyScript);
+    await probe(tscScript);
+    const tsc: Awaited<ReturnType<typeof probe>>[] = [];
     const app: Awaited<ReturnType<typeof probe>>[] = [];
     const empty: Awaited<ReturnType<typeof probe>>[] = [];
     const librariesOnly: Awaited<ReturnType<typeof probe>>[] = [];
@@ -76,15 +80,19 @@ export async function coldStartBench(options: { repeats?: number } = {}): Promis
       app.push(await probe(appScript));
       empty.push(await probe(emptyScript));
       librariesOnly.push(await probe(libraries));
+      tsc.push(await probe(tscScript));
     }
     const appMs = median(app.map((sample) => sample.importMs));
     const emptyMs = median(empty.map((sample) => sample.importMs));
+    const tscMs = median(tsc.map((sample) => sample.importMs));
     return [
       figure("cold start repeats (alternating, medians)", repeats),
       figure("cold start app functions", app[0]?.functions ?? 0),
-      figure("cold start app import ms", round(appMs, 1)),
+      figure("cold start app (bundle) import ms", round(appMs, 1)),
       figure("cold start empty app import ms", round(emptyMs, 1)),
       figure("cold start app/empty", round(appMs / emptyMs, 2)),
+      figure("cold start tsc output (npm start) import ms", round(tscMs, 1)),
+      figure("cold start tsc output/empty", round(tscMs / emptyMs, 2)),
       figure(
         `cold start libraries alone import ms (${LIBRARIES.join(", ")})`,
         round(median(librariesOnly.map((sample) => sample.importMs)), 1),

@@ -74,6 +74,7 @@ async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]):
       }),
       now: () => AS_OF,
       send: () => Promise.reject(new Error("the sweep sends nothing")),
+      sendSweeps: () => Promise.reject(new Error("this sweep runs in process")),
     };
     // Open the tables first, so the timed run does not count their creation.
     await Promise.all([store.table("customers"), store.table("indexes")]);

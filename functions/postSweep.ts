@@ -1,13 +1,14 @@
 /**
  * POST /api/admin/sweep?asOf=<iso>&dryRun=true: the operator runs the term-end sweep now, the same
- * code the nightly timer runs, and gets what it did, or with dryRun what it would do (OPS-1).
+ * code the nightly timer runs: each due customer is queued for its own sweep (the answer says how
+ * many); with dryRun, nothing is queued or written and the answer is what would change (OPS-1).
  */
 import { sweepAsOfViolation } from "../shared/domain/index.js";
 import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { problem } from "../shared/http/problem.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
-import { runSweep } from "../shared/pipeline/sweep.js";
+import { queueSweep, runSweep, summary } from "../shared/pipeline/sweep.js";
 
 const spec = ROUTES.postSweep;
 
@@ -22,17 +23,13 @@ export const postSweep = defineRoute(spec, async ({ rt, query, context }) => {
   if (refused !== null) {
     return problem("unprocessable", refused.message, { violations: [refused] });
   }
-  const report = await runSweep({
-    asOf,
-    dryRun,
-    by: ADMIN_SWEEP_ACTOR,
-    log: (line) => {
-      context.warn(line);
-    },
-  });
-  context.log(
-    `sweep as of ${report.asOf}${report.dryRun ? " (dry run)" : ""}: ${report.customers} customer(s), ${report.transitions.length} transition(s)`,
-  );
+  const log = (line: string) => {
+    context.warn(line);
+  };
+  const report = dryRun
+    ? await runSweep({ asOf, dryRun, by: ADMIN_SWEEP_ACTOR, log })
+    : await queueSweep({ asOf, by: ADMIN_SWEEP_ACTOR, log });
+  context.log(`sweep as of ${report.asOf}${report.dryRun ? " (dry run)" : ""}: ${summary(report)}`);
   return json(200, report);
 });
 

@@ -1,6 +1,7 @@
 /**
- * The nightly term-end sweep, on the SWEEP_SCHEDULE app setting (NCRONTAB). A run after a missed one
- * (isPastDue) needs nothing special: the sweep reads everything due up to now, however old.
+ * The nightly term-end sweep, on the SWEEP_SCHEDULE app setting (NCRONTAB): reads the due index and
+ * queues one message per due customer, which processSweepMessage sweeps on any instance. A run after
+ * a missed one (isPastDue) needs nothing special: it reads everything due up to now, however old.
  * The name `sweepTimer` is what the Bicep alert on missed runs queries.
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
@@ -8,27 +9,19 @@ import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { getConfig } from "../shared/config.js";
 import { TIMER_ACTOR } from "../shared/domain/index.js";
 import { runtime } from "../shared/pipeline/runtime.js";
-import { runSweep, summary, SweepError } from "../shared/pipeline/sweep.js";
+import { queueSweep, summary } from "../shared/pipeline/sweep.js";
 
 export async function sweepTimer(timer: Timer, context: InvocationContext): Promise<void> {
   const catchingUp = timer.isPastDue ? " (past due, catching up)" : "";
   const options = {
     asOf: runtime().now(),
-    dryRun: false,
     by: TIMER_ACTOR,
     log: (line: string) => {
       context.warn(line);
     },
   };
-  try {
-    const report = await runSweep(options);
-    context.log(`sweep as of ${report.asOf}${catchingUp}: ${summary(report)}`);
-  } catch (error) {
-    // What the customers that could be swept went through, then the failure for the host to record.
-    if (error instanceof SweepError)
-      context.log(`sweep as of ${error.report.asOf}${catchingUp}, partly: ${summary(error.report)}`);
-    throw error;
-  }
+  const report = await queueSweep(options);
+  context.log(`sweep as of ${report.asOf}${catchingUp}: ${summary(report)}`);
 }
 
 /**

@@ -296,13 +296,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     "POST",
     "admin/sweep",
     200,
-    `as of ${sweep.asOf}: ${sweep.transitions.length} transition(s) for ${sweep.customers} customer(s)`,
+    `as of ${sweep.asOf}: ${sweep.queued ?? 0} of ${sweep.customers} customer(s) queued, each swept on its own`,
   );
-  for (const transition of sweep.transitions.filter((candidate) => candidate.customerId === customerId)) {
-    out(
-      `     ${transition.entity} ${transition.id}: ${transition.from ?? "-"} → ${transition.to}${transition.rules.length > 0 ? ` (${transition.rules.join(", ")})` : ""}`,
-    );
-  }
   const migration = await pollUntil<MigrationView>({
     ...wait,
     label: `migration ${submitted.id} to complete`,

@@ -103,6 +103,11 @@ const settingsSchema = z.object({
     ),
   /** REL-3: days before an unanswered invitation expires. */
   INVITATION_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /**
+   * Bulk migrations submitted per minute, per batch: the pace that keeps what reaches Partner Center
+   * within its throttling (per partner tenant, and per partner and customer). 0: unpaced (local runs).
+   */
+  BULK_MIGRATIONS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(120),
   /** NCRONTAB (six fields) for the nightly sweep. */
   SWEEP_SCHEDULE: z
     .string()

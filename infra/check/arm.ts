@@ -1,21 +1,30 @@
 /**
- * The compiled infrastructure as the checks see it: the ARM JSON template `bicep build` makes of
- * main.bicep, and per check case (a .bicepparam file) the resources that template would deploy,
- * with modules, loops and conditions expanded by the CLI.
+ * The compiled infrastructure as the checks see it: the ARM JSON of main.bicep and, per check case,
+ * the resources it deploys (modules, loops and conditions expanded by the CLI); and what a check
+ * reports about it.
  */
-import { z } from "zod";
 
-export const resourceSchema = z.looseObject({
-  id: z.string(),
-  type: z.string(),
-  name: z.string(),
-});
+/** Where (a file:line:col, a file, or `<case>: <type> <name>`) and what is wrong, found by `check`. */
+export interface Finding {
+  readonly check: string;
+  readonly where: string;
+  readonly message: string;
+}
 
-export type ArmResource = z.infer<typeof resourceSchema>;
+export function finding(check: string, where: string, message: string): Finding {
+  return { check, where, message };
+}
 
-export const snapshotSchema = z.object({ predictedResources: z.array(resourceSchema) });
+/** Where findings about the template as a whole point (the compiled JSON has no Bicep line). */
+export const TEMPLATE = "infra/main.bicep (compiled)";
 
-/** The resources one case deploys. */
+export interface ArmResource {
+  readonly id: string;
+  readonly type: string;
+  readonly name: string;
+  readonly [key: string]: unknown;
+}
+
 export interface Deployment {
   /** The case's name, e.g. `private network`. */
   readonly name: string;
@@ -25,17 +34,39 @@ export interface Deployment {
 }
 
 export interface CompiledInfra {
-  /** The ARM JSON template of main.bicep (modules inlined as nested deployments). */
+  /** The ARM JSON template of main.bicep. */
   readonly template: Readonly<Record<string, unknown>>;
   readonly deployments: readonly Deployment[];
   /** A repo-relative file's text as compiled (overrides applied), or undefined when absent. */
   readText(file: string): string | undefined;
 }
 
-/** The value at `path` below `value`, or undefined. */
-export function valueAt(value: unknown, path: readonly string[]): unknown {
+export type Check = (compiled: CompiledInfra) => Finding[];
+
+/** What a check yields: where, and what is wrong. */
+export type Found = readonly [where: string, message: string];
+
+/** A check written as a generator over one deployment (the compiled infra at hand). */
+export function perDeployment(
+  check: string,
+  find: (deployment: Deployment, compiled: CompiledInfra) => Iterable<Found>,
+): Check {
+  return (compiled) =>
+    compiled.deployments.flatMap((deployment) =>
+      Array.from(find(deployment, compiled), ([where, message]) => finding(check, where, message)),
+    );
+}
+
+/** `list` as an array, or empty when it is not one. */
+export function arrayAt(value: unknown, path: string): unknown[] {
+  const found = valueAt(value, path);
+  return Array.isArray(found) ? found : [];
+}
+
+/** The value at a dotted path (`properties.siteConfig.ftpsState`) below `value`, or undefined. */
+export function valueAt(value: unknown, path: string): unknown {
   let current = value;
-  for (const key of path) {
+  for (const key of path.split(".")) {
     if (typeof current !== "object" || current === null || !Object.hasOwn(current, key)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }
@@ -47,42 +78,43 @@ export function ofType(deployment: Deployment, type: string): ArmResource[] {
 }
 
 /** Where a finding about a resource points: the case, the type and the resource's own name. */
-export function describeResource(deployment: Deployment, resource: ArmResource): string {
+export function at(deployment: Deployment, resource: ArmResource): string {
   return `${deployment.name}: ${resource.type} ${resource.name}`;
+}
+
+/** `sb/relationship-requests` → `relationship-requests`: a child resource's own name. */
+export function ownName(resourceName: string): string {
+  return resourceName.slice(resourceName.lastIndexOf("/") + 1);
+}
+
+export function show(value: unknown): string {
+  if (value === undefined) return "absent";
+  return typeof value === "string" ? `'${value}'` : JSON.stringify(value);
 }
 
 /** Every string anywhere below `value` (keys excluded). */
 export function stringsIn(value: unknown): string[] {
   if (typeof value === "string") return [value];
-  if (Array.isArray(value)) return value.flatMap(stringsIn);
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(stringsIn);
-  return [];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.values(value).flatMap(stringsIn);
 }
 
-const EXTENSION_ID = /^\[extensionResourceId\('([^']+)'/;
-const EXTENSION_SEGMENT = /\/providers\/Microsoft\.(Authorization|Insights)\/[^/]+\/[^/]+$/;
-
 /**
- * The resource an extension resource (a role assignment, a diagnostic setting) applies to. Its id is
- * `<scope>/providers/<type>/<name>`, or an unevaluated `[extensionResourceId('<scope>', ...)]`
- * where the name needs a value known only at deployment (a principal id).
+ * The resource an extension resource (a role assignment, a diagnostic setting) applies to: its id is
+ * `<scope>/providers/<type>/<name>`, or `[extensionResourceId('<scope>', ...)]` when the name is
+ * known only at deployment (a principal id).
  */
 export function extensionScope(resource: ArmResource): string | undefined {
-  const unevaluated = EXTENSION_ID.exec(resource.id)?.[1];
-  if (unevaluated !== undefined) return unevaluated;
-  return EXTENSION_SEGMENT.test(resource.id) ? resource.id.replace(EXTENSION_SEGMENT, "") : undefined;
+  const unevaluated = /^\[extensionResourceId\('([^']+)'/.exec(resource.id)?.[1];
+  const segment = /\/providers\/Microsoft\.(Authorization|Insights)\/[^/]+\/[^/]+$/;
+  return unevaluated ?? (segment.test(resource.id) ? resource.id.replace(segment, "") : undefined);
 }
 
-/**
- * The resource type of a resource id: `/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/
- * storageAccounts/a/blobServices/default` is `Microsoft.Storage/storageAccounts/blobServices`.
- */
+/** `/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/blobServices/default` → `Microsoft.Storage/storageAccounts/blobServices`. */
 export function typeOfId(id: string): string | undefined {
   const index = id.lastIndexOf("/providers/");
   if (index < 0)
     return /\/resourceGroups\/[^/]+$/i.test(id) ? "Microsoft.Resources/resourceGroups" : undefined;
   const [namespace, ...rest] = id.slice(index + "/providers/".length).split("/");
-  if (namespace === undefined) return undefined;
-  const types = rest.filter((_segment, position) => position % 2 === 0);
-  return [namespace, ...types].join("/");
+  return [namespace, ...rest.filter((_segment, position) => position % 2 === 0)].join("/");
 }

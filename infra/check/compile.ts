@@ -7,159 +7,101 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import os from "node:os";
 import path from "node:path";
 
-import type { CompiledInfra, Deployment } from "./arm.js";
-import { snapshotSchema } from "./arm.js";
-import type { Finding } from "./findings.js";
-import { finding } from "./findings.js";
-import type { BicepServer, Diagnostic } from "./jsonrpc.js";
-import { CACHE_DIR } from "./locate.js";
+import { z } from "zod";
 
-export const INFRA_DIR = "infra";
-export const MAIN_FILE = `${INFRA_DIR}/main.bicep`;
+import type { CompiledInfra, Deployment, Finding } from "./arm.js";
+import { finding } from "./arm.js";
+import type { BicepServer } from "./jsonrpc.js";
 
-/** A parameter set the templates are checked with; each must compile and pass every check. */
+export const MAIN_FILE = "infra/main.bicep";
+
+/** A parameter set (a .bicepparam file naming main.bicep) the templates must compile and pass every check with. */
 export interface CheckCase {
   readonly name: string;
-  /** Repo-relative `.bicepparam` file that names main.bicep in its `using`. */
   readonly paramsFile: string;
   /** Whether it sets vnetEnabled, so private endpoints are expected. */
   readonly privateNetwork: boolean;
 }
 
-export const CASES: readonly CheckCase[] = [
-  {
-    name: "public network",
-    paramsFile: `${INFRA_DIR}/check/cases/public-network.bicepparam`,
-    privateNetwork: false,
-  },
-  {
-    name: "private network",
-    paramsFile: `${INFRA_DIR}/check/cases/private-network.bicepparam`,
-    privateNetwork: true,
-  },
-];
-
-/** Made-up ids: `subscription()` and `tenant()` need values, no real deployment is made. */
-const METADATA = {
-  tenantId: "00000000-0000-0000-0000-00000000a11d",
-  subscriptionId: "00000000-0000-0000-0000-0000000005cb",
-  location: "swedencentral",
-};
+export const CASES: readonly CheckCase[] = [false, true].map((privateNetwork) => {
+  const name = privateNetwork ? "private network" : "public network";
+  return { name, paramsFile: `infra/check/cases/${name.replace(" ", "-")}.bicepparam`, privateNetwork };
+});
 
 export interface CompileOptions {
   /** The repository root; `infra/` is compiled below it. */
   readonly rootDir: string;
-  /** Repo-relative path → replacement text (a mutated copy), or null to delete the file. */
-  readonly overrides?: Readonly<Record<string, string | null>>;
+  /** Repo-relative path → replacement text: compiles a mutated copy. */
+  readonly overrides?: Readonly<Record<string, string>>;
   /** The cases to deploy; all by default. */
   readonly cases?: readonly CheckCase[];
 }
 
+/** Compile errors and linter warnings (each at file:line:col), and what compiled unless an error stopped it. */
 export interface Compilation {
-  /** Compile errors and every linter warning, each at file:line:col. */
   readonly findings: Finding[];
-  /** Undefined when main.bicep did not compile. */
   readonly compiled: CompiledInfra | undefined;
 }
 
-function toPosix(file: string): string {
-  return file.split(path.sep).join("/");
-}
-
-function diagnosticFinding(rootDir: string, diagnostic: Diagnostic): Finding {
-  const file = toPosix(path.relative(rootDir, diagnostic.source));
-  const { line, char } = diagnostic.range.start;
-  return finding(
-    "bicep",
-    `${file}:${line + 1}:${char + 1}`,
-    `${diagnostic.level} ${diagnostic.code}: ${diagnostic.message}`,
-  );
-}
-
-/** Informational diagnostics are notes; warnings and errors are findings. */
-function counts(diagnostic: Diagnostic): boolean {
-  return diagnostic.level === "Error" || diagnostic.level === "Warning";
-}
-
-/** A scratch copy of infra/ (without the cached CLI) with the overrides applied. */
-function mutatedCopy(rootDir: string, overrides: Readonly<Record<string, string | null>>): string {
-  const copy = mkdtempSync(path.join(os.tmpdir(), "infra-check-"));
-  const skipped = [path.join(rootDir, CACHE_DIR), path.join(rootDir, INFRA_DIR, "bicep-cli", "obj")];
-  cpSync(path.join(rootDir, INFRA_DIR), path.join(copy, INFRA_DIR), {
-    recursive: true,
-    filter: (source) => !skipped.includes(source),
-  });
-  for (const [file, text] of Object.entries(overrides)) {
-    const target = path.join(copy, file);
-    if (text === null) rmSync(target, { force: true });
-    else {
-      mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, text);
-    }
-  }
-  return copy;
-}
+const snapshotSchema = z.object({
+  predictedResources: z.array(z.looseObject({ id: z.string(), type: z.string(), name: z.string() })),
+});
 
 async function deploy(
   server: BicepServer,
-  rootDir: string,
-  checkCase: CheckCase,
+  dir: string,
+  { name, paramsFile, privateNetwork }: CheckCase,
 ): Promise<Deployment | Finding> {
   try {
-    const snapshot = await server.snapshot(path.join(rootDir, checkCase.paramsFile), METADATA);
-    const parsed = snapshotSchema.parse(JSON.parse(snapshot));
-    return {
-      name: checkCase.name,
-      privateNetwork: checkCase.privateNetwork,
-      resources: parsed.predictedResources,
-    };
+    const { predictedResources } = snapshotSchema.parse(await server.snapshot(path.join(dir, paramsFile)));
+    return { name, privateNetwork, resources: predictedResources };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return finding("bicep", checkCase.paramsFile, `the ${checkCase.name} case does not deploy: ${reason}`);
+    return finding("bicep", paramsFile, `the ${name} case does not deploy: ${String(error)}`);
   }
 }
 
-type ReadText = (file: string) => string | undefined;
-
-/** The tree's files with the overrides on top: what the scratch copy held. */
-function textReader(rootDir: string, overrides: Readonly<Record<string, string | null>>): ReadText {
-  return (file) => {
-    if (Object.hasOwn(overrides, file)) return overrides[file] ?? undefined;
-    const onDisk = path.join(rootDir, file);
-    return existsSync(onDisk) ? readFileSync(onDisk, "utf8") : undefined;
+async function compileAt(server: BicepServer, dir: string, options: CompileOptions): Promise<Compilation> {
+  const main = await server.compile(path.join(dir, MAIN_FILE));
+  // Informational diagnostics are notes; warnings and errors are findings.
+  const findings = main.diagnostics
+    .filter(({ level }) => level === "Error" || level === "Warning")
+    .map(({ source, range: { start }, level, code, message }) => {
+      const file = path.relative(dir, source).split(path.sep).join("/");
+      return finding("bicep", `${file}:${start.line + 1}:${start.char + 1}`, `${level} ${code}: ${message}`);
+    });
+  // Linter errors leave a template to check; compile errors do not.
+  if (typeof main.contents !== "string") return { findings, compiled: undefined };
+  const results = await Promise.all(
+    (options.cases ?? CASES).map((checkCase) => deploy(server, dir, checkCase)),
+  );
+  const onDisk = (file: string) => path.join(options.rootDir, file);
+  const readText = (file: string): string | undefined =>
+    options.overrides?.[file] ?? (existsSync(onDisk(file)) ? readFileSync(onDisk(file), "utf8") : undefined);
+  const deployed = (result: Deployment | Finding): result is Deployment => "resources" in result;
+  return {
+    findings: [...findings, ...results.filter((result): result is Finding => !deployed(result))],
+    compiled: {
+      template: JSON.parse(main.contents) as Record<string, unknown>,
+      deployments: results.filter(deployed),
+      readText,
+    },
   };
 }
 
-async function compileAt(
-  server: BicepServer,
-  rootDir: string,
-  cases: readonly CheckCase[],
-  readText: ReadText,
-): Promise<Compilation> {
-  const main = await server.compile(path.join(rootDir, MAIN_FILE));
-  const findings = main.diagnostics
-    .filter(counts)
-    .map((diagnostic) => diagnosticFinding(rootDir, diagnostic));
-  // Linter errors leave a template to check; compile errors do not.
-  if (main.contents === undefined || main.contents === null) return { findings, compiled: undefined };
-
-  const deployments: Deployment[] = [];
-  for (const result of await Promise.all(cases.map((checkCase) => deploy(server, rootDir, checkCase)))) {
-    if ("resources" in result) deployments.push(result);
-    else findings.push(result);
-  }
-  const template = JSON.parse(main.contents) as Record<string, unknown>;
-  return { findings, compiled: { template, deployments, readText } };
-}
-
 export async function compileInfra(server: BicepServer, options: CompileOptions): Promise<Compilation> {
-  const cases = options.cases ?? CASES;
-  const overrides = options.overrides ?? {};
-  const readText = textReader(options.rootDir, overrides);
-  if (Object.keys(overrides).length === 0) return compileAt(server, options.rootDir, cases, readText);
-  const copy = mutatedCopy(options.rootDir, overrides);
+  const overrides = Object.entries(options.overrides ?? {});
+  if (overrides.length === 0) return compileAt(server, options.rootDir, options);
+  // A scratch copy of infra/, without the cached CLI and the restore's files, with the overrides applied.
+  const copy = mkdtempSync(path.join(os.tmpdir(), "infra-check-"));
+  const skipped = ["infra/.bicep", "infra/bicep-cli/obj"].map((dir) => path.join(options.rootDir, dir));
+  const filter = (file: string) => !skipped.includes(file);
+  cpSync(path.join(options.rootDir, "infra"), path.join(copy, "infra"), { recursive: true, filter });
+  for (const [file, text] of overrides) {
+    mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+    writeFileSync(path.join(copy, file), text);
+  }
   try {
-    return await compileAt(server, copy, cases, readText);
+    return await compileAt(server, copy, options);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }

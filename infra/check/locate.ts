@@ -1,14 +1,13 @@
 /**
  * Finds the Bicep CLI, in this order: BICEP_PATH, `bicep` on PATH, the copy `az bicep install`
- * keeps, else the pinned NuGet package restored by infra/bicep-cli (cached in infra/.bicep/).
+ * keeps, else the pinned NuGet package restored by infra/bicep-cli (cached in infra/.bicep/, so
+ * `dotnet restore` runs only when that version is not there yet).
  */
 import { execFile } from "node:child_process";
 import { accessSync, chmodSync, constants, existsSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-
-const run = promisify(execFile);
 
 export const RESTORE_PROJECT = "infra/bicep-cli/bicep-cli.csproj";
 /** Gitignored: the restored package lives here, so a clean clone restores it once. */
@@ -32,8 +31,9 @@ export class NoBicepCli extends Error {
 
 /** The version pinned in the restore project, e.g. `0.49.2`. */
 export function pinnedVersion(rootDir: string): string {
-  const project = readFileSync(path.join(rootDir, RESTORE_PROJECT), "utf8");
-  const version = /Version="\[([0-9.]+)\]"/.exec(project)?.[1];
+  const version = /Version="\[([0-9.]+)\]"/.exec(
+    readFileSync(path.join(rootDir, RESTORE_PROJECT), "utf8"),
+  )?.[1];
   if (version === undefined) throw new Error(`${RESTORE_PROJECT} pins no exact version ("[x.y.z]")`);
   return version;
 }
@@ -43,6 +43,8 @@ export function runtimeId(platform = process.platform, arch = process.arch): str
   const system = platform === "win32" ? "win" : platform === "darwin" ? "osx" : "linux";
   return `${system}-${arch === "arm64" ? "arm64" : "x64"}`;
 }
+
+const exe = (name: string) => (process.platform === "win32" ? `${name}.exe` : name);
 
 function isExecutable(file: string): boolean {
   try {
@@ -54,47 +56,29 @@ function isExecutable(file: string): boolean {
 }
 
 function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const names = process.platform === "win32" ? [`${name}.exe`, `${name}.cmd`] : [name];
-  for (const dir of (env.PATH ?? "").split(path.delimiter).filter((entry) => entry.length > 0)) {
-    for (const candidate of names) {
-      const file = path.join(dir, candidate);
-      if (isExecutable(file)) return file;
-    }
-  }
-  return undefined;
+  const dirs = (env.PATH ?? "").split(path.delimiter).filter((dir) => dir.length > 0);
+  return dirs.map((dir) => path.join(dir, exe(name))).find(isExecutable);
 }
 
-/** Where `az bicep install` puts the CLI. */
-function azBicep(env: NodeJS.ProcessEnv): string | undefined {
-  if (onPath("az", env) === undefined) return undefined;
-  const configDir = env.AZURE_CONFIG_DIR ?? path.join(os.homedir(), ".azure");
-  const file = path.join(configDir, "bin", process.platform === "win32" ? "bicep.exe" : "bicep");
-  return isExecutable(file) ? file : undefined;
-}
+const packagesDir = (rootDir: string) => path.join(rootDir, CACHE_DIR, "packages");
 
 /** The CLI inside the restored package (NuGet lower-cases package folders). */
 export function restoredPath(rootDir: string, version: string, rid = runtimeId()): string {
   const binary = rid.startsWith("win") ? "bicep.exe" : "bicep";
-  const folder = `azure.bicep.commandline.${rid}`;
-  return path.join(rootDir, CACHE_DIR, "packages", folder, version, "tools", binary);
+  return path.join(packagesDir(rootDir), `azure.bicep.commandline.${rid}`, version, "tools", binary);
 }
 
 async function restoreFromNuGet(rootDir: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const version = pinnedVersion(rootDir);
-  const file = restoredPath(rootDir, version);
+  const file = restoredPath(rootDir, pinnedVersion(rootDir));
   if (!existsSync(file)) {
     const dotnet = onPath("dotnet", env);
     if (dotnet === undefined) throw new NoBicepCli("no BICEP_PATH, bicep, az or dotnet");
-    const packages = path.join(rootDir, CACHE_DIR, "packages");
-    const args = ["restore", path.join(rootDir, RESTORE_PROJECT), "--packages", packages];
-    await run(dotnet, [...args, `-p:BicepRuntime=${runtimeId()}`, "--nologo"], { env }).catch(
-      (error: unknown) => {
-        const output = (error as { stdout?: string }).stdout ?? String(error);
-        throw new NoBicepCli(
-          `dotnet restore of ${RESTORE_PROJECT} failed: ${output.trim().split("\n").pop()}`,
-        );
-      },
-    );
+    const project = path.join(rootDir, RESTORE_PROJECT);
+    const args = ["restore", project, "--packages", packagesDir(rootDir), `-p:BicepRuntime=${runtimeId()}`];
+    await promisify(execFile)(dotnet, [...args, "--nologo"], { env }).catch((error: unknown) => {
+      const output = (error as { stdout?: string }).stdout ?? String(error);
+      throw new NoBicepCli(`dotnet restore of ${RESTORE_PROJECT} failed: ${output.trim().split("\n").pop()}`);
+    });
     if (!existsSync(file)) throw new NoBicepCli(`dotnet restore did not produce ${file}`);
   }
   // A package's files keep the modes they were packed with; the CLI must be runnable by anyone.
@@ -110,7 +94,8 @@ export async function locateBicep(rootDir: string, env: NodeJS.ProcessEnv = proc
   }
   const fromPath = onPath("bicep", env);
   if (fromPath !== undefined) return { path: fromPath, source: "PATH" };
-  const fromAz = azBicep(env);
-  if (fromAz !== undefined) return { path: fromAz, source: "az" };
+  const azConfig = env.AZURE_CONFIG_DIR ?? path.join(os.homedir(), ".azure");
+  const fromAz = path.join(azConfig, "bin", exe("bicep"));
+  if (onPath("az", env) !== undefined && isExecutable(fromAz)) return { path: fromAz, source: "az" };
   return { path: await restoreFromNuGet(rootDir, env), source: "NuGet" };
 }

@@ -1,103 +1,52 @@
 /**
- * The private network (vnetEnabled): where a case turns it on, the function app integrates with a
- * subnet, and Storage (blob, table, queue), Service Bus and Key Vault are reached only through
- * private endpoints registered in private DNS zones, with public network access disabled on each.
+ * The private network (vnetEnabled): where a case turns it on, Storage (blob, table, queue), Service
+ * Bus and Key Vault are each reached through private endpoints registered in private DNS zones
+ * linked to the network. (Public access off and VNet integration are rules in rules.ts.)
  */
-import type { CompiledInfra, Deployment } from "./arm.js";
-import { describeResource, ofType, valueAt } from "./arm.js";
-import type { Finding } from "./findings.js";
-import { finding } from "./findings.js";
-import { show } from "./security.js";
+import { arrayAt, at, ofType, perDeployment, valueAt } from "./arm.js";
 
 /** Each resource type that must be private, and the group ids its private endpoints must reach. */
-export const PRIVATE_TYPES: Readonly<Record<string, readonly string[]>> = {
+const PRIVATE_TYPES: Readonly<Record<string, readonly string[]>> = {
   "Microsoft.Storage/storageAccounts": ["blob", "table", "queue"],
   "Microsoft.ServiceBus/namespaces": ["namespace"],
   "Microsoft.KeyVault/vaults": ["vault"],
 };
 
-const ENDPOINT_TYPE = "Microsoft.Network/privateEndpoints";
-const ZONE_GROUP_TYPE = "Microsoft.Network/privateEndpoints/privateDnsZoneGroups";
-
-function privateFindings(deployment: Deployment): Finding[] {
-  const findings: Finding[] = [];
-  const endpoints = ofType(deployment, ENDPOINT_TYPE);
-  const zoneGroups = new Set(
-    ofType(deployment, ZONE_GROUP_TYPE)
-      .filter((group) => {
-        const configs = valueAt(group, ["properties", "privateDnsZoneConfigs"]);
-        return (
-          Array.isArray(configs) &&
-          configs.some((config) => typeof valueAt(config, ["properties", "privateDnsZoneId"]) === "string")
-        );
-      })
-      .map((group) => group.name.slice(0, group.name.lastIndexOf("/"))),
-  );
-  const zoneCount = ofType(deployment, "Microsoft.Network/privateDnsZones").length;
-  const linkCount = ofType(deployment, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").length;
-  if (zoneCount === 0 || linkCount < zoneCount) {
-    findings.push(
-      finding(
-        "network",
-        deployment.name,
-        `every private DNS zone must be linked to the virtual network (${zoneCount} zones, ${linkCount} links)`,
+export const checkNetwork = perDeployment("network", function* (deployment) {
+  if (!deployment.privateNetwork) return;
+  const zones = ofType(deployment, "Microsoft.Network/privateDnsZones").length;
+  const links = ofType(deployment, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").length;
+  if (zones === 0 || links < zones)
+    yield [
+      deployment.name,
+      `every private DNS zone must be linked to the virtual network (${zones} zones, ${links} links)`,
+    ];
+  const registered = ofType(deployment, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
+    .filter((group) =>
+      arrayAt(group, "properties.privateDnsZoneConfigs").some(
+        (config) => valueAt(config, "properties.privateDnsZoneId") !== undefined,
       ),
-    );
-  }
-
+    )
+    .map((group) => group.name.slice(0, group.name.lastIndexOf("/")));
+  const endpoints = ofType(deployment, "Microsoft.Network/privateEndpoints");
   for (const [type, groupIds] of Object.entries(PRIVATE_TYPES)) {
     for (const resource of ofType(deployment, type)) {
-      const where = describeResource(deployment, resource);
-      const access = valueAt(resource, ["properties", "publicNetworkAccess"]);
-      if (access !== "Disabled") {
-        findings.push(
-          finding(
-            "network",
-            where,
-            `properties.publicNetworkAccess must be 'Disabled' on the private network, found ${show(access)}`,
+      for (const groupId of groupIds) {
+        const endpoint = endpoints.find((candidate) =>
+          arrayAt(candidate, "properties.privateLinkServiceConnections").some(
+            (connection) =>
+              valueAt(connection, "properties.privateLinkServiceId") === resource.id &&
+              JSON.stringify(valueAt(connection, "properties.groupIds")) === JSON.stringify([groupId]),
           ),
         );
-      }
-      for (const groupId of groupIds) {
-        const endpoint = endpoints.find((candidate) => {
-          const connections = valueAt(candidate, ["properties", "privateLinkServiceConnections"]);
-          return (
-            Array.isArray(connections) &&
-            connections.some(
-              (connection) =>
-                valueAt(connection, ["properties", "privateLinkServiceId"]) === resource.id &&
-                JSON.stringify(valueAt(connection, ["properties", "groupIds"])) === JSON.stringify([groupId]),
-            )
-          );
-        });
         if (endpoint === undefined)
-          findings.push(finding("network", where, `no private endpoint reaches its ${groupId}`));
-        else if (!zoneGroups.has(endpoint.name)) {
-          findings.push(
-            finding(
-              "network",
-              describeResource(deployment, endpoint),
-              `is registered in no private DNS zone, so ${groupId} still resolves to the public address`,
-            ),
-          );
-        }
+          yield [at(deployment, resource), `no private endpoint reaches its ${groupId}`];
+        else if (!registered.includes(endpoint.name))
+          yield [
+            at(deployment, endpoint),
+            `is registered in no private DNS zone, so ${groupId} still resolves to the public address`,
+          ];
       }
     }
   }
-  for (const site of ofType(deployment, "Microsoft.Web/sites")) {
-    if (typeof valueAt(site, ["properties", "virtualNetworkSubnetId"]) !== "string") {
-      findings.push(
-        finding(
-          "network",
-          describeResource(deployment, site),
-          "properties.virtualNetworkSubnetId must name the app's subnet (VNet integration)",
-        ),
-      );
-    }
-  }
-  return findings;
-}
-
-export function checkNetwork(compiled: CompiledInfra): Finding[] {
-  return compiled.deployments.filter((deployment) => deployment.privateNetwork).flatMap(privateFindings);
-}
+});

@@ -1,15 +1,10 @@
 /**
- * The function app's settings in Azure: every setting the code needs (from shared/config.ts) and the
- * host needs is present, connections are identity-based, secrets arrive as Key Vault references
- * only, and nothing unknown (a typo) or local-only slips in.
+ * The function app's settings in Azure: every setting the code (shared/config.ts) and the host need
+ * is present, connections are identity-based, secrets arrive as Key Vault references only, and
+ * nothing unknown (a typo) or local-only slips in.
  */
-import { SETTING_NAMES } from "../../shared/config.js";
 import type { Config } from "../../shared/config.js";
-import type { ArmResource, CompiledInfra, Deployment } from "./arm.js";
-import { describeResource, ofType, stringsIn } from "./arm.js";
-import type { Finding } from "./findings.js";
-import { finding } from "./findings.js";
-import { show } from "./security.js";
+import { at, ofType, ownName, perDeployment, show, stringsIn } from "./arm.js";
 
 type Plan =
   | { readonly kind: "required"; readonly why: string }
@@ -18,195 +13,92 @@ type Plan =
   | { readonly kind: "optional" }
   | { readonly kind: "forbidden"; readonly instead: string };
 
-/**
- * How each setting shared/config.ts reads is provided in Azure. Typed by the config's keys, so a
- * setting added there does not compile here until it has a plan.
- */
+const required = (why: string): Plan => ({ kind: "required", why });
+const forbidden = (instead: string): Plan => ({ kind: "forbidden", instead });
+const secret = (name: string, why: string): Plan => ({ kind: "keyVaultReference", secret: name, why });
+const explicit = required("set explicitly so operators see and change it in one place");
+const identity = "must use the user-assigned identity";
+
+/** How each setting shared/config.ts reads is provided in Azure; typed by its keys, so a new one needs a plan. */
 export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
-  TABLES_CONNECTION: {
-    kind: "forbidden",
-    instead: "TABLES_ENDPOINT (a connection string carries the account key)",
-  },
-  TABLES_ENDPOINT: { kind: "required", why: "Table Storage through the managed identity" },
+  TABLES_CONNECTION: forbidden("TABLES_ENDPOINT (a connection string carries the account key)"),
+  TABLES_ENDPOINT: required("Table Storage through the managed identity"),
   TABLES_PREFIX: { kind: "optional" },
-  ServiceBusConnection: {
-    kind: "forbidden",
-    instead: "ServiceBusConnection__fullyQualifiedNamespace (a connection string carries a SAS key)",
-  },
-  ServiceBusConnection__fullyQualifiedNamespace: {
-    kind: "required",
-    why: "Service Bus through the managed identity",
-  },
-  AZURE_CLIENT_ID: { kind: "required", why: "DefaultAzureCredential must pick the user-assigned identity" },
-  OPERATOR_KEYS: {
-    kind: "keyVaultReference",
-    secret: "operator-keys",
-    why: "operators cannot call the API without it",
-  },
-  PARTNER_KEY_MASTER: {
-    kind: "keyVaultReference",
-    secret: "partner-key-master",
-    why: "partner signatures cannot be checked without it",
-  },
-  CUSTOMER_TOKEN_AUDIENCE: { kind: "required", why: "customers' access tokens cannot be checked without it" },
-  TRUSTED_TOKEN_ISSUERS: {
-    kind: "forbidden",
-    instead: "nothing: it is for local development only, Azure trusts Entra ID alone",
-  },
-  INVITATION_TTL_DAYS: {
-    kind: "required",
-    why: "set explicitly so operators see and change it in one place",
-  },
-  SWEEP_SCHEDULE: { kind: "required", why: "set explicitly so operators see and change it in one place" },
+  ServiceBusConnection: forbidden(
+    "ServiceBusConnection__fullyQualifiedNamespace (a connection string carries a SAS key)",
+  ),
+  ServiceBusConnection__fullyQualifiedNamespace: required("Service Bus through the managed identity"),
+  AZURE_CLIENT_ID: required(`DefaultAzureCredential ${identity}`),
+  OPERATOR_KEYS: secret("operator-keys", "operators cannot call the API without it"),
+  PARTNER_KEY_MASTER: secret("partner-key-master", "partner signatures cannot be checked without it"),
+  CUSTOMER_TOKEN_AUDIENCE: required("customers' access tokens cannot be checked without it"),
+  TRUSTED_TOKEN_ISSUERS: forbidden("nothing: it is for local development only, Azure trusts Entra ID alone"),
+  INVITATION_TTL_DAYS: explicit,
+  SWEEP_SCHEDULE: explicit,
+  BULK_MIGRATIONS_PER_MINUTE: { kind: "optional" },
 };
 
-/** Settings the Functions host (not shared/config.ts) reads, all required. */
-export const HOST_SETTINGS: Readonly<Record<string, string>> = {
-  AzureWebJobsStorage__accountName: "host storage through the managed identity",
-  AzureWebJobsStorage__credential: "host storage through the managed identity",
-  AzureWebJobsStorage__clientId: "host storage must use the user-assigned identity",
-  ServiceBusConnection__credential: "Service Bus triggers through the managed identity",
-  ServiceBusConnection__clientId: "Service Bus triggers must use the user-assigned identity",
-  APPLICATIONINSIGHTS_CONNECTION_STRING: "telemetry",
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: "telemetry with an Entra ID token (local auth is off)",
+/** The settings the Functions host reads, and those that would hold a key or that nothing reads any more. */
+const HOST_SETTING_PLAN: Readonly<Record<string, Plan>> = {
+  AzureWebJobsStorage__accountName: required("host storage through the managed identity"),
+  AzureWebJobsStorage__credential: required("host storage through the managed identity"),
+  AzureWebJobsStorage__clientId: required(`host storage ${identity}`),
+  ServiceBusConnection__credential: required("Service Bus triggers through the managed identity"),
+  ServiceBusConnection__clientId: required(`Service Bus triggers ${identity}`),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: required("telemetry"),
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: required("telemetry with an Entra ID token (local auth is off)"),
+  AzureWebJobsStorage: forbidden(
+    "AzureWebJobsStorage__accountName (a connection string carries the account key)",
+  ),
+  WEBHOOK_SECRETS: forbidden(
+    "OPERATOR_KEYS and the partner keys (PARTNER_KEY_MASTER): the shared secret is retired",
+  ),
 };
 
-/** Settings that would hold a key, or that the app no longer reads. */
-const FORBIDDEN_HOST_SETTINGS: Readonly<Record<string, string>> = {
-  AzureWebJobsStorage: "AzureWebJobsStorage__accountName (a connection string carries the account key)",
-  WEBHOOK_SECRETS: "OPERATOR_KEYS and the partner keys (PARTNER_KEY_MASTER): the shared secret is retired",
-};
-
+const PLANS: Readonly<Record<string, Plan>> = { ...HOST_SETTING_PLAN, ...AZURE_SETTING_PLAN };
 const KEY_VAULT_REFERENCE = "@Microsoft.KeyVault(SecretUri=";
 
-/** Every name shared/config.ts reads has a plan (guards a config change the type system did not see). */
-export function unplannedSettings(): string[] {
-  return SETTING_NAMES.filter((name) => !Object.hasOwn(AZURE_SETTING_PLAN, name));
-}
-
-function planOf(name: string): Plan | undefined {
-  return Object.hasOwn(AZURE_SETTING_PLAN, name) ? AZURE_SETTING_PLAN[name as keyof Config] : undefined;
-}
-
-function requiredSettings(): Map<string, string> {
-  const required = new Map<string, string>(Object.entries(HOST_SETTINGS));
-  for (const [name, plan] of Object.entries(AZURE_SETTING_PLAN)) {
-    if (plan.kind === "required" || plan.kind === "keyVaultReference") required.set(name, plan.why);
-  }
-  return required;
-}
-
-/** Names of the secure parameters of the template and of every module in it. */
-export function secureParameterNames(template: unknown): Set<string> {
-  const names = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value !== "object" || value === null) return;
-    if (Array.isArray(value)) {
-      value.forEach(visit);
-      return;
-    }
-    for (const [key, child] of Object.entries(value)) {
-      if (key === "parameters" && typeof child === "object" && child !== null) {
-        for (const [name, declaration] of Object.entries(child as Record<string, unknown>)) {
-          const type = (declaration as { type?: unknown }).type;
-          if (typeof type === "string" && type.toLowerCase().startsWith("secure")) names.add(name);
-        }
-      }
-      visit(child);
-    }
-  };
-  visit(template);
-  return names;
-}
-
-function valueProblem(name: string, value: string, deployment: Deployment): string | undefined {
-  const plan = planOf(name);
-  if (name.endsWith("__credential") && value !== "managedidentity") {
+function problem(name: string, value: string, secrets: readonly string[]): string | undefined {
+  const plan = Object.hasOwn(PLANS, name) ? PLANS[name] : undefined;
+  // The snapshot evaluates every parameter but a secure one: what is left is a secret.
+  const secure = /\bparameters\('(\w+)'\)/.exec(value)?.[1];
+  if (plan === undefined)
+    return `app setting ${name} is read neither by shared/config.ts nor by the Functions host (a typo?)`;
+  if (plan.kind === "forbidden") return `app setting ${name} must not be set in Azure: use ${plan.instead}`;
+  if (secure !== undefined)
+    return `${name} carries the secure parameter ${secure}: secrets reach the app as Key Vault references only`;
+  if (name.endsWith("__credential") && value !== "managedidentity")
     return `${name} must be 'managedidentity', found ${show(value)}`;
-  }
-  if (plan?.kind === "keyVaultReference") {
-    const vaultSecret = ofType(deployment, "Microsoft.KeyVault/vaults/secrets").find((secret) =>
-      secret.name.endsWith(`/${plan.secret}`),
-    );
-    if (!value.includes(KEY_VAULT_REFERENCE) || !value.includes(`/secrets/${plan.secret}'`)) {
-      return `${name} must be a Key Vault reference '${KEY_VAULT_REFERENCE}...)' to the ${plan.secret} secret, never the secret itself; found ${show(value)}`;
-    }
-    if (vaultSecret === undefined)
-      return `${name} refers to the secret ${plan.secret}, which no key vault holds`;
-  }
-  if (name === "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" && !value.includes("Authorization=AAD")) {
+  if (name === "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" && !value.includes("Authorization=AAD"))
     return `${name} must be 'ClientId=<client id>;Authorization=AAD', found ${show(value)}`;
-  }
+  if (plan.kind !== "keyVaultReference") return undefined;
+  if (!value.includes(KEY_VAULT_REFERENCE) || !value.includes(`/secrets/${plan.secret}'`))
+    return `${name} must be a Key Vault reference '${KEY_VAULT_REFERENCE}...)' to the ${plan.secret} secret, never the secret itself; found ${show(value)}`;
+  if (!secrets.includes(plan.secret))
+    return `${name} refers to the secret ${plan.secret}, which no key vault holds`;
   return undefined;
 }
 
-function settingsFindings(
-  deployment: Deployment,
-  appSettings: ArmResource,
-  secureNames: Set<string>,
-): Finding[] {
-  const where = describeResource(deployment, appSettings);
-  const settings = (appSettings.properties ?? {}) as Record<string, unknown>;
-  const findings: Finding[] = [];
-  for (const [name, why] of requiredSettings()) {
-    if (!Object.hasOwn(settings, name))
-      findings.push(finding("app-settings", where, `app setting ${name} is missing (${why})`));
-  }
-  for (const [name, raw] of Object.entries(settings)) {
-    const plan = planOf(name);
-    const instead = plan?.kind === "forbidden" ? plan.instead : FORBIDDEN_HOST_SETTINGS[name];
-    if (instead !== undefined) {
-      findings.push(
-        finding("app-settings", where, `app setting ${name} must not be set in Azure: use ${instead}`),
-      );
-      continue;
-    }
-    if (plan === undefined && !Object.hasOwn(HOST_SETTINGS, name)) {
-      findings.push(
-        finding(
-          "app-settings",
-          where,
-          `app setting ${name} is read neither by shared/config.ts nor by the Functions host (a typo?)`,
-        ),
-      );
-      continue;
-    }
-    const value = stringsIn(raw).join("");
-    const secret = [...secureNames].find((secure) => value.includes(`parameters('${secure}')`));
-    const problem =
-      secret === undefined
-        ? valueProblem(name, value, deployment)
-        : `${name} carries the secure parameter ${secret}: secrets reach the app as Key Vault references only`;
-    if (problem !== undefined) findings.push(finding("app-settings", where, problem));
-  }
-  return findings;
-}
-
 /** Required settings present, identity-based values, secrets by Key Vault reference, no unknown or forbidden setting. */
-export function checkAppSettings(compiled: CompiledInfra): Finding[] {
-  const unplanned = unplannedSettings().map((name) =>
-    finding(
-      "app-settings",
-      "shared/config.ts",
-      `${name} is read by shared/config.ts but has no Azure plan in the infra check`,
-    ),
+export const checkAppSettings = perDeployment("app-settings", function* (deployment) {
+  const all = ofType(deployment, "Microsoft.Web/sites/config").filter((config) =>
+    config.name.endsWith("/appsettings"),
   );
-  const secureNames = secureParameterNames(compiled.template);
-  return [
-    ...unplanned,
-    ...compiled.deployments.flatMap((deployment) => {
-      const all = ofType(deployment, "Microsoft.Web/sites/config").filter((resource) =>
-        resource.name.endsWith("/appsettings"),
-      );
-      return all.length === 0
-        ? [
-            finding(
-              "app-settings",
-              deployment.name,
-              "no function app settings are deployed (a Microsoft.Web/sites/config named appsettings)",
-            ),
-          ]
-        : all.flatMap((appSettings) => settingsFindings(deployment, appSettings, secureNames));
-    }),
-  ];
-}
+  if (all.length === 0)
+    yield [
+      deployment.name,
+      "no function app settings are deployed (a Microsoft.Web/sites/config named appsettings)",
+    ];
+  const secrets = ofType(deployment, "Microsoft.KeyVault/vaults/secrets").map(({ name }) => ownName(name));
+  for (const appSettings of all) {
+    const settings = (appSettings.properties ?? {}) as Record<string, unknown>;
+    for (const [name, plan] of Object.entries(PLANS)) {
+      if ("why" in plan && !Object.hasOwn(settings, name))
+        yield [at(deployment, appSettings), `app setting ${name} is missing (${plan.why})`];
+    }
+    for (const [name, raw] of Object.entries(settings)) {
+      const found = problem(name, stringsIn(raw).join(""), secrets);
+      if (found !== undefined) yield [at(deployment, appSettings), found];
+    }
+  }
+});

@@ -12,6 +12,7 @@ import { callerKindViolation, type Caller } from "../domain/index.js";
 import { answeringUnavailable, type HttpFunction } from "../pipeline/failures.js";
 import { runtime, type Runtime } from "../pipeline/runtime.js";
 import {
+  type BodyReader,
   MAX_BODY_BYTES,
   parseBody,
   parseParams,
@@ -25,7 +26,11 @@ import type { RouteSpec } from "./routes.js";
 type CallerOf<S extends RouteSpec> = S["callers"] extends readonly (infer K)[]
   ? Extract<Caller, { kind: K }>
   : undefined;
-type BodyOf<S extends RouteSpec> = S["body"] extends z.ZodType ? z.output<S["body"]> : undefined;
+type BodyOf<S extends RouteSpec> = S extends { readBody: BodyReader<infer T> }
+  ? T
+  : S["body"] extends z.ZodType
+    ? z.output<S["body"]>
+    : undefined;
 type QueryOf<S extends RouteSpec> =
   S["query"] extends Record<string, { schema: z.ZodType }>
     ? { [K in keyof S["query"]]?: z.output<S["query"][K]["schema"]> }
@@ -54,8 +59,9 @@ export function defineRoute<S extends RouteSpec>(spec: S, handle: RouteHandler<S
   const checked = answeringUnavailable(async (request, context) => {
     const rt = runtime();
     const raw = Buffer.from(await request.arrayBuffer());
-    if (raw.length > MAX_BODY_BYTES) {
-      return problem("payload-too-large", `The body may be at most ${MAX_BODY_BYTES} bytes`);
+    const maxBodyBytes = spec.maxBodyBytes ?? MAX_BODY_BYTES;
+    if (raw.length > maxBodyBytes) {
+      return problem("payload-too-large", `The body may be at most ${maxBodyBytes} bytes`);
     }
     let caller: Caller | undefined;
     if (spec.callers !== "public") {
@@ -73,7 +79,10 @@ export function defineRoute<S extends RouteSpec>(spec: S, handle: RouteHandler<S
     const params = parseParams(request, spec.params, errors);
     const query = parseQuery(request, spec.query === undefined ? {} : querySchemas(spec.query), errors);
     const idempotencyKey = spec.idempotent ? readIdempotencyKey(request, errors) : "";
-    const body = parseBody(request, raw, spec.body, errors);
+    const body =
+      spec.readBody === undefined
+        ? parseBody(request, raw, spec.body, errors)
+        : spec.readBody(request, raw, errors);
     if (!body.ok) {
       return problem("unsupported-media-type", `Content-Type was '${body.unsupportedMediaType}'`);
     }

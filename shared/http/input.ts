@@ -48,7 +48,14 @@ export function readIdempotencyKey(request: HttpRequest, errors: FieldError[]): 
   return key;
 }
 
-export type BodyRead = { ok: true; value: unknown } | { ok: false; unsupportedMediaType: string };
+export type BodyRead<T = unknown> = { ok: true; value: T } | { ok: false; unsupportedMediaType: string };
+
+/** A route's own body reader (RouteSpec.readBody): problems go into `errors`, as parseBody's do. */
+export type BodyReader<T = unknown> = (
+  request: HttpRequest,
+  raw: Buffer,
+  errors: FieldError[],
+) => BodyRead<T>;
 
 /**
  * The body as JSON through its schema. An empty body reads as `{}` (so optional-only bodies may be
@@ -66,27 +73,38 @@ export function parseBody(
   }
   if (raw.length === 0) return { ok: true, value: validate(schema, {}, errors) };
   const contentType = request.headers.get("content-type") ?? "";
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    return { ok: false, unsupportedMediaType: contentType };
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  } catch {
-    errors.push({ path: "", message: "The body is not valid UTF-8" });
-    return { ok: true, value: undefined };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    errors.push({ path: "", message: `The body is not valid JSON: ${errorMessage(error)}` });
-    return { ok: true, value: undefined };
-  }
-  return { ok: true, value: validate(schema, json, errors) };
+  if (!isJson(contentType)) return { ok: false, unsupportedMediaType: contentType };
+  const json = parseJson(raw, errors);
+  return { ok: true, value: json === undefined ? undefined : validate(schema, json, errors) };
 }
 
-function validate(schema: z.ZodType, value: unknown, errors: FieldError[]): unknown {
+export function isJson(contentType: string): boolean {
+  return /^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType);
+}
+
+/** The body as UTF-8 text; undefined (with the problem in `errors`) when it is not UTF-8. */
+export function utf8Text(raw: Buffer, errors: FieldError[]): string | undefined {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    errors.push({ path: "", message: "The body is not valid UTF-8" });
+    return undefined;
+  }
+}
+
+/** The body as JSON; undefined (with the problem in `errors`) when it is not. */
+export function parseJson(raw: Buffer, errors: FieldError[]): unknown {
+  const text = utf8Text(raw, errors);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    errors.push({ path: "", message: `The body is not valid JSON: ${errorMessage(error)}` });
+    return undefined;
+  }
+}
+
+export function validate(schema: z.ZodType, value: unknown, errors: FieldError[]): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   errors.push(...fieldErrors(result.error));

@@ -68,7 +68,13 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     responses[status] =
       schema === undefined
         ? { description }
-        : { description, content: { "application/json": { schema: schemaOf(schema) } } };
+        : {
+            description,
+            content: {
+              "application/json": { schema: schemaOf(schema) },
+              ...(status === "200" ? csvContent(spec.csv?.response) : {}),
+            },
+          };
   }
   const problems: Record<string, string> = {};
   if (spec.callers !== "public") {
@@ -100,10 +106,21 @@ function operation(spec: RouteSpec): Record<string, unknown> {
     ...(spec.body === undefined
       ? {}
       : {
-          requestBody: { required: false, content: { "application/json": { schema: schemaOf(spec.body) } } },
+          requestBody: {
+            required: false,
+            content: {
+              "application/json": { schema: schemaOf(spec.body) },
+              ...csvContent(spec.csv?.request),
+            },
+          },
         }),
     responses,
   };
+}
+
+/** A route's CSV form, as a text/csv content entry. */
+function csvContent(description: string | undefined): Record<string, unknown> {
+  return description === undefined ? {} : { "text/csv": { schema: { type: "string", description } } };
 }
 
 const SCHEMES: Readonly<Record<CallerKind, string>> = {

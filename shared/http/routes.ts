@@ -6,6 +6,7 @@
 import { z } from "zod";
 
 import type { CallerKind } from "../domain/index.js";
+import type { BodyReader } from "./input.js";
 import {
   customerSchema,
   idSchema,
@@ -13,6 +14,7 @@ import {
   offerSchema,
   partnerSchema,
   subscriptionSchema,
+  textSchema,
 } from "../domain/model.js";
 import {
   declinationBodySchema,
@@ -23,6 +25,14 @@ import {
   putSubscriptionBodySchema,
   relationshipRequestBodySchema,
 } from "../domain/requests.js";
+import { BULK_CSV_COLUMNS, bulkMigrationBodySchema } from "../domain/bulk.js";
+import { readBulkBody } from "./bulkBody.js";
+import {
+  bulkAcceptedSchema,
+  bulkCancellationSchema,
+  bulkProgressSchema,
+  readinessSchema,
+} from "./portfolioViews.js";
 import {
   acceptedSchema,
   healthSchema,
@@ -54,6 +64,15 @@ export interface RouteSpec {
   responses: Partial<Record<Status, { description: string; schema?: z.ZodType }>>;
   /** Problem answers of this route's own, beside those every route of its kind has (documented in OpenAPI). */
   problems?: Readonly<Record<number, string>>;
+  /** A body limit of the route's own (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /**
+   * Reads the body instead of `body`'s schema, which OpenAPI still documents: for a body that may
+   * also come as CSV, or whose items are checked one by one.
+   */
+  readBody?: BodyReader;
+  /** The route's CSV forms, documented in OpenAPI: what a `text/csv` body or answer holds. */
+  csv?: { request?: string; response?: string };
 }
 
 const OPERATOR = ["operator"] as const;
@@ -202,6 +221,73 @@ export const ROUTES = {
     params: {},
     body: migrationRequestBodySchema,
     responses: accepted,
+  },
+  postMigrationValidation: {
+    name: "postMigrationValidation",
+    method: "POST",
+    route: "migrations/validate",
+    summary: "What the processor would decide for this migration on today's state; writes nothing",
+    callers: PARTNER,
+    idempotent: false,
+    params: {},
+    body: migrationRequestBodySchema,
+    responses: { 200: { description: "The verdicts", schema: readinessSchema } },
+  },
+  postBulkMigration: {
+    name: "postBulkMigration",
+    method: "POST",
+    route: "bulk-migrations",
+    summary: "Move up to 5,000 items over up to 1,000 customers: one migration per customer (MIG-1)",
+    callers: PARTNER,
+    idempotent: true,
+    params: {},
+    query: {
+      acceptValid: {
+        schema: z.enum(["true", "false"]),
+        description: "Go ahead with the valid rows and list the bad ones, instead of refusing the batch",
+      },
+      externalReferenceId: {
+        schema: textSchema(128),
+        description: "text/csv only: the partner's name for the batch",
+      },
+      actorUserId: { schema: textSchema(256), description: "text/csv only: the partner user acting" },
+      actorRole: { schema: textSchema(64), description: "text/csv only: that user's role" },
+    },
+    body: bulkMigrationBodySchema,
+    readBody: readBulkBody,
+    maxBodyBytes: 1024 * 1024,
+    csv: {
+      request: `One row per item under the header ${BULK_CSV_COLUMNS.join(",")} (customerId, subscriptionId and cancelOriginal required; empty cells are absent); the partner is the caller, the rest is in the query`,
+    },
+    responses: { 202: { description: "Accepted; poll the Location header", schema: bulkAcceptedSchema } },
+  },
+  getBulkMigration: {
+    name: "getBulkMigration",
+    method: "GET",
+    route: "bulk-migrations/{id}",
+    summary:
+      "A bulk migration's progress, and its refused, rejected and failed items a page at a time (TEN-2)",
+    callers: READERS,
+    idempotent: false,
+    params: { id: idSchema },
+    query: {
+      continuationToken: {
+        schema: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/),
+        description: "The next page of problems, from the previous answer",
+      },
+    },
+    responses: { 200: { description: "The progress", schema: bulkProgressSchema } },
+  },
+  postBulkCancellation: {
+    name: "postBulkCancellation",
+    method: "POST",
+    route: "bulk-migrations/{id}/cancellation",
+    summary: "Stop a bulk migration: customers not yet submitted are not; those submitted go on",
+    callers: PARTNER,
+    // Cancelling is idempotent itself: a second cancellation finds the first.
+    idempotent: false,
+    params: { id: idSchema },
+    responses: { 200: { description: "Cancelled", schema: bulkCancellationSchema } },
   },
   getMigration: {
     name: "getMigration",

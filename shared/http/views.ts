@@ -53,9 +53,15 @@ export const sweepReportSchema = z
     asOf: isoTimeSchema,
     dryRun: z.boolean(),
     customers: z.number().int(),
+    /** A real run: the customers queued, each swept on its own from the customer-sweeps queue. */
+    queued: z.number().int().optional(),
     transitions: z.array(sweepTransitionSchema),
   })
-  .meta({ id: "SweepReport", description: "What the sweep did, or with dryRun what it would do." });
+  .meta({
+    id: "SweepReport",
+    description:
+      "With dryRun, what the sweep would do. A real run queues each due customer (queued) for a sweep of its own and answers before they are done (transitions then empty).",
+  });
 export type SweepReport = z.infer<typeof sweepReportSchema>;
 
 export const healthSchema = z

@@ -4,11 +4,13 @@
  */
 import { z } from "zod";
 
-import { idSchema } from "../domain/model.js";
+import { idSchema, isoTimeSchema } from "../domain/model.js";
 
 export const QUEUES = {
   relationships: "relationship-requests",
   migrations: "migration-requests",
+  sweeps: "customer-sweeps",
+  bulk: "bulk-migrations",
 } as const;
 
 const base = { schemaVersion: z.literal(1), requestId: idSchema, customerId: idSchema };
@@ -34,3 +36,38 @@ export const migrationMessageSchema = z.object({
   migrationId: idSchema,
 });
 export type MigrationMessage = z.infer<typeof migrationMessageSchema>;
+
+/** A due-index entry as the sweep read it (shared/storage/indexes.ts DueEntry). */
+const dueEntrySchema = z.object({
+  kind: z.enum(["term-end", "invitation"]),
+  customerId: idSchema,
+  entityId: idSchema,
+  dueAt: z.string().min(1).max(64),
+  key: z.object({ partitionKey: z.string().min(1).max(1024), rowKey: z.string().min(1).max(1024) }),
+  writtenAt: z.string().max(64),
+});
+
+/**
+ * One customer to sweep, as of the run that read the due index (the timer or the admin route): the
+ * entries that named it travel along, so the customer's sweep reads only its own partition.
+ */
+export const sweepMessageSchema = z.object({
+  schemaVersion: z.literal(1),
+  type: z.literal("customer-sweep"),
+  customerId: idSchema,
+  asOf: isoTimeSchema,
+  by: z.string().min(1).max(128),
+  entries: z.array(dueEntrySchema).min(1).max(1_000),
+});
+export type SweepMessage = z.infer<typeof sweepMessageSchema>;
+/** One chunk of a bulk migration's plan to submit (its customers' migrations, through the intake). */
+export const bulkChunkMessageSchema = z.object({
+  schemaVersion: z.literal(1),
+  type: z.literal("bulk-chunk"),
+  requestId: z.string().min(1).max(128),
+  batchId: idSchema,
+  chunk: z.number().int().min(0),
+});
+export type BulkChunkMessage = z.infer<typeof bulkChunkMessageSchema>;
+
+export type QueueMessage = RelationshipMessage | MigrationMessage | BulkChunkMessage;

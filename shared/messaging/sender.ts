@@ -2,12 +2,14 @@
  * One Service Bus client per process, created on first send (the SDK is loaded then, not at cold
  * start); one sender per queue.
  */
-import type { ServiceBusClient, ServiceBusSender } from "@azure/service-bus";
+import { createHash } from "node:crypto";
+
+import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from "@azure/service-bus";
 
 import { getConfig, type Config } from "../config.js";
 import { managedIdentityCredential } from "../identity.js";
 import { tracedSend } from "../telemetry/tracing.js";
-import type { MigrationMessage, QUEUES, RelationshipMessage } from "./messages.js";
+import { QUEUES, type QueueMessage, type SweepMessage } from "./messages.js";
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -30,7 +32,7 @@ export async function createServiceBusClient(
     "ServiceBusConnection" | "ServiceBusConnection__fullyQualifiedNamespace" | "AZURE_CLIENT_ID"
   >,
 ): Promise<ServiceBusClient> {
-  const { ServiceBusClient } = await import("@azure/service-bus");
+  const { ServiceBusClient } = await import("./serviceBusSdk.js");
   if (settings.ServiceBusConnection !== undefined) return new ServiceBusClient(settings.ServiceBusConnection);
   const namespace = settings.ServiceBusConnection__fullyQualifiedNamespace;
   if (namespace === undefined)
@@ -53,8 +55,8 @@ function sender(queue: QueueName): Promise<ServiceBusSender> {
  */
 export async function sendMessage(
   queue: QueueName,
-  message: RelationshipMessage | MigrationMessage,
-  options: { messageId?: string } = {},
+  message: QueueMessage,
+  options: { messageId?: string; scheduledAt?: Date } = {},
 ): Promise<void> {
   const messageId = options.messageId ?? message.requestId;
   await tracedSend(queue, messageId, async (traceHeaders) => {
@@ -65,13 +67,52 @@ export async function sendMessage(
       body: message,
       contentType: "application/json",
       subject: message.type,
+      ...(options.scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: options.scheduledAt }),
       applicationProperties: {
-        customerId: message.customerId,
+        ...("customerId" in message ? { customerId: message.customerId } : {}),
         schemaVersion: message.schemaVersion,
         ...traceHeaders,
       },
     });
   });
+}
+
+/**
+ * Sends one message per customer to sweep, in as few batches as fit (one round trip each). A
+ * message's id is its run's time and customer, so a run sent twice is dropped by duplicate detection.
+ */
+export async function sendSweepMessages(messages: readonly SweepMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const queue = QUEUES.sweeps;
+  const first = messages[0];
+  await tracedSend(queue, `${first?.asOf ?? ""} ×${messages.length}`, async (traceHeaders) => {
+    const opened = await sender(queue);
+    let batch = await opened.createMessageBatch();
+    for (const message of messages) {
+      const envelope = sweepEnvelope(message, traceHeaders);
+      if (batch.tryAddMessage(envelope)) continue;
+      if (batch.count === 0) throw new Error(`sweep message for ${message.customerId} exceeds a batch`);
+      await opened.sendMessages(batch);
+      batch = await opened.createMessageBatch();
+      if (!batch.tryAddMessage(envelope))
+        throw new Error(`sweep message for ${message.customerId} exceeds a batch`);
+    }
+    if (batch.count > 0) await opened.sendMessages(batch);
+  });
+}
+
+function sweepEnvelope(message: SweepMessage, traceHeaders: Record<string, string>): ServiceBusMessage {
+  return {
+    messageId: createHash("sha256").update(`${message.asOf}\n${message.customerId}`).digest("hex"),
+    body: message,
+    contentType: "application/json",
+    subject: message.type,
+    applicationProperties: {
+      customerId: message.customerId,
+      schemaVersion: message.schemaVersion,
+      ...traceHeaders,
+    },
+  };
 }
 
 /** Whether Service Bus answers: a peek on the given queue (no lock, no side effect). */

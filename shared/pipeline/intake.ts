@@ -39,6 +39,14 @@ export interface IntakeSteps {
   confirm?: (requestId: string) => Promise<boolean>;
 }
 
+/** The id a request gets: the same for every retry of it, so it can be known before it is taken. */
+export function plannedRequestId(request: Omit<IntakeRequest, "raw"> & { raw: Buffer }): string {
+  return requestIdFor(
+    request,
+    hashRequest({ method: request.method, route: request.path, body: request.raw }),
+  );
+}
+
 function requestIdFor(request: Pick<IntakeRequest, "scope" | "key" | "idPrefix">, hash: string): string {
   const digest = createHash("sha256").update(`${request.scope}\n${request.key}\n${hash}`).digest("hex");
   return `${request.idPrefix}-${digest.slice(0, 32)}`;

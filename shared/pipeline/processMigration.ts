@@ -4,29 +4,13 @@
  * awaiting term end or completed), with every subscription it creates, transfers or cancels.
  * A migration past that step changes nothing, so a redelivered message writes nothing. A missing
  * partner or customer fails the migration with a reason saying what to PUT, and so does a decision
- * too big for one transaction (see decideOrFail); only the unexpected throws.
+ * too big for one transaction (see decision.ts); only the unexpected throws.
  */
-import {
-  decideMigration,
-  failMigration,
-  type Migration,
-  type MigrationOutcome,
-  SYSTEM_ACTOR,
-  toIso,
-} from "../domain/index.js";
+import type { Migration, MigrationOutcome } from "../domain/index.js";
 import type { MigrationMessage } from "../messaging/messages.js";
-import { type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
-import { COMMIT_LIMITS, fitsOneCommit } from "./commitLimits.js";
-import { offersForMigrations } from "./offers.js";
-import { outcomeChanges } from "./persist.js";
-import {
-  type Decided,
-  missingParties,
-  notStored,
-  type ProcessingResult,
-  subscriptionsOf,
-  valuesOf,
-} from "./processing.js";
+import { type CustomerState, withCustomerPartition } from "../storage/index.js";
+import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
+import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -68,49 +52,16 @@ export async function processMigration(
 }
 
 /**
- * Decides a submitted migration, or resumes one awaiting its relationship, with its partner (from the
- * reference cache) and customer (from the state). Without either, or when the decision would not fit
- * one transaction, the migration fails with a reason saying what to do.
+ * Decides a submitted migration, or resumes one awaiting its relationship: the inputs gathered, then
+ * the one pure decision (decision.ts) that the readiness check makes too.
  */
 export async function decideOrFail(
   rt: Runtime,
   state: CustomerState,
   stored: Migration,
   now: Date,
-): Promise<{ outcome: MigrationOutcome; changes: Change[] }> {
-  const partner = await rt.reference.partner(stored.partnerId);
-  const customer = state.customer?.value;
-  const subscriptions = subscriptionsOf(state);
-  const toChanges = (outcome: MigrationOutcome): Change[] =>
-    outcomeChanges(
-      { migrations: [outcome], subscriptionChanges: outcome.subscriptionChanges },
-      (id) => subscriptions.get(id),
-      { at: toIso(now), by: SYSTEM_ACTOR },
-    );
-  const fail = (reason: string) => {
-    const outcome = failMigration(stored, reason, now);
-    return { outcome, changes: toChanges(outcome) };
-  };
-  const missing = missingParties(stored, partner, customer);
-  if (partner === undefined || customer === undefined) {
-    return fail(`${missing.join("; ")}, then submit the migration again`);
-  }
-  const outcome = decideMigration({
-    migration: stored,
-    partner,
-    customer,
-    subscriptions: [...subscriptions.values()],
-    offers: await offersForMigrations(rt.reference, [stored], subscriptions),
-    relationships: valuesOf(state.relationships),
-    otherMigrations: valuesOf(state.migrations),
-    now,
-  });
-  const changes = toChanges(outcome);
-  if (fitsOneCommit(changes)) return { outcome, changes };
-  // Every step of every item is a history row; past one transaction the decision cannot be stored whole.
-  return fail(
-    `Deciding its ${stored.request.length} line items takes ${changes.length} writes, more than one transaction holds (${COMMIT_LIMITS.operations}); submit the items as several smaller migrations`,
-  );
+): Promise<Decision> {
+  return decideFromState(await gatherDecisionInputs(rt, state, stored, now));
 }
 
 /** The violations and failure reason an outcome records, for the log. */

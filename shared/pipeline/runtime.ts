@@ -5,8 +5,8 @@
 import { CustomerTokenVerifier } from "../auth/customerToken.js";
 import { Keyring } from "../auth/keyring.js";
 import { getConfig, type Config } from "../config.js";
-import type { MigrationMessage, QUEUES, RelationshipMessage } from "../messaging/messages.js";
-import { sendMessage } from "../messaging/sender.js";
+import type { QUEUES, QueueMessage, SweepMessage } from "../messaging/messages.js";
+import { sendMessage, sendSweepMessages } from "../messaging/sender.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
 import { ReferenceCache } from "./referenceCache.js";
 
@@ -21,7 +21,10 @@ export interface Runtime {
   /** Customers' Entra ID tokens. */
   readonly tokens: CustomerTokenVerifier;
   readonly now: () => Date;
-  readonly send: (queue: QueueName, message: RelationshipMessage | MigrationMessage) => Promise<void>;
+  /** Sends a message; `scheduledAt` holds it back until then (the bulk migrations' pacing). */
+  readonly send: (queue: QueueName, message: QueueMessage, options?: { scheduledAt?: Date }) => Promise<void>;
+  /** The customers a real sweep queues, one message each, in batches. */
+  readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
 }
 
 let current: Runtime | undefined;
@@ -40,7 +43,8 @@ export function runtime(): Runtime {
         audience: config.CUSTOMER_TOKEN_AUDIENCE,
       }),
       now: () => new Date(),
-      send: (queue, message) => sendMessage(queue, message),
+      send: (queue, message, options) => sendMessage(queue, message, options),
+      sendSweeps: sendSweepMessages,
     };
   }
   return current;

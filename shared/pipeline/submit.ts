@@ -31,7 +31,7 @@ import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
 import { acceptOnce } from "./intake.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
-type Submission =
+export type Submission =
   | {
       kind: "relationship";
       entity: (id: string) => Relationship;
@@ -69,13 +69,7 @@ export async function acceptSubmission(
   addLogFields({ partnerId: body.partnerId, customerId: body.customerId });
   const forbidden = actsAsItself(input.caller, body.partnerId) ?? route.authorize(body.actor);
   if (forbidden !== null) return problem("forbidden", forbidden.message, { violations: [forbidden] });
-  const { idPrefix, path } = WHERE[submission.kind];
-  const send = (id: string) => {
-    const message = submission.message(id);
-    addLogFields(logFieldsOf(message));
-    return rt.send(route.queue, message);
-  };
-  return acceptOnce(
+  return takeSubmission(
     rt,
     {
       scope: idempotencyScope(input.caller),
@@ -83,6 +77,48 @@ export async function acceptSubmission(
       method: request.method,
       path: pathAndQueryOf(request),
       raw: input.raw,
+      customerId: body.customerId,
+    },
+    route.queue,
+    submission,
+  );
+}
+
+/** Who takes a submission, by which key, of which exact request: what makes a retry the same request. */
+export interface SubmissionIntake {
+  scope: string;
+  key: string;
+  method: string;
+  path: string;
+  raw: Buffer;
+  customerId: string;
+}
+
+/**
+ * Takes a submission exactly once (acceptOnce): stored `submitted`, queued, answered 202. The HTTP
+ * routes call it after their checks; a bulk migration calls it for each of its customers, with a
+ * key derived from the batch, so a redelivered chunk submits nothing twice.
+ */
+export function takeSubmission(
+  rt: Runtime,
+  intake: SubmissionIntake,
+  queue: QueueName,
+  submission: Submission,
+): Promise<HttpResponseInit> {
+  const { idPrefix, path } = WHERE[submission.kind];
+  const send = (id: string) => {
+    const message = submission.message(id);
+    addLogFields(logFieldsOf(message));
+    return rt.send(queue, message);
+  };
+  return acceptOnce(
+    rt,
+    {
+      scope: intake.scope,
+      key: intake.key,
+      method: intake.method,
+      path: intake.path,
+      raw: intake.raw,
       idPrefix,
     },
     {
@@ -90,7 +126,7 @@ export async function acceptSubmission(
       store: (id) => storeSubmitted(rt.store, submission, id),
       send,
       confirm: async (id) => {
-        const found = await getEntity(rt.store, submission.kind, body.customerId, id);
+        const found = await getEntity(rt.store, submission.kind, intake.customerId, id);
         // Stored but still submitted: perhaps never sent; duplicate detection drops a repeat.
         if (found?.value.status === "submitted") await send(id);
         return found !== undefined;

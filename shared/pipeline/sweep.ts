@@ -13,6 +13,10 @@
  *   new state, which no longer has anything to do.
  * - Resumable: each customer commits on its own. One that fails does not stop the others; the run
  *   then throws SweepError naming it, and the next run does what is left.
+ * - Scales out: a real run (queueSweep) only reads the index and queues one message per due customer
+ *   on customer-sweeps; processSweepMessage sweeps each (sweepQueuedCustomer) on whichever instance
+ *   takes it, and Service Bus retries a customer that failed. runSweep does it all in one process
+ *   (dry runs, `npm run ops -- status`, tests).
  */
 import {
   type Instant,
@@ -39,6 +43,7 @@ import { type ChangeProvenance, outcomeChanges, subscriptionSteps } from "./pers
 import { valuesOf } from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
 import { firstBatch, type SweepBatch } from "./sweepBatches.js";
+import type { SweepMessage } from "../messaging/messages.js";
 
 export const SWEEP_CONCURRENCY = 8;
 /** A plan needing more commits than this for one customer is a bug (each commit moves at least one item). */
@@ -46,6 +51,10 @@ const MAX_COMMITS_PER_CUSTOMER = 1_000;
 
 /** The sweep needs only the store and the clock (so `npm run ops -- status` can plan one). */
 export type SweepRuntime = Pick<Runtime, "store" | "now">;
+/** A queued sweep sends too. */
+export type QueueSweepRuntime = SweepRuntime & Pick<Runtime, "sendSweeps">;
+/** Entries a customer's message carries at most; any others are only for stale clean-up, next night. */
+const MAX_ENTRIES_PER_MESSAGE = 200;
 
 export interface SweepOptions {
   /** Sweep as if it were this time: everything due at or before it. */
@@ -88,11 +97,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   const asOf = toIso(options.asOf);
   const by = options.by ?? TIMER_ACTOR;
   const log = options.log ?? (() => undefined);
-  const [termEnds, invitations] = await Promise.all([
-    listDue(rt.store, "term-end", asOf),
-    listDue(rt.store, "invitation", asOf),
-  ]);
-  const byCustomer = groupByCustomer([...termEnds, ...invitations]);
+  const byCustomer = await dueByCustomer(rt, asOf);
   const customerIds = [...byCustomer.keys()].sort();
   const failures: SweepFailure[] = [];
   const results = await mapWithConcurrency(
@@ -121,6 +126,62 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
   return report;
 }
 
+/**
+ * A real sweep that scales out: reads what is due by `asOf` and queues one message per customer
+ * (batched sends), then keeps its report. Sending is all or nothing per batch; a run that failed half
+ * way is finished by the next one (the index still names what is due) and a duplicate message is
+ * harmless (the second sweep of a customer finds nothing to do).
+ */
+export async function queueSweep(
+  options: Omit<SweepOptions, "dryRun" | "concurrency" | "runtime"> & { runtime?: QueueSweepRuntime },
+): Promise<SweepReport> {
+  const rt = options.runtime ?? runtime();
+  const asOf = toIso(options.asOf);
+  const by = options.by ?? TIMER_ACTOR;
+  const byCustomer = await dueByCustomer(rt, asOf);
+  const messages: SweepMessage[] = [...byCustomer.keys()].sort().map((customerId) => ({
+    schemaVersion: 1,
+    type: "customer-sweep",
+    customerId,
+    asOf,
+    by,
+    entries: (byCustomer.get(customerId) ?? []).slice(0, MAX_ENTRIES_PER_MESSAGE),
+  }));
+  await rt.sendSweeps(messages);
+  const report: SweepReport = {
+    asOf,
+    dryRun: false,
+    customers: messages.length,
+    queued: messages.length,
+    transitions: [],
+  };
+  await keepReport(rt, by, report, [], options.log ?? (() => undefined));
+  return report;
+}
+
+/** One queued customer's sweep (processSweepMessage); throws when it cannot finish, for a retry. */
+export function sweepQueuedCustomer(
+  message: SweepMessage,
+  options: Pick<SweepOptions, "log" | "runtime"> = {},
+): Promise<SweepTransition[]> {
+  return sweepCustomer({
+    rt: options.runtime ?? runtime(),
+    customerId: message.customerId,
+    entries: message.entries,
+    asOf: message.asOf,
+    by: message.by,
+    log: options.log ?? (() => undefined),
+  });
+}
+
+async function dueByCustomer(rt: SweepRuntime, asOf: string): Promise<Map<string, DueEntry[]>> {
+  const [termEnds, invitations] = await Promise.all([
+    listDue(rt.store, "term-end", asOf),
+    listDue(rt.store, "invitation", asOf),
+  ]);
+  return groupByCustomer([...termEnds, ...invitations]);
+}
+
 /** One line: customers, transitions, and how many of each change (`3 migration → completed`). */
 export function summary(report: SweepReport): string {
   const counts = new Map<string, number>();
@@ -128,6 +189,7 @@ export function summary(report: SweepReport): string {
     const key = `${transition.entity} → ${transition.to}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
+  if (report.queued !== undefined) return `${report.queued} customer(s) queued for their own sweep`;
   const detail = [...counts].map(([key, count]) => `${count} ${key}`).join(", ");
   return `${report.customers} customer(s), ${report.transitions.length} transition(s)${detail === "" ? "" : `: ${detail}`}`;
 }

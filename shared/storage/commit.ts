@@ -11,13 +11,19 @@
  * decision. Line items live inside their migration row and a decision touches a handful of rows, so
  * a real decision stays far below the limit; hitting it is a bug to fix, not a case to handle.
  */
-import { RestError, type TransactionAction } from "@azure/data-tables";
+import type { TransactionAction } from "@azure/data-tables";
 import type { z } from "zod";
 
 import { STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
 import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
 import { buildEntity, type WritableEntity } from "./entityIo.js";
-import { InvalidChangesError, TransactionTooLargeError, WriteConflictError, statusOf } from "./errors.js";
+import {
+  InvalidChangesError,
+  TransactionTooLargeError,
+  WriteConflictError,
+  isRestError,
+  statusOf,
+} from "./errors.js";
 import { planIndexes, type IndexedChange, type IndexPlan } from "./indexPlan.js";
 import { removeIndexEntries, writeIndexEntries } from "./indexes.js";
 import { historyRowKey, stateRowKey, VERSION_ROW, type StateKind } from "./keys.js";
@@ -61,7 +67,7 @@ export async function commit(
     await client.submitTransaction([...plan.actions]);
   } catch (error) {
     const status = statusOf(error);
-    if (error instanceof RestError && (status === 409 || status === 412)) {
+    if (isRestError(error) && (status === 409 || status === 412)) {
       throw new WriteConflictError(state.customerId, status, error);
     }
     throw error;

@@ -2,7 +2,7 @@
  * How the app reaches Table Storage: a connection string (Azurite locally) or an endpoint reached
  * with the managed identity (Azure, where shared keys are disabled).
  */
-import { TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 
 import type { Config } from "../config.js";
@@ -31,6 +31,8 @@ export async function createTableClient(
   tableName: string,
   policies: readonly PipelinePolicy[],
 ): Promise<TableClient> {
+  // Loaded with the first client rather than at import: a cold start pays for it only when it reads.
+  const { TableClient } = await import("@azure/data-tables");
   const client =
     connection.kind === "connection-string"
       ? TableClient.fromConnectionString(connection.connectionString, tableName, {

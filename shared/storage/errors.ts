@@ -1,5 +1,5 @@
 /** The storage layer's own errors: each names where the problem is, so a log line is enough to act on. */
-import { RestError } from "@azure/data-tables";
+import type { RestError } from "@azure/data-tables";
 
 import { errorMessage } from "../errors.js";
 
@@ -88,7 +88,15 @@ export class ConcurrencyConflictError extends Error {
   }
 }
 
+/**
+ * Whether an error is the Azure SDK's RestError. Checked by name, as @azure/core-rest-pipeline's own
+ * isRestError also accepts, so that recognising one does not load the SDK at a cold start.
+ */
+export function isRestError(error: unknown): error is RestError {
+  return error instanceof Error && error.name === "RestError";
+}
+
 /** The HTTP status of a Table Storage error, if it is one. */
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
+  return isRestError(error) ? error.statusCode : undefined;
 }

@@ -7,10 +7,10 @@ import { z } from "zod";
 
 import tablesJson from "../../infra/tables.json" with { type: "json" };
 
-export const TABLE_NAMES = ["customers", "reference", "indexes", "idempotency"] as const;
+export const TABLE_NAMES = ["customers", "reference", "indexes", "idempotency", "batches"] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
-// The code below addresses these four tables by name; fail at load if the declaration drifts.
+// The code below addresses these tables by name; fail at load if the declaration drifts.
 const declared = z.object({ tables: z.array(z.string()) }).parse(tablesJson).tables;
 if (declared.length !== TABLE_NAMES.length || TABLE_NAMES.some((name) => !declared.includes(name))) {
   throw new Error(

@@ -57,7 +57,7 @@ export async function startTelemetry(
 ): Promise<TelemetryDestination> {
   const destination = telemetryDestination(env);
   if (destination === "azure-monitor") {
-    const { useAzureMonitor } = await import("@azure/monitor-opentelemetry");
+    const { useAzureMonitor, AzureFunctionsInstrumentationESM } = await import("./sdks/azureMonitor.js");
     const aad = /(^|;)\s*Authorization\s*=\s*AAD\s*(;|$)/i.test(
       env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "",
     );
@@ -70,13 +70,11 @@ export async function startTelemetry(
       },
       logRecordProcessors: [new LogFieldsProcessor()],
     });
-    const { AzureFunctionsInstrumentationESM } =
-      await import("@azure/functions-opentelemetry-instrumentation");
     // The ESM form: patched by hand, as an ES module cannot be patched on load.
     new AzureFunctionsInstrumentationESM({ enabled: false }).registerAzFunc(azureFunctions);
   } else if (destination === "console") {
     const { ConsoleSpanExporter, NodeTracerProvider, SimpleSpanProcessor } =
-      await import("@opentelemetry/sdk-trace-node");
+      await import("./sdks/consoleSpans.js");
     new NodeTracerProvider({
       spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter())],
     }).register();
@@ -90,8 +88,7 @@ export async function startTelemetry(
  * @azure/core-tracing when it is required, which an ES module never is, so it is applied by hand.
  */
 export async function traceAzureSdk(): Promise<void> {
-  const coreTracing = await import("@azure/core-tracing");
-  const { AzureSdkInstrumentation } = await import("@azure/opentelemetry-instrumentation-azure-sdk");
+  const { coreTracing, AzureSdkInstrumentation } = await import("./sdks/azureSdkSpans.js");
   for (const definition of new AzureSdkInstrumentation({ enabled: false }).getModuleDefinitions()) {
     definition.patch?.(coreTracing);
   }

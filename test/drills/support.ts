@@ -32,6 +32,8 @@ export interface DrillHostOptions {
   readonly queues?: { readonly lockDuration?: string; readonly maxDeliveryCount?: number };
   /** Suffix for the file's table prefix, for drills that need tables of their own. */
   readonly tables?: string;
+  /** More app settings for the host. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface DrillHost {
@@ -42,6 +44,8 @@ export interface DrillHost {
   /** The app's store (runtime().store): what the functions read and write. */
   readonly store: () => TableStore;
   readonly invocations: Invocations;
+  /** Closes the host (running invocations finish or fail, within its bound) and starts a new one on the same queues and tables. */
+  readonly restart: () => Promise<void>;
 }
 
 /** Starts the emulator and the host for the test file; stops both after it. */
@@ -49,6 +53,7 @@ export function useDrillHost(fileUrl: string, options: DrillHostOptions = {}): D
   let emulator: ServiceBusEmulator | undefined;
   let host: LocalHost | undefined;
   const invocations = new Invocations();
+  let startHost: (() => Promise<LocalHost>) | undefined;
   beforeAll(async () => {
     const topology = loadTopology();
     emulator = await startServiceBusEmulator({
@@ -60,20 +65,23 @@ export function useDrillHost(fileUrl: string, options: DrillHostOptions = {}): D
       ServiceBusConnection: emulator.connectionString,
       // The operator's key, the partner-key master and the run's identity provider (test/setup/callers.ts).
       ...callerSettings(),
+      ...options.env,
     };
-    host = await startLocalHost({
-      rootDir: ROOT,
-      ...(options.functions === undefined
-        ? { main: "functions/*.ts" }
-        : { modules: options.functions.map((name) => `functions/${name}.ts`) }),
-      port: 0,
-      hostname: "127.0.0.1",
-      env,
-      localSettingsPath: false,
-      log: (entry) => {
-        invocations.record(entry);
-      },
-    });
+    startHost = () =>
+      startLocalHost({
+        rootDir: ROOT,
+        ...(options.functions === undefined
+          ? { main: "functions/*.ts" }
+          : { modules: options.functions.map((name) => `functions/${name}.ts`) }),
+        port: 0,
+        hostname: "127.0.0.1",
+        env,
+        localSettingsPath: false,
+        log: (entry) => {
+          invocations.record(entry);
+        },
+      });
+    host = await startHost();
     resetConfigForTests();
     resetTableStoreForTests();
     resetRuntime();
@@ -94,6 +102,10 @@ export function useDrillHost(fileUrl: string, options: DrillHostOptions = {}): D
     baseUrl: () => `${need(host, "the host").url.replace("localhost", "127.0.0.1")}/api/`,
     store: () => runtime().store,
     invocations,
+    restart: async () => {
+      await need(host, "the host").close();
+      host = await need(startHost, "the host")();
+    },
   };
 }
 

@@ -1,8 +1,10 @@
 /**
- * Drill: a sweep is killed half way — its last transaction lands but it never learns so, and it
- * writes nothing more (no index clean-up, no further customer) — while a second sweep runs at the
- * same time; then the sweep runs again. No original is retired twice, none is missed, and once the
- * grace period has passed, the index holds nothing due.
+ * Drill: the nightly run queues one message per due customer; the instance that took the big
+ * customer's message is killed half way — its last transaction lands but it never learns so, and it
+ * writes nothing more (no index clean-up) — while another instance works through every message, the
+ * big one included (its lock ran out); then Service Bus delivers the killed message again. No
+ * original is retired twice, none is missed, and once the grace period has passed, the index holds
+ * nothing due.
  *
  * test/pipeline/sweep/sweep.test.ts covers two healthy sweeps at once and a run that failed on one
  * customer; this drill kills a run part way through everything, mid-way through a customer whose
@@ -12,7 +14,8 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 
 import type { SweepTransition } from "../../shared/http/views.js";
-import { runSweep } from "../../shared/pipeline/sweep.js";
+import type { SweepMessage } from "../../shared/messaging/messages.js";
+import { queueSweep, runSweep, sweepQueuedCustomer } from "../../shared/pipeline/sweep.js";
 import { runtime } from "../../shared/pipeline/runtime.js";
 import { createTableStore, listDue, loadCustomerState } from "../../shared/storage/index.js";
 import {
@@ -121,16 +124,31 @@ describe("drill: a sweep killed half way, beside another sweep, then run again",
       }),
     };
 
-    const doomedRun = runSweep({ asOf: AS_OF, dryRun: false, runtime: doomed });
-    // The second sweep starts once the doomed one is inside the big customer, so both work on it.
+    const queued: SweepMessage[] = [];
+    const queuing = {
+      ...runtime(),
+      sendSweeps: (messages: readonly SweepMessage[]) => {
+        queued.push(...messages);
+        return Promise.resolve();
+      },
+    };
+    expect(await queueSweep({ asOf: AS_OF, runtime: queuing })).toMatchObject({ customers: 11, queued: 11 });
+    const bigOne = queued.find((message) => message.customerId === split.customerId);
+    if (bigOne === undefined) throw new Error("the big customer was not queued");
+
+    const doomedRun = sweepQueuedCustomer(bigOne, { runtime: doomed });
+    // The other instance starts once the doomed one is inside the big customer, so both work on it.
     await Promise.race([kill.firstLanded, doomedRun.catch(() => undefined)]);
-    const [killed, beside] = await Promise.allSettled([doomedRun, runSweep({ asOf: AS_OF, dryRun: false })]);
+    const [killed, beside] = await Promise.allSettled([
+      doomedRun,
+      Promise.all(queued.map((message) => sweepQueuedCustomer(message))),
+    ]);
     expect(kill.killed()).toBe(true);
     expect(killed.status).toBe("rejected");
     if (beside.status !== "fulfilled") throw beside.reason;
 
-    const rerun = await runSweep({ asOf: AS_OF, dryRun: false });
-    const done = [...beside.value.transitions, ...rerun.transitions].map(line);
+    const redelivered = await sweepQueuedCustomer(bigOne);
+    const done = [...beside.value.flat(), ...redelivered].map(line);
     const all = planned.transitions.map(line);
     // Reported once at most; what the killed run landed is in no report, so "at most" is all one can say here.
     expect(new Set(done).size).toBe(done.length);

@@ -96,10 +96,10 @@ describe("the demo's story", () => {
       expect(output).toMatch(/acceptance \(with the customer's token\) → 202/);
       expect(output).toMatch(/admin\/sweep\?asOf=\S+&dryRun=true → 200/);
       expect(output).toMatch(/admin\/sweep\?asOf=\S+ → 422 {2}OPS-1/);
-      expect(result.sweep.dryRun).toBe(false);
-      expect(result.sweep.transitions).toContainEqual(
-        expect.objectContaining({ entity: "migration", id: result.migration.id, to: "completed" }),
-      );
+      // The real sweep queued the customer; processSweepMessage, behind the emulator, completed it.
+      expect(result.sweep).toMatchObject({ dryRun: false, transitions: [] });
+      expect(result.sweep.queued).toBeGreaterThanOrEqual(1);
+      expect(output).toMatch(/POST admin\/sweep → 200 {2}as of \S+: \d+ of \d+ customer\(s\) queued/);
     },
   );
 

@@ -337,14 +337,8 @@ describe("the local stack", () => {
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       const sweep = await send(operator, "POST", "admin/sweep");
       expect(sweep.status).toBe(200);
-      expect(sweepReportSchema.parse(sweep.body).transitions).toContainEqual(
-        expect.objectContaining({
-          entity: "migration",
-          id: migrationId,
-          from: "awaiting-term-end",
-          to: "completed",
-        }),
-      );
+      // A real run queues each due customer for a sweep of its own and answers at once.
+      expect(sweepReportSchema.parse(sweep.body).queued).toBeGreaterThanOrEqual(1);
       const completed = await waitFor(
         () => migration(migrationId),
         (view) => view.status !== "awaiting-term-end",

@@ -6,11 +6,10 @@ import { fileURLToPath } from "node:url";
 
 import { afterAll, afterEach, expect, it } from "vitest";
 
+import type { Finding } from "../../infra/check/arm.js";
 import type { CheckCase, Compilation } from "../../infra/check/compile.js";
 import { CASES, compileInfra } from "../../infra/check/compile.js";
-import type { Finding } from "../../infra/check/findings.js";
-import type { Check } from "../../infra/check/index.js";
-import { checkInfra, findingsOf } from "../../infra/check/index.js";
+import { findingsOf } from "../../infra/check/index.js";
 import { BicepServer } from "../../infra/check/jsonrpc.js";
 import { locateBicep } from "../../infra/check/locate.js";
 
@@ -34,7 +33,10 @@ export const [PUBLIC_NETWORK, PRIVATE_NETWORK] = CASES as [CheckCase, CheckCase]
 
 let server: Promise<BicepServer> | undefined;
 
-/** One CLI process per test file: its start-up is paid once, every compile after it is quick. */
+/**
+ * One CLI process per test file: its start-up and warm-up (seconds) is paid once, every compile
+ * after it is quick. So every test that compiles is in templates.test.ts, one file.
+ */
 export function bicep(): Promise<BicepServer> {
   server ??= locateBicep(ROOT).then((cli) => BicepServer.start(cli.path));
   return server;
@@ -60,8 +62,6 @@ afterEach(() => {
 export function original(file: string): string {
   return readFileSync(path.join(ROOT, file), "utf8");
 }
-
-export type Overrides = Record<string, string | null>;
 
 /** One change to one file; throws when the change no longer applies. */
 export interface Edit {
@@ -113,13 +113,12 @@ export function applyEdits(
   return result;
 }
 
-/** Compiles the real templates with the overrides applied and runs the given checks (none: compile and lint only). */
-export async function findingsWith(
-  checks: readonly Check[],
-  overrides: Overrides = {},
-  cases: readonly CheckCase[] = CASES,
-): Promise<Finding[]> {
-  return checkInfra(await bicep(), { rootDir: ROOT, overrides, cases }, checks);
+let real: Promise<Compilation> | undefined;
+
+/** The real templates compiled, both cases deployed: once for the test file. */
+export function realTemplates(): Promise<Compilation> {
+  real ??= bicep().then((server) => compileInfra(server, { rootDir: ROOT }));
+  return real;
 }
 
 /** A finding looked for: its check, where (a fragment), and fragments of its message. */
@@ -164,7 +163,7 @@ interface Batch {
   compilation?: Promise<Compilation>;
 }
 
-/** Every batch of the test file, whichever checks its mutations are for. */
+/** Every batch of the test file, whichever check its mutations are for. */
 const pool: Batch[] = [];
 
 /**
@@ -215,9 +214,8 @@ function linterAsWarnings(): Record<string, string> {
   return { [BICEP_CONFIG]: JSON.stringify(config) };
 }
 
-/** One test per mutation: the checks, run over the compiled mutated templates, report every expected finding. */
-export function itReports(checks: Check | readonly Check[], mutations: readonly Mutation[]): void {
-  const list = typeof checks === "function" ? [checks] : checks;
+/** One test per mutation: the checks, run over the compiled mutated templates, report every expected finding (of `check`, unless it names its own). */
+export function itReports(check: string, mutations: readonly Mutation[]): void {
   const homes = batchesFor(mutations);
   for (const mutation of mutations) {
     it(mutation.name, async () => {
@@ -227,9 +225,9 @@ export function itReports(checks: Check | readonly Check[], mutations: readonly 
       batch.compilation ??= bicep().then((server) =>
         compileInfra(server, { rootDir: ROOT, overrides, cases: [batch.checkCase] }),
       );
-      // Compiled once per batch; each mutation runs its own checks on it.
-      const findings = findingsOf(await batch.compilation, list);
-      for (const expected of mutation.finds) expectFinding(findings, expected);
+      // Compiled once per batch; each mutation looks for its own findings in it.
+      const findings = findingsOf(await batch.compilation);
+      for (const expected of mutation.finds) expectFinding(findings, { check, ...expected });
     });
   }
 }

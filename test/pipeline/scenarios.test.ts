@@ -21,9 +21,10 @@ import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
 import { InvocationContext } from "@azure/functions";
 import { MAX_MIGRATION_ITEMS } from "../../shared/domain/requests.js";
-import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
-import { QUEUES } from "../../shared/messaging/messages.js";
+import type { MigrationView, RelationshipView, SweepTransition } from "../../shared/http/views.js";
+import { QUEUES, sweepMessageSchema } from "../../shared/messaging/messages.js";
 import { setRuntimeForTests } from "../../shared/pipeline/runtime.js";
+import { sweepQueuedCustomer } from "../../shared/pipeline/sweep.js";
 import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
 import { call, usePipelineHttp } from "./http/support.js";
@@ -141,14 +142,23 @@ async function migration(id: string): Promise<MigrationView> {
   return (await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id } })).body as MigrationView;
 }
 
-/** A real sweep at `asOf`: the service's clock is moved there first, since a sweep that writes never looks ahead (OPS-1). */
-async function sweep(asOf: string) {
+/**
+ * A real sweep at `asOf`: the service's clock is moved there first, since a sweep that writes never
+ * looks ahead (OPS-1); then each customer it queued is swept from the customer-sweeps queue.
+ */
+async function sweep(asOf: string): Promise<{ transitions: SweepTransition[] }> {
   setRuntimeForTests({ now: () => new Date(asOf) });
-  const swept = await call(postSweep, "POST", "/api/admin/sweep", { now: new Date(asOf) }).finally(() => {
+  try {
+    const swept = await call(postSweep, "POST", "/api/admin/sweep", { now: new Date(asOf) });
+    expect(swept.status).toBe(200);
+    const transitions: SweepTransition[] = [];
+    for (const message of await http.drain(QUEUES.sweeps)) {
+      transitions.push(...(await sweepQueuedCustomer(sweepMessageSchema.parse(message.body))));
+    }
+    return { transitions };
+  } finally {
     setRuntimeForTests({ now: () => new Date() });
-  });
-  expect(swept.status).toBe(200);
-  return swept.body as { transitions: { entity: string; to: string }[] };
+  }
 }
 
 describe("relationship lifecycle", () => {

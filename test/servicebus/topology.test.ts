@@ -10,6 +10,7 @@ import {
   parseTopology,
   queueSettings,
 } from "../../local/servicebus/topology.js";
+import { QUEUES } from "../../shared/messaging/messages.js";
 import { testQueue } from "./support.js";
 
 describe("ISO 8601 durations", () => {
@@ -30,12 +31,10 @@ describe("ISO 8601 durations", () => {
 });
 
 describe("topology", () => {
-  it("loads the project's file: the two queues the app uses", () => {
+  it("loads the project's file: the queues the app uses", () => {
     const topology = loadTopology();
-    expect(topology.queues.map((queue) => queue.name).sort()).toEqual([
-      "migration-requests",
-      "relationship-requests",
-    ]);
+    expect(topology.queues.map((queue) => queue.name).sort()).toEqual(Object.values(QUEUES).sort());
+    expect(Object.values(QUEUES)).toEqual(expect.arrayContaining(["customer-sweeps", "bulk-migrations"]));
     const settings = queueSettings(topology.queues[0]!);
     expect(settings).toMatchObject({
       lockDurationMs: 60_000,

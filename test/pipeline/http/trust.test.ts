@@ -16,7 +16,11 @@ import { listPartnerKeys } from "../../../functions/listPartnerKeys.js";
 import { listRelationships } from "../../../functions/listRelationships.js";
 import { postAcceptance } from "../../../functions/postAcceptance.js";
 import { postDeclination } from "../../../functions/postDeclination.js";
+import { getBulkMigration } from "../../../functions/getBulkMigration.js";
+import { postBulkCancellation } from "../../../functions/postBulkCancellation.js";
+import { postBulkMigration } from "../../../functions/postBulkMigration.js";
 import { postMigration } from "../../../functions/postMigration.js";
+import { postMigrationValidation } from "../../../functions/postMigrationValidation.js";
 import { postPartnerKey } from "../../../functions/postPartnerKey.js";
 import { postRelationshipRequest } from "../../../functions/postRelationshipRequest.js";
 import { postSweep } from "../../../functions/postSweep.js";
@@ -200,6 +204,42 @@ const CASES: Record<keyof typeof ROUTES, RouteCase | undefined> = {
       actor: { ...actor, role: "account-admin" },
       items: [{ subscriptionId: "sub-a", cancelOriginal: "keep" }],
     }),
+  },
+  postMigrationValidation: {
+    handler: postMigrationValidation,
+    method: "POST",
+    path: () => "/api/migrations/validate",
+    params: () => ({}),
+    body: (w) => ({
+      partnerId: w.partnerA,
+      customerId: w.customerId,
+      actor: { ...actor, role: "account-admin" },
+      items: [{ subscriptionId: "sub-a", cancelOriginal: "keep" }],
+    }),
+  },
+  postBulkMigration: {
+    handler: postBulkMigration,
+    method: "POST",
+    path: () => "/api/bulk-migrations",
+    params: () => ({}),
+    body: (w) => ({
+      partnerId: w.partnerA,
+      externalReferenceId: "trust",
+      actor: { ...actor, role: "account-admin" },
+      items: [{ customerId: w.customerId, subscriptionId: "sub-a", cancelOriginal: "keep" }],
+    }),
+  },
+  getBulkMigration: {
+    handler: getBulkMigration,
+    method: "GET",
+    path: () => "/api/bulk-migrations/blk-none",
+    params: () => ({ id: "blk-none" }),
+  },
+  postBulkCancellation: {
+    handler: postBulkCancellation,
+    method: "POST",
+    path: () => "/api/bulk-migrations/blk-none/cancellation",
+    params: () => ({ id: "blk-none" }),
   },
   getMigration: {
     handler: getMigration,

@@ -98,6 +98,7 @@ export function usePipelineRuntime(
     reference: new ReferenceCache(store),
     now: () => new Date(clock.now),
     send: () => Promise.reject(new Error("the processors and the sweep send nothing")),
+    sendSweeps: () => Promise.reject(new Error("these tests queue no sweep")),
   });
   return { store, clock };
 }

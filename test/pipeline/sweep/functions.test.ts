@@ -1,9 +1,19 @@
-/** The two ways the sweep runs: the admin route and the nightly timer, called as the host calls them. */
-import { HttpRequest, type Timer } from "@azure/functions";
-import { describe, expect, it } from "vitest";
+/**
+ * The two ways the sweep runs — the admin route and the nightly timer, called as the host calls
+ * them — each queueing the due customers on the Service Bus emulator, and the queue function that
+ * sweeps each, fed what was queued as the host would feed it.
+ */
+import { HttpRequest, InvocationContext, type Timer } from "@azure/functions";
+import { ServiceBusClient } from "@azure/service-bus";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { ADMIN_SWEEP_ACTOR, postSweep } from "../../../functions/postSweep.js";
+import { processSweepMessage } from "../../../functions/processSweepMessage.js";
 import { sweepSchedule, sweepTimer } from "../../../functions/sweepTimer.js";
+import { startServiceBusEmulator, type ServiceBusEmulator } from "../../../local/servicebus/index.js";
+import { QUEUES } from "../../../shared/messaging/messages.js";
+import { closeServiceBus, sendSweepMessages } from "../../../shared/messaging/sender.js";
+import { setRuntimeForTests } from "../../../shared/pipeline/runtime.js";
 import { signRequest } from "../../../shared/auth/signing.js";
 import { resetConfigForTests } from "../../../shared/config.js";
 import { problemSchema } from "../../../shared/http/problem.js";
@@ -25,10 +35,48 @@ function sweepRequest(query: string, now: Date): HttpRequest {
   });
 }
 
+let emulator: ServiceBusEmulator;
+let client: ServiceBusClient;
+
+beforeAll(async () => {
+  emulator = await startServiceBusEmulator();
+  client = new ServiceBusClient(emulator.connectionString);
+});
+
+afterAll(async () => {
+  await client.close();
+  await closeServiceBus();
+  await emulator.close();
+});
+
 async function world(tables: string) {
-  const pipeline = usePipelineRuntime(import.meta.url, { tables });
+  const pipeline = usePipelineRuntime(import.meta.url, {
+    tables,
+    env: { ServiceBusConnection: emulator.connectionString },
+  });
+  setRuntimeForTests({ sendSweeps: sendSweepMessages });
   await putCatalogue(pipeline.store);
   return pipeline;
+}
+
+/** Delivers what the sweep queued to processSweepMessage, as the host would; the lines it logged. */
+async function processQueuedSweeps(expected: number): Promise<string[]> {
+  const receiver = client.createReceiver(QUEUES.sweeps, { receiveMode: "receiveAndDelete" });
+  const lines: string[] = [];
+  try {
+    const messages = await receiver.receiveMessages(expected + 1, { maxWaitTimeInMs: 1_000 });
+    expect(messages).toHaveLength(expected);
+    for (const message of messages) {
+      const context = new InvocationContext({
+        functionName: "processSweepMessage",
+        logHandler: (_level, ...args) => lines.push(args.map(String).join(" ")),
+      });
+      await processSweepMessage(message.body, context);
+    }
+  } finally {
+    await receiver.close();
+  }
+  return lines;
 }
 
 function timer(isPastDue: boolean): Timer {
@@ -84,7 +132,17 @@ describe("POST /api/admin/sweep", () => {
 
     const response = await postSweep(sweepRequest("", clock.now), invocation("postSweep").context);
 
-    expect(sweepReportSchema.parse(response.jsonBody)).toMatchObject({ asOf: AFTER_TERM_END, dryRun: false });
+    expect(sweepReportSchema.parse(response.jsonBody)).toEqual({
+      asOf: AFTER_TERM_END,
+      dryRun: false,
+      customers: 1,
+      queued: 1,
+      transitions: [],
+    });
+    expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).not.toBe(
+      "completed",
+    );
+    await processQueuedSweeps(1);
     expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).toBe("completed");
     expect(await readHistory(store, customerId, { kind: "subscription", id: "sub-1" })).toMatchObject([
       { to: "expired", by: ADMIN_SWEEP_ACTOR },
@@ -101,13 +159,19 @@ describe("the nightly timer", () => {
 
     await sweepTimer(timer(true), context);
 
-    expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).toBe("completed");
     expect(lines).toEqual([
       {
         level: "information",
-        text: "sweep as of 2025-07-05T02:00:07.000Z (past due, catching up): 1 customer(s), 3 transition(s): 1 migration → completed, 1 line-item → original-expired, 1 subscription → expired",
+        text: "sweep as of 2025-07-05T02:00:07.000Z (past due, catching up): 1 customer(s) queued for their own sweep",
       },
     ]);
+    expect(await processQueuedSweeps(1)).toEqual([
+      `sweep of customer ${customerId} as of 2025-07-05T02:00:07.000Z: 1 customer(s), 3 transition(s): 1 migration → completed, 1 line-item → original-expired, 1 subscription → expired`,
+    ]);
+    expect((await getEntity(store, "migration", customerId, migrationId))?.value.status).toBe("completed");
+    // A second run finds nothing due: the customer's sweep moved its index entries.
+    await sweepTimer(timer(false), context);
+    expect(lines.at(-1)?.text).toContain(": 0 customer(s) queued");
   });
 
   it("runs on SWEEP_SCHEDULE, and on the default schedule when the setting is absent", async () => {

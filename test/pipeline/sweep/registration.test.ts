@@ -1,5 +1,5 @@
 /**
- * The four functions as a Functions host sees them: loaded through the project's local host (which
+ * The five functions as a Functions host sees them: loaded through the project's local host (which
  * supplies the module the real host injects) and resolved against the settings, with SWEEP_SCHEDULE
  * unset. This file must not load @azure/functions before the host does.
  */
@@ -11,7 +11,7 @@ import { callerSettings } from "../../setup/callers.js";
 import { tablesConnection, tablesPrefixFor } from "../../setup/tables.js";
 
 describe("registrations", () => {
-  it("registers the processors on their queues, the admin sweep route and the nightly timer", async () => {
+  it("registers the processors on their queues (the customer sweeps too), the admin sweep route and the nightly timer", async () => {
     Object.assign(process.env, {
       TABLES_CONNECTION: tablesConnection(),
       TABLES_PREFIX: tablesPrefixFor(import.meta.url),
@@ -26,6 +26,7 @@ describe("registrations", () => {
       modules: [
         "functions/processRelationshipMessage.ts",
         "functions/processMigrationMessage.ts",
+        "functions/processSweepMessage.ts",
         "functions/postSweep.ts",
         "functions/sweepTimer.ts",
       ],
@@ -41,6 +42,11 @@ describe("registrations", () => {
     expect(byName.get("processMigrationMessage")).toMatchObject({
       kind: "serviceBus",
       queueName: "migration-requests",
+      connection: "ServiceBusConnection",
+    });
+    expect(byName.get("processSweepMessage")).toMatchObject({
+      kind: "serviceBus",
+      queueName: "customer-sweeps",
       connection: "ServiceBusConnection",
     });
     expect(byName.get("postSweep")).toEqual({ kind: "http", route: "admin/sweep", methods: ["POST"] });

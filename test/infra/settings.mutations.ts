@@ -1,9 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { checkAzdEntryPoint } from "../../infra/check/azd.js";
-import { checkAlerts, checkFunctionApp } from "../../infra/check/platform.js";
-import { AZURE_SETTING_PLAN, checkAppSettings, unplannedSettings } from "../../infra/check/settings.js";
-import { checkQueues, checkTables } from "../../infra/check/topology.js";
+import { AZURE_SETTING_PLAN } from "../../infra/check/settings.js";
 import { SETTING_NAMES } from "../../shared/config.js";
 import type { Edit } from "./helpers.js";
 import {
@@ -39,7 +36,7 @@ interface Topology {
 describe("the settings plan", () => {
   it("covers every setting shared/config.ts reads", () => {
     expect(SETTING_NAMES.length).toBeGreaterThan(0);
-    expect(unplannedSettings()).toEqual([]);
+    expect(SETTING_NAMES.filter((name) => !Object.hasOwn(AZURE_SETTING_PLAN, name))).toEqual([]);
   });
 
   it("keeps the local-only and retired settings out of Azure", () => {
@@ -49,7 +46,7 @@ describe("the settings plan", () => {
 
 describe("settings the code and the host need", () => {
   itReports(
-    checkAppSettings,
+    "app-settings",
     [
       "OPERATOR_KEYS",
       "PARTNER_KEY_MASTER",
@@ -69,7 +66,7 @@ describe("settings the code and the host need", () => {
 });
 
 describe("identity-based connections and Key Vault references only", () => {
-  itReports(checkAppSettings, [
+  itReports("app-settings", [
     {
       name: "fail when Table Storage is reached with a connection string",
       edits: edit(FUNCTION_APP, [
@@ -163,123 +160,125 @@ describe("identity-based connections and Key Vault references only", () => {
 });
 
 describe("queues and tables from their JSON files", () => {
-  itReports(
-    [checkQueues, checkTables],
-    [
-      {
-        name: "fail when a queue property does not come from the topology",
-        edits: edit(SERVICE_BUS, ["maxDeliveryCount: queue.maxDeliveryCount", "maxDeliveryCount: 3"]),
-        finds: [{ where: "queues", says: ["properties.maxDeliveryCount must be 10", "found 3"] }],
-      },
-      {
-        name: "fail when a queue drops a property the topology gives",
-        edits: edit(SERVICE_BUS, ["      lockDuration: queue.lockDuration\n", ""]),
-        finds: [{ says: ["properties.lockDuration must be 'PT1M'", "found absent"] }],
-      },
-      {
-        name: "fail when the queues come from somewhere other than the topology",
-        edits: edit(MAIN, [
-          "queues: loadJsonContent('servicebus-topology.json').queues",
-          "queues: take(loadJsonContent('servicebus-topology.json').queues, 1)",
-        ]),
-        finds: [{ says: ["queue migration-requests of infra/servicebus-topology.json is not deployed"] }],
-      },
-      {
-        name: "fail when a queue is deployed that the topology does not declare",
-        edits: edit(SERVICE_BUS, ["    name: queue.name\n", "    name: '${queue.name}-old'\n"]),
-        finds: [{ says: ["queue relationship-requests-old is not in"] }],
-        // Renamed, the topology's queues are missing and their properties unchecked.
-        alone: true,
-      },
-      {
-        name: "fail when a topology duration is malformed",
-        edits: [
-          changeJson<Topology>(TOPOLOGY, (topology) => {
-            topology.queues[0] = { ...topology.queues[0], lockDuration: "1 minute" };
-          }),
-        ],
-        finds: [{ where: TOPOLOGY, says: ["queues.0.lockDuration", "ISO 8601"] }],
-        // An invalid file stops the check before the deployment is compared with it.
-        alone: true,
-      },
-      {
-        name: "fail when the tables loop does not read tables.json",
-        edits: edit(STORAGE, ["for tableName in tableNames:", "for tableName in ['customers']:"]),
-        finds: [{ says: ["the tables deployed (customers) must be those of infra/tables.json"] }],
-      },
-      {
-        name: "fail when a table name is invalid",
-        edits: [changeJson<{ tables: string[] }>(TABLES, (tables) => void tables.tables.push("bad-name"))],
-        finds: [{ where: TABLES, says: ["tables.4", "Table Storage name"] }],
-        // An invalid file stops the check before the deployment is compared with it.
-        alone: true,
-      },
-    ],
-  );
+  itReports("queues", [
+    {
+      name: "fail when a queue property does not come from the topology",
+      edits: edit(SERVICE_BUS, ["maxDeliveryCount: queue.maxDeliveryCount", "maxDeliveryCount: 3"]),
+      finds: [{ where: "queues", says: ["properties.maxDeliveryCount must be 10", "found 3"] }],
+    },
+    {
+      name: "fail when a queue drops a property the topology gives",
+      edits: edit(SERVICE_BUS, ["      lockDuration: queue.lockDuration\n", ""]),
+      finds: [{ says: ["properties.lockDuration must be 'PT1M'", "found absent"] }],
+    },
+    {
+      name: "fail when the queues come from somewhere other than the topology",
+      edits: edit(MAIN, [
+        "queues: loadJsonContent('servicebus-topology.json').queues",
+        "queues: take(loadJsonContent('servicebus-topology.json').queues, 1)",
+      ]),
+      finds: [{ says: ["queue migration-requests of infra/servicebus-topology.json is not deployed"] }],
+    },
+    {
+      name: "fail when a queue is deployed that the topology does not declare",
+      edits: edit(SERVICE_BUS, ["    name: queue.name\n", "    name: '${queue.name}-old'\n"]),
+      finds: [{ says: ["queue relationship-requests-old is not in"] }],
+      // Renamed, the topology's queues are missing and their properties unchecked.
+      alone: true,
+    },
+    {
+      name: "fail when a topology duration is malformed",
+      edits: [
+        changeJson<Topology>(TOPOLOGY, (topology) => {
+          topology.queues[0] = { ...topology.queues[0], lockDuration: "1 minute" };
+        }),
+      ],
+      finds: [{ where: TOPOLOGY, says: ["queues.0.lockDuration", "ISO 8601"] }],
+      // An invalid file stops the check before the deployment is compared with it.
+      alone: true,
+    },
+    {
+      name: "fail when the tables loop does not read tables.json",
+      edits: edit(STORAGE, ["for tableName in tableNames:", "for tableName in ['customers']:"]),
+      finds: [
+        { check: "tables", says: ["the tables deployed (customers) must be those of infra/tables.json"] },
+      ],
+    },
+    {
+      name: "fail when a table name is invalid",
+      edits: [changeJson<{ tables: string[] }>(TABLES, (tables) => void tables.tables.push("bad-name"))],
+      finds: [{ check: "tables", where: TABLES, says: ["tables.5", "Table Storage name"] }],
+      // An invalid file stops the check before the deployment is compared with it.
+      alone: true,
+    },
+  ]);
 });
 
 describe("hosting, alerts and azd", () => {
-  itReports(
-    [checkFunctionApp, checkAlerts, checkAzdEntryPoint],
-    [
-      {
-        name: "fail when the plan is not Flex Consumption",
-        edits: edit(FUNCTION_APP, [
-          "name: 'FC1'\n    tier: 'FlexConsumption'",
-          "name: 'Y1'\n    tier: 'Dynamic'",
-        ]),
-        finds: [{ where: "serverfarms", says: ["sku.name must be 'FC1'"] }],
-      },
-      {
-        name: "fail when the runtime is not Node 20",
-        edits: edit(FUNCTION_APP, ["version: '20'", "version: '18'"]),
-        finds: [{ says: ["runtime.version must be '20'"] }],
-      },
-      {
-        name: "fail when the dead-letter alert never fires",
-        edits: edit(ALERTS, [
-          "threshold: 0\n        }\n      ]\n    }\n    actions: [",
-          "threshold: 5\n        }\n      ]\n    }\n    actions: [",
-        ]),
-        finds: [{ says: ["DeadletteredMessages > 0"] }],
-      },
-      {
-        name: "fail when the sweep alert looks at another function",
-        edits: edit(ALERTS, ['operation_Name == "sweepTimer"', 'operation_Name == "sweep"']),
-        finds: [{ says: ["sweepTimer has had no successful run in 26 hours"] }],
-      },
-      {
-        name: "fail when the app lacks the azd service tag",
-        edits: edit(FUNCTION_APP, ["{ 'azd-service-name': 'api' }", "{ 'azd-service-name': 'web' }"]),
-        finds: [{ says: ["azd-service-name: 'api'"] }],
-      },
-      {
-        name: "fail when an output is not UPPER_SNAKE",
-        edits: edit(MAIN, ["output AZURE_LOCATION string", "output azureLocation string"]),
-        finds: [{ says: ["output azureLocation must be UPPER_SNAKE"] }],
-      },
-      {
-        name: "fail when the parameters file misses a required parameter",
-        edits: [
-          changeJson<{ parameters: Record<string, unknown> }>(PARAMETERS, (file) => {
-            delete file.parameters.customerTokenAudience;
-          }),
-        ],
-        finds: [{ where: PARAMETERS, says: ["param customerTokenAudience has no default and no value"] }],
-      },
-      {
-        name: "fail when the parameters file names a parameter the template lacks",
-        edits: [
-          changeJson<{ parameters: Record<string, unknown> }>(PARAMETERS, (file) => {
-            file.parameters.webhookSecrets = { value: "${WEBHOOK_SECRETS}" };
-          }),
-        ],
-        finds: [{ where: PARAMETERS, says: ["webhookSecrets is not a param"] }],
-      },
-    ],
-  );
+  itReports("function-app", [
+    {
+      name: "fail when the plan is not Flex Consumption",
+      edits: edit(FUNCTION_APP, [
+        "name: 'FC1'\n    tier: 'FlexConsumption'",
+        "name: 'Y1'\n    tier: 'Dynamic'",
+      ]),
+      finds: [{ where: "serverfarms", says: ["sku.name must be 'FC1'"] }],
+    },
+    {
+      name: "fail when the runtime is not Node 20",
+      edits: edit(FUNCTION_APP, ["version: '20'", "version: '18'"]),
+      finds: [{ says: ["runtime.version must be '20'"] }],
+    },
+    {
+      name: "fail when the dead-letter alert never fires",
+      edits: edit(ALERTS, [
+        "threshold: 0\n        }\n      ]\n    }\n    actions: [",
+        "threshold: 5\n        }\n      ]\n    }\n    actions: [",
+      ]),
+      finds: [{ check: "alerts", says: ["DeadletteredMessages > 0"] }],
+    },
+    {
+      name: "fail when the sweep alert looks at another function",
+      edits: edit(ALERTS, ['operation_Name == "sweepTimer"', 'operation_Name == "sweep"']),
+      finds: [{ check: "alerts", says: ["sweepTimer has had no successful run in 26 hours"] }],
+    },
+    {
+      name: "fail when the app lacks the azd service tag",
+      edits: edit(FUNCTION_APP, ["{ 'azd-service-name': 'api' }", "{ 'azd-service-name': 'web' }"]),
+      finds: [{ check: "azd", says: ["tags.azd-service-name must be 'api'"] }],
+    },
+    {
+      name: "fail when an output is not UPPER_SNAKE",
+      edits: edit(MAIN, ["output AZURE_LOCATION string", "output azureLocation string"]),
+      finds: [{ check: "azd", says: ["output azureLocation must be UPPER_SNAKE"] }],
+    },
+    {
+      name: "fail when the parameters file misses a required parameter",
+      edits: [
+        changeJson<{ parameters: Record<string, unknown> }>(PARAMETERS, (file) => {
+          delete file.parameters.customerTokenAudience;
+        }),
+      ],
+      finds: [
+        {
+          check: "azd",
+          where: PARAMETERS,
+          says: ["param customerTokenAudience has no default and no value"],
+        },
+      ],
+    },
+    {
+      name: "fail when the parameters file names a parameter the template lacks",
+      edits: [
+        changeJson<{ parameters: Record<string, unknown> }>(PARAMETERS, (file) => {
+          file.parameters.webhookSecrets = { value: "${WEBHOOK_SECRETS}" };
+        }),
+      ],
+      finds: [{ check: "azd", where: PARAMETERS, says: ["webhookSecrets is not a param"] }],
+    },
+  ]);
 
-  itReports(checkFunctionApp, [
+  itReports("function-app", [
     {
       name: "fail in the private network case too (Node 20 there as well)",
       edits: edit(

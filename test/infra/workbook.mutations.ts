@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { namesIn } from "../../infra/check/kql.js";
-import { checkWorkbook } from "../../infra/check/workbook.js";
+import { unknownNames } from "../../infra/check/kql.js";
 import { ALERTS, changeJson, edit, itReports } from "./helpers.js";
 
 const WORKBOOK = "infra/workbook.json";
@@ -21,31 +20,31 @@ function withQuery(item: string, query: string) {
 describe("KQL names", () => {
   it("knows Application Insights' tables and columns, KQL, and names a query defines", () => {
     expect(
-      namesIn(
+      unknownNames(
         'requests\n| where success == false and name == "x"\n| summarize n = count() by bin(timestamp, 1h)\n| where n > 0',
       ),
-    ).toEqual({ tables: ["requests"], unknown: [] });
-    expect(namesIn("traces | where customDimensions.requestId == 'r' | project message")).toEqual({
-      tables: ["traces"],
-      unknown: [],
-    });
+    ).toEqual([]);
+    expect(unknownNames("traces | where customDimensions.requestId == 'r' | project message")).toEqual([]);
+    // The same column read from a table that lacks it.
+    expect(unknownNames("traces | where success == false")).toEqual(["success"]);
   });
 
   it("reports a column the table lacks, and a table Application Insights does not have", () => {
-    expect(namesIn("requests | project functionName, duration").unknown).toEqual(["functionName"]);
-    expect(namesIn("AzureMetrics | where MetricName == 'x'").unknown).toEqual(["MetricName", "AzureMetrics"]);
+    expect(unknownNames("requests | project functionName, duration")).toEqual(["functionName"]);
+    expect(unknownNames("AzureMetrics | where MetricName == 'x'")).toEqual(["MetricName", "AzureMetrics"]);
     expect(
-      namesIn("requests | join kind=inner (exceptions | project operation_Id, outerMessage) on operation_Id")
-        .unknown,
+      unknownNames(
+        "requests | join kind=inner (exceptions | project operation_Id, outerMessage) on operation_Id",
+      ),
     ).toEqual([]);
     expect(
-      namesIn("requests | join kind=inner (exceptionz | project operation_Id) on operation_Id").unknown,
+      unknownNames("requests | join kind=inner (exceptionz | project operation_Id) on operation_Id"),
     ).toEqual(["exceptionz"]);
   });
 });
 
 describe("the operators' workbook", () => {
-  itReports(checkWorkbook, [
+  itReports("workbook", [
     {
       name: "fails when a tile queries a column Application Insights does not have",
       edits: [withQuery("requests-by-function", "requests\n| summarize count() by functionName")],

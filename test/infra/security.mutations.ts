@@ -1,15 +1,6 @@
 import { describe } from "vitest";
 
-import { checkNoKeys } from "../../infra/check/keys.js";
-import { checkRoleAssignments, FORBIDDEN_ROLES } from "../../infra/check/roles.js";
-import {
-  checkFtps,
-  checkHttpsOnly,
-  checkKeyVault,
-  checkLocalAuth,
-  checkPublicBlobAccess,
-  checkTls,
-} from "../../infra/check/security.js";
+import { FORBIDDEN_ROLES } from "../../infra/check/roles.js";
 import type { Edit } from "./helpers.js";
 import {
   edit,
@@ -32,7 +23,7 @@ function senderReplacedBy(roleId: string): Edit[] {
 }
 
 describe("local auth off", () => {
-  itReports(checkLocalAuth, [
+  itReports("local-auth", [
     {
       name: "fails when Service Bus allows SAS keys",
       edits: edit(SERVICE_BUS, ["disableLocalAuth: true", "disableLocalAuth: false"]),
@@ -75,7 +66,7 @@ describe("local auth off", () => {
 });
 
 describe("TLS 1.2 minimums", () => {
-  itReports(checkTls, [
+  itReports("tls", [
     {
       name: "fails on storage TLS 1.0",
       edits: edit(STORAGE, ["minimumTlsVersion: 'TLS1_2'", "minimumTlsVersion: 'TLS1_0'"]),
@@ -102,7 +93,7 @@ describe("TLS 1.2 minimums", () => {
 });
 
 describe("HTTPS only, no public blobs, FTPS off", () => {
-  itReports(checkHttpsOnly, [
+  itReports("https-only", [
     {
       name: "fails when storage accepts HTTP",
       edits: edit(STORAGE, ["supportsHttpsTrafficOnly: true", "supportsHttpsTrafficOnly: false"]),
@@ -114,7 +105,7 @@ describe("HTTPS only, no public blobs, FTPS off", () => {
       finds: [{ where: "Microsoft.Web/sites", says: ["properties.httpsOnly"] }],
     },
   ]);
-  itReports(checkPublicBlobAccess, [
+  itReports("public-blob-access", [
     {
       name: "fails when the account allows public blob access",
       edits: edit(STORAGE, ["allowBlobPublicAccess: false", "allowBlobPublicAccess: true"]),
@@ -126,7 +117,7 @@ describe("HTTPS only, no public blobs, FTPS off", () => {
       finds: [{ where: "containers", says: ["properties.publicAccess", "'Blob'"] }],
     },
   ]);
-  itReports(checkFtps, [
+  itReports("ftps", [
     {
       name: "fails when FTPS is allowed",
       edits: edit(FUNCTION_APP, ["ftpsState: 'Disabled'", "ftpsState: 'FtpsOnly'"]),
@@ -145,7 +136,7 @@ describe("HTTPS only, no public blobs, FTPS off", () => {
 
 describe("Key Vault hardening", () => {
   itReports(
-    checkKeyVault,
+    "key-vault",
     ["enableRbacAuthorization", "enableSoftDelete", "enablePurgeProtection"].map((property) => ({
       name: `fails on ${property}: true turned off`,
       edits: edit(KEY_VAULT, [`${property}: true`, `${property}: false`]),
@@ -155,7 +146,7 @@ describe("Key Vault hardening", () => {
 });
 
 describe("no keys anywhere", () => {
-  itReports(checkNoKeys, [
+  itReports("no-keys", [
     {
       name: "fails on listKeys()",
       edits: edit(STORAGE, [
@@ -176,7 +167,7 @@ describe("no keys anywhere", () => {
 });
 
 describe("least privilege", () => {
-  itReports(checkRoleAssignments, [
+  itReports("roles", [
     ...Object.entries(FORBIDDEN_ROLES).map(([roleId, role]) => ({
       name: `fails when ${role} replaces a granted role`,
       edits: senderReplacedBy(roleId),

@@ -1,12 +1,21 @@
+/**
+ * Every test that compiles, in one file so one Bicep CLI process serves them all (each process pays
+ * seconds of start-up and warm-up) and the mutations of every topic share compiles.
+ */
 import path from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 
+import type { Finding } from "../../infra/check/arm.js";
 import { ofType } from "../../infra/check/arm.js";
 import { CASES, compileInfra, MAIN_FILE } from "../../infra/check/compile.js";
-import type { Finding } from "../../infra/check/findings.js";
-import { CHECKS } from "../../infra/check/index.js";
+import { checkInfra, findingsOf } from "../../infra/check/index.js";
 import type { Edit } from "./helpers.js";
+// The mutation tests of each topic, registered here.
+import "./network.mutations.js";
+import "./security.mutations.js";
+import "./settings.mutations.js";
+import "./workbook.mutations.js";
 import {
   ALERTS,
   applyEdits,
@@ -14,10 +23,10 @@ import {
   changeJson,
   edit,
   expectFinding,
-  findingsWith,
   KEY_VAULT,
   MAIN,
   NETWORK,
+  realTemplates,
   ROOT,
   SERVICE_BUS,
   TOPOLOGY,
@@ -25,11 +34,11 @@ import {
 
 describe("the real templates", () => {
   it("compile, lint clean and pass every check in both network cases", async () => {
-    expect(await findingsWith(Object.values(CHECKS))).toEqual([]);
+    expect(findingsOf(await realTemplates())).toEqual([]);
   });
 
   it("deploy private endpoints with the private network and none without", async () => {
-    const { compiled } = await compileInfra(await bicep(), { rootDir: ROOT });
+    const { compiled } = await realTemplates();
     const endpoints = compiled!.deployments.map(
       (deployment) =>
         [deployment.name, ofType(deployment, "Microsoft.Network/privateEndpoints").length] as const,
@@ -126,7 +135,8 @@ describe("the compiler and the linter reject", () => {
   // One compile for them all: each edit is in its own place, and each diagnostic names its file.
   let findings: Finding[] = [];
   beforeAll(async () => {
-    findings = await findingsWith([], applyEdits(REJECTED.flatMap((rejected) => rejected.edits)), []);
+    const overrides = applyEdits(REJECTED.flatMap((rejected) => rejected.edits));
+    findings = await checkInfra(await bicep(), { rootDir: ROOT, overrides, cases: [] });
   });
 
   it.each(REJECTED)("$name", ({ file, code }) => {

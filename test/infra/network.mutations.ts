@@ -1,7 +1,5 @@
 import { describe } from "vitest";
 
-import { checkDiagnostics } from "../../infra/check/logs.js";
-import { checkNetwork } from "../../infra/check/network.js";
 import {
   edit,
   FUNCTION_APP,
@@ -17,7 +15,7 @@ import {
 const PUBLIC_ACCESS = "publicNetworkAccess: isPrivate ? 'Disabled' : 'Enabled'";
 
 describe("the private network (vnetEnabled)", () => {
-  itReports(checkNetwork, [
+  itReports("network", [
     ...[
       [STORAGE, "Microsoft.Storage/storageAccounts"],
       [SERVICE_BUS, "Microsoft.ServiceBus/namespaces"],
@@ -77,7 +75,7 @@ describe("the private network (vnetEnabled)", () => {
 });
 
 describe("diagnostic settings to the one Log Analytics workspace", () => {
-  itReports(checkDiagnostics, [
+  itReports("diagnostics", [
     {
       name: "fails when the function app sends nothing to the workspace",
       edits: edit(FUNCTION_APP, [
