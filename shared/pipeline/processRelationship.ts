@@ -43,6 +43,7 @@ import {
   valuesOf,
 } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
+import { relayCommitted } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 type AnswerMessage = Extract<RelationshipMessage, { type: "relationship-answer" }>;
@@ -74,6 +75,7 @@ export async function processRelationship(
         : decideAnswer(rt, state, stored, message);
     },
   );
+  await relayCommitted(rt, done.receipt.outbox);
   const first: ProcessingResult = {
     ...done.result.decided,
     attempts: done.attempts,
@@ -280,6 +282,7 @@ async function settleWaitingMigrations(
       const decided = await decideOrFail(rt, state, next, rt.now());
       return { changes: decided.changes, result: { migration: next, outcome: decided.outcome } };
     });
+    await relayCommitted(rt, done.receipt.outbox);
     attempts += done.attempts;
     writes += done.receipt.operations;
     if (done.result === undefined) return { moved: movedAlong, notes, warn, attempts, writes };

@@ -6,7 +6,12 @@ import { CustomerTokenVerifier } from "../auth/customerToken.js";
 import { Keyring } from "../auth/keyring.js";
 import { getConfig, type Config } from "../config.js";
 import type { QUEUES, QueueMessage, SweepMessage } from "../messaging/messages.js";
-import { sendMessage, sendSweepMessages } from "../messaging/sender.js";
+import {
+  sendMessage,
+  sendPartnerEvents,
+  sendSweepMessages,
+  type OutgoingEvent,
+} from "../messaging/sender.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
 import { ReferenceCache } from "./referenceCache.js";
 
@@ -25,6 +30,8 @@ export interface Runtime {
   readonly send: (queue: QueueName, message: QueueMessage, options?: { scheduledAt?: Date }) => Promise<void>;
   /** The customers a real sweep queues, one message each, in batches. */
   readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
+  /** Events out: committed events and webhook delivery attempts, on the partner-events queue. */
+  readonly sendEvents: (messages: readonly OutgoingEvent[]) => Promise<void>;
 }
 
 let current: Runtime | undefined;
@@ -45,6 +52,7 @@ export function runtime(): Runtime {
       now: () => new Date(),
       send: (queue, message, options) => sendMessage(queue, message, options),
       sendSweeps: sendSweepMessages,
+      sendEvents: sendPartnerEvents,
     };
   }
   return current;

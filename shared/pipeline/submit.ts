@@ -25,10 +25,10 @@ import {
   getEntity,
   put,
   WriteConflictError,
-  type TableStore,
 } from "../storage/index.js";
 import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
 import { acceptOnce } from "./intake.js";
+import { relayCommitted } from "./relay.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
 export type Submission =
@@ -123,7 +123,7 @@ export function takeSubmission(
     },
     {
       answer: (id) => acceptedResponse(id, "submitted", `/api/${path}/${id}`),
-      store: (id) => storeSubmitted(rt.store, submission, id),
+      store: (id) => storeSubmitted(rt, submission, id),
       send,
       confirm: async (id) => {
         const found = await getEntity(rt.store, submission.kind, intake.customerId, id);
@@ -135,7 +135,7 @@ export function takeSubmission(
   );
 }
 
-async function storeSubmitted(store: TableStore, submission: Submission, id: string): Promise<void> {
+async function storeSubmitted(rt: Runtime, submission: Submission, id: string): Promise<void> {
   const value = submission.entity(id);
   const changes = [
     submission.kind === "relationship"
@@ -147,9 +147,10 @@ async function storeSubmitted(store: TableStore, submission: Submission, id: str
     ),
   ];
   try {
-    await commit(store, blankCustomerState(value.customerId), changes);
+    const receipt = await commit(rt.store, blankCustomerState(value.customerId), changes);
+    await relayCommitted(rt, receipt.outbox);
   } catch (error) {
-    // Only an earlier attempt of this very request can hold this id.
+    // Only an earlier attempt of this very request can hold this id (its events are in the outbox).
     if (!(error instanceof WriteConflictError)) throw error;
   }
 }

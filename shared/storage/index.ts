@@ -42,7 +42,8 @@ export {
   type HistoryAppend,
   type HistoryRecord,
 } from "./changes.js";
-export { commit, type CommitReceipt } from "./commit.js";
+export { commit, type CommitReceipt, type CommittedOutbox } from "./commit.js";
+export { clearOutbox, listOutboxPointers, readOutbox, type OutboxPointer, type OutboxRow } from "./outbox.js";
 export {
   withCustomerPartition,
   DEFAULT_MAX_ATTEMPTS,
