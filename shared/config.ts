@@ -108,6 +108,15 @@ const settingsSchema = z.object({
    * within its throttling (per partner tenant, and per partner and customer). 0: unpaced (local runs).
    */
   BULK_MIGRATIONS_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(120),
+  /** Webhook targets on loopback and private addresses, over http too: local stacks only (`npm start`), never the Bicep. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+  /** A failed delivery's first retry waits this long, each next one twice as long (10 attempts: about a day). */
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).max(86_400).default(170),
+  /** How long a receiver may take to answer a delivery. */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
   /** NCRONTAB (six fields) for the nightly sweep. */
   SWEEP_SCHEDULE: z
     .string()

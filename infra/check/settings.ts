@@ -36,6 +36,11 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
   INVITATION_TTL_DAYS: explicit,
   SWEEP_SCHEDULE: explicit,
   BULK_MIGRATIONS_PER_MINUTE: { kind: "optional" },
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: forbidden(
+    "nothing: loopback and private webhook targets are for local stacks only (npm start)",
+  ),
+  WEBHOOK_RETRY_BASE_SECONDS: { kind: "optional" },
+  WEBHOOK_TIMEOUT_SECONDS: { kind: "optional" },
 };
 
 /** The settings the Functions host reads, and those that would hold a key or that nothing reads any more. */

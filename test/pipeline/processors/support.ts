@@ -104,7 +104,8 @@ export function usePipelineRuntime(
     send: () => Promise.reject(new Error("the processors and the sweep send nothing")),
     sendSweeps: () => Promise.reject(new Error("these tests queue no sweep")),
     sendEvents: (messages) => {
-      for (const { message } of messages) if (message.type === "partner-event") sentEvents.push(message.event);
+      for (const { message } of messages)
+        if (message.type === "partner-event") sentEvents.push(message.event);
       return Promise.resolve();
     },
   });
