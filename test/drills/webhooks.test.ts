@@ -191,8 +191,15 @@ describe("events out", () => {
       [2, "relationship-invitation-sent"],
       [3, "relationship-accepted"],
     ]);
-    const deliveries = await listDeliveries(store, partnerA, "portal");
-    expect(deliveries.map((delivery) => delivery.status)).toEqual(["delivered", "delivered", "delivered"]);
+    // The receiver answered before the dispatcher recorded it: wait for the records.
+    await expect
+      .poll(
+        async () => (await listDeliveries(store, partnerA, "portal")).map((delivery) => delivery.status),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual(["delivered", "delivered", "delivered"]);
   });
 
   it("a processor that dies between commit and relay: the timer's pass sends the events", async () => {
@@ -216,8 +223,9 @@ describe("events out", () => {
     await relayCommitted(runtime(), receipt.outbox);
     await receivedAll(path, [receipt.outbox!.events[0]!.id], "the event after one time-out");
     expect(counts.get(path)).toBe(2);
-    const [delivery] = await listDeliveries(store, partnerId, "portal");
-    expect(delivery).toMatchObject({ status: "delivered", attempts: 2 });
+    await expect
+      .poll(async () => (await listDeliveries(store, partnerId, "portal"))[0], { timeout: 10_000 })
+      .toMatchObject({ status: "delivered", attempts: 2 });
   });
 
   it("a dispatcher that crashes after the POST, before recording it: the event is redelivered, same id", async () => {
