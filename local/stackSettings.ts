@@ -60,6 +60,8 @@ export function planStack(source: SettingsSource, devKeys: DevKeys, identity: Lo
     CUSTOMER_TOKEN_AUDIENCE: given.CUSTOMER_TOKEN_AUDIENCE ?? identity.audience,
     // Only a local stack trusts the development identity provider.
     TRUSTED_TOKEN_ISSUERS: given.TRUSTED_TOKEN_ISSUERS ?? identity.issuerTemplate,
+    // Only a local stack delivers webhooks to loopback (a receiver on this machine).
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: given.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? "true",
   };
   const config = loadConfig({
     ...settings,

@@ -134,6 +134,15 @@ const settingsSchema = z.object({
   KEY_VAULT_URI: z.url().optional(),
   /** Local only: a JSON file of secret name → value standing in for Key Vault. */
   PARTNER_CENTER_SECRETS_FILE: z.string().trim().min(1).optional(),
+  /** Webhook targets on loopback and private addresses, over http too: local stacks only (`npm start`), never the Bicep. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+  /** A failed delivery's first retry waits this long, each next one twice as long (10 attempts: about a day). */
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().min(0.01).max(86_400).default(170),
+  /** How long a receiver may take to answer a delivery. */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
   /** NCRONTAB (six fields) for the nightly sweep. */
   SWEEP_SCHEDULE: z
     .string()

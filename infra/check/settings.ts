@@ -44,6 +44,11 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
   PARTNER_CENTER_CERTIFICATE_SUBJECT: { kind: "optional" },
   KEY_VAULT_URI: required("partners' Partner Center secrets are read from it in live mode"),
   PARTNER_CENTER_SECRETS_FILE: forbidden("KEY_VAULT_URI: the secrets file is for local development only"),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: forbidden(
+    "nothing: loopback and private webhook targets are for local stacks only (npm start)",
+  ),
+  WEBHOOK_RETRY_BASE_SECONDS: { kind: "optional" },
+  WEBHOOK_TIMEOUT_SECONDS: { kind: "optional" },
 };
 
 /** The settings the Functions host reads, and those that would hold a key or that nothing reads any more. */

@@ -1,6 +1,7 @@
 /** The OpenAPI 3.1 document, generated from the route table and the same zod schemas the handlers use. */
 import { z } from "zod";
 
+import { EVENT_TYPES, eventEnvelopeSchema } from "../events/catalogue.js";
 import { problemSchema } from "./problem.js";
 import type { CallerKind } from "../domain/index.js";
 import { ROUTES, type RouteSpec } from "./routes.js";
@@ -138,6 +139,7 @@ const TAGS = {
   relationships: "Reseller relationships and the customer's answer",
   migrations: "Moving subscriptions into CSP",
   operations: "The operator's routes, health and this document",
+  events: "Events this service POSTs to a partner's webhook subscriptions",
 } as const;
 
 function tagOf(spec: RouteSpec): keyof typeof TAGS {
@@ -149,6 +151,57 @@ function tagOf(spec: RouteSpec): keyof typeof TAGS {
 
 const SIGNING =
   "Send X-Key-Id (this key's id), X-Timestamp (unix seconds) and X-Signature: sha256=<hex HMAC-SHA256 under the key's secret of \"<X-Timestamp>\\n<METHOD>\\n<path and query>\\n<Idempotency-Key or empty>\\n<raw body>\">.";
+
+/**
+ * The events pushed to partners' subscriptions, one webhook per type: the Event envelope with its
+ * `type` fixed, signed as X-Signature says.
+ */
+function webhooks(): Record<string, unknown> {
+  const envelope = schemaOf(eventEnvelopeSchema);
+  const header = (name: string, description: string, pattern: string) => ({
+    name,
+    in: "header",
+    required: true,
+    description,
+    schema: { type: "string", pattern },
+  });
+  return Object.fromEntries(
+    EVENT_TYPES.map(({ type, kind }) => [
+      type,
+      {
+        post: {
+          operationId: `event-${type}`,
+          summary:
+            type === "test"
+              ? "A test event, sent on request"
+              : `A ${kind} entered the status this type names`,
+          tags: ["events"],
+          security: [],
+          parameters: [
+            header("X-Event-Id", "The event's id; a redelivery repeats it", "^evt_[0-9a-f]{32}$"),
+            header("X-Timestamp", "Unix seconds when this attempt was signed", "^[0-9]{1,12}$"),
+            header(
+              "X-Signature",
+              'sha256=<hex HMAC-SHA256 under the subscription\'s secret of "<X-Timestamp>.<raw body>">',
+              "^sha256=[0-9a-f]{64}$",
+            ),
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: { allOf: [envelope, { type: "object", properties: { type: { const: type } } }] },
+              },
+            },
+          },
+          responses: {
+            "200": { description: "Delivered (any 2xx); anything else or no answer in time is retried" },
+          },
+        },
+      },
+    ]),
+  );
+}
 
 export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -174,6 +227,7 @@ export function buildOpenApiDocument(serverUrl = "/api"): Record<string, unknown
     servers: [{ url: serverUrl }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
+    webhooks: webhooks(),
     components: {
       schemas: Object.fromEntries(
         Object.entries(components.schemas).map(([id, schema]) => [

@@ -28,6 +28,18 @@ import {
 } from "../domain/requests.js";
 import { BULK_CSV_COLUMNS, bulkMigrationBodySchema } from "../domain/bulk.js";
 import { readBulkBody } from "./bulkBody.js";
+import { webhookNameSchema } from "../messaging/messages.js";
+import { DELIVERY_STATUSES } from "../storage/webhooks.js";
+import {
+  deliveryIdSchema,
+  deliveryListSchema,
+  putWebhookBodySchema,
+  redeliveryAcceptedSchema,
+  webhookCreatedSchema,
+  webhookListSchema,
+  webhookTestResultSchema,
+  webhookViewSchema,
+} from "./webhookViews.js";
 import {
   bulkAcceptedSchema,
   bulkCancellationSchema,
@@ -385,6 +397,82 @@ export const ROUTES = {
     idempotent: false,
     params: { partnerId: idSchema, keyId },
     responses: { 204: { description: "Revoked" } },
+  },
+  putWebhook: {
+    name: "putWebhook",
+    method: "PUT",
+    route: "partners/{partnerId}/webhooks/{name}",
+    summary: "Subscribe a URL to the partner's events; the signing secret is in this answer only (TEN-1)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema, name: webhookNameSchema },
+    body: putWebhookBodySchema,
+    responses: {
+      201: { description: "The subscription, with its new secret", schema: webhookCreatedSchema },
+    },
+    problems: { 422: "The URL is not a safe target: https to a public address" },
+  },
+  listWebhooks: {
+    name: "listWebhooks",
+    method: "GET",
+    route: "partners/{partnerId}/webhooks",
+    summary: "The partner's webhook subscriptions, never their secrets (TEN-2)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema },
+    responses: { 200: { description: "The subscriptions", schema: webhookListSchema } },
+  },
+  getWebhook: {
+    name: "getWebhook",
+    method: "GET",
+    route: "partners/{partnerId}/webhooks/{name}",
+    summary: "One webhook subscription, never its secret (TEN-2)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema, name: webhookNameSchema },
+    responses: { 200: { description: "The subscription", schema: webhookViewSchema } },
+  },
+  deleteWebhook: {
+    name: "deleteWebhook",
+    method: "DELETE",
+    route: "partners/{partnerId}/webhooks/{name}",
+    summary: "Unsubscribe: no further deliveries (TEN-1)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema, name: webhookNameSchema },
+    responses: { 204: { description: "Removed" } },
+  },
+  postWebhookTest: {
+    name: "postWebhookTest",
+    method: "POST",
+    route: "partners/{partnerId}/webhooks/{name}/test",
+    summary:
+      "Send a signed `test` event to the subscription now, once, and say what the receiver answered (TEN-1)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema, name: webhookNameSchema },
+    responses: { 200: { description: "What the attempt got", schema: webhookTestResultSchema } },
+  },
+  listWebhookDeliveries: {
+    name: "listWebhookDeliveries",
+    method: "GET",
+    route: "partners/{partnerId}/webhooks/{name}/deliveries",
+    summary: "The subscription's deliveries, e.g. those that failed all 10 attempts (TEN-2)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema, name: webhookNameSchema },
+    query: { status: { schema: z.enum(DELIVERY_STATUSES), description: "Only deliveries in this status" } },
+    responses: { 200: { description: "The deliveries", schema: deliveryListSchema } },
+  },
+  postWebhookRedelivery: {
+    name: "postWebhookRedelivery",
+    method: "POST",
+    route: "partners/{partnerId}/webhooks/{name}/deliveries/{deliveryId}/redelivery",
+    summary: "Deliver an event once more, same event id (TEN-1)",
+    callers: READERS,
+    idempotent: false,
+    params: { partnerId: idSchema, name: webhookNameSchema, deliveryId: deliveryIdSchema },
+    responses: { 202: { description: "Queued", schema: redeliveryAcceptedSchema } },
   },
   postSweep: {
     name: "postSweep",

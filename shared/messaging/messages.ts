@@ -6,12 +6,15 @@ import { z } from "zod";
 
 import { idSchema, isoTimeSchema } from "../domain/model.js";
 import { partnerCenterEventSchema } from "../partnerCenter/shapes.js";
+import { eventEnvelopeSchema } from "../events/catalogue.js";
 
 export const QUEUES = {
   relationships: "relationship-requests",
   migrations: "migration-requests",
   sweeps: "customer-sweeps",
   bulk: "bulk-migrations",
+  /** Events out: each committed event, then each webhook delivery attempt (scheduled for retries). */
+  events: "partner-events",
 } as const;
 
 const base = { schemaVersion: z.literal(1), requestId: idSchema, customerId: idSchema };
@@ -82,3 +85,30 @@ export const bulkChunkMessageSchema = z.object({
 export type BulkChunkMessage = z.infer<typeof bulkChunkMessageSchema>;
 
 export type QueueMessage = RelationshipMessage | MigrationMessage | BulkChunkMessage;
+
+/** A webhook subscription's name: the last segment of its path. */
+export const webhookNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-'");
+
+/**
+ * On the partner-events queue: a committed event (message id = event id, so the relay and the timer
+ * sending one event twice collapse), or one delivery attempt of it to one subscription (message id =
+ * delivery id and attempt; a retry is the next attempt, scheduled).
+ */
+export const partnerEventMessageSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    schemaVersion: z.literal(1),
+    type: z.literal("partner-event"),
+    event: eventEnvelopeSchema,
+  }),
+  z.strictObject({
+    schemaVersion: z.literal(1),
+    type: z.literal("webhook-delivery"),
+    partnerId: idSchema,
+    webhook: webhookNameSchema,
+    deliveryId: z.string().regex(/^dlv_[0-9a-f]{32}$/),
+    attempt: z.number().int().min(1).max(1_000),
+  }),
+]);
+export type PartnerEventMessage = z.infer<typeof partnerEventMessageSchema>;

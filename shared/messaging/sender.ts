@@ -9,7 +9,7 @@ import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from "@azu
 import { getConfig, type Config } from "../config.js";
 import { managedIdentityCredential } from "../identity.js";
 import { tracedSend } from "../telemetry/tracing.js";
-import { QUEUES, type QueueMessage, type SweepMessage } from "./messages.js";
+import { QUEUES, type PartnerEventMessage, type QueueMessage, type SweepMessage } from "./messages.js";
 
 type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -114,6 +114,40 @@ function sweepEnvelope(message: SweepMessage, traceHeaders: Record<string, strin
       ...traceHeaders,
     },
   };
+}
+
+/** A message for the partner-events queue with its id (duplicates collapse) and, for a retry, when. */
+export interface OutgoingEvent {
+  readonly messageId: string;
+  readonly message: PartnerEventMessage;
+  readonly scheduledAt?: Date | undefined;
+}
+
+/** Sends partner-events messages in as few batches as fit (one round trip each). */
+export async function sendPartnerEvents(messages: readonly OutgoingEvent[]): Promise<void> {
+  if (messages.length === 0) return;
+  const queue = QUEUES.events;
+  await tracedSend(queue, `${messages[0]?.messageId ?? ""} ×${messages.length}`, async (traceHeaders) => {
+    const opened = await sender(queue);
+    const envelope = ({ messageId, message, scheduledAt }: OutgoingEvent): ServiceBusMessage => ({
+      messageId,
+      body: message,
+      contentType: "application/json",
+      subject: message.type,
+      ...(scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: scheduledAt }),
+      applicationProperties: { schemaVersion: message.schemaVersion, ...traceHeaders },
+    });
+    let batch = await opened.createMessageBatch();
+    for (const message of messages) {
+      if (batch.tryAddMessage(envelope(message))) continue;
+      if (batch.count === 0) throw new Error(`event message ${message.messageId} exceeds a batch`);
+      await opened.sendMessages(batch);
+      batch = await opened.createMessageBatch();
+      if (!batch.tryAddMessage(envelope(message)))
+        throw new Error(`event message ${message.messageId} exceeds a batch`);
+    }
+    if (batch.count > 0) await opened.sendMessages(batch);
+  });
 }
 
 /** Whether Service Bus answers: a peek on the given queue (no lock, no side effect). */

@@ -12,6 +12,7 @@ import { type CustomerState, withCustomerPartition } from "../storage/index.js";
 import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
+import { relayCommitted } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -48,6 +49,7 @@ export async function processMigration(
     };
     return { changes: decided.changes, result };
   });
+  await relayCommitted(rt, done.receipt.outbox);
   return { ...done.result, attempts: done.attempts, writes: done.receipt.operations };
 }
 

@@ -42,6 +42,7 @@ import {
   valuesOf,
 } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
+import { relayCommitted } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 type AnswerMessage = Extract<CustomerRelationshipMessage, { type: "relationship-answer" }>;
@@ -73,6 +74,7 @@ export async function processRelationship(
         : decideAnswer(rt, state, stored, message);
     },
   );
+  await relayCommitted(rt, done.receipt.outbox);
   const first: ProcessingResult = {
     ...done.result.decided,
     attempts: done.attempts,
@@ -279,6 +281,7 @@ async function settleWaitingMigrations(
       const decided = await decideOrFail(rt, state, next, rt.now());
       return { changes: decided.changes, result: { migration: next, outcome: decided.outcome } };
     });
+    await relayCommitted(rt, done.receipt.outbox);
     attempts += done.attempts;
     writes += done.receipt.operations;
     if (done.result === undefined) return { moved: movedAlong, notes, warn, attempts, writes };

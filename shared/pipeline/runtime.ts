@@ -7,7 +7,12 @@ import { Keyring } from "../auth/keyring.js";
 import { PartnerCenterSignatureVerifier } from "../auth/partnerCenterSignature.js";
 import { getConfig, type Config } from "../config.js";
 import type { QUEUES, QueueMessage, SweepMessage } from "../messaging/messages.js";
-import { sendMessage, sendSweepMessages } from "../messaging/sender.js";
+import {
+  sendMessage,
+  sendPartnerEvents,
+  sendSweepMessages,
+  type OutgoingEvent,
+} from "../messaging/sender.js";
 import { PartnerCenterClient } from "../partnerCenter/client.js";
 import { secretReaderFor } from "../partnerCenter/secrets.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
@@ -31,6 +36,8 @@ export interface Runtime {
   readonly send: (queue: QueueName, message: QueueMessage, options?: { scheduledAt?: Date }) => Promise<void>;
   /** The customers a real sweep queues, one message each, in batches. */
   readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
+  /** Events out: committed events and webhook delivery attempts, on the partner-events queue. */
+  readonly sendEvents: (messages: readonly OutgoingEvent[]) => Promise<void>;
 }
 
 let current: Runtime | undefined;
@@ -59,6 +66,7 @@ export function runtime(): Runtime {
       now: () => new Date(),
       send: (queue, message, options) => sendMessage(queue, message, options),
       sendSweeps: sendSweepMessages,
+      sendEvents: sendPartnerEvents,
     };
   }
   return current;

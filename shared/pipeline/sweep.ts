@@ -41,6 +41,7 @@ import {
 import { mapWithConcurrency } from "./concurrency.js";
 import { type ChangeProvenance, outcomeChanges, subscriptionSteps } from "./persist.js";
 import { valuesOf } from "./processing.js";
+import { relayCommitted } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 import { firstBatch, type SweepBatch } from "./sweepBatches.js";
 import type { SweepMessage } from "../messaging/messages.js";
@@ -50,7 +51,8 @@ export const SWEEP_CONCURRENCY = 8;
 const MAX_COMMITS_PER_CUSTOMER = 1_000;
 
 /** The sweep needs only the store and the clock (so `npm run ops -- status` can plan one). */
-export type SweepRuntime = Pick<Runtime, "store" | "now">;
+/** Without `sendEvents` (a dry run, the ops tool) any events committed wait for the relay timer. */
+export type SweepRuntime = Pick<Runtime, "store" | "now"> & Partial<Pick<Runtime, "sendEvents">>;
 /** A queued sweep sends too. */
 export type QueueSweepRuntime = SweepRuntime & Pick<Runtime, "sendSweeps">;
 /** Entries a customer's message carries at most; any others are only for stale clean-up, next night. */
@@ -249,6 +251,9 @@ async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
         result: { plan, batch },
       };
     });
+    if (rt.sendEvents !== undefined) {
+      await relayCommitted({ store: rt.store, sendEvents: rt.sendEvents }, done.receipt.outbox);
+    }
     const { plan, batch } = done.result;
     transitions.push(...transitionsOf(done.state, batch, sweep));
     if (round === 1) {

@@ -6,6 +6,10 @@
  * - the partition's version row is written too (with its ETag) when the state was loaded, so two
  *   decisions on one customer can never both commit, even when they touch different rows.
  * Index entries are written before the transaction and removed after it (see indexPlan.ts).
+ * - the events the commit raises (one per relationship / migration / line-item status step, see
+ *   shared/events/outbox.ts) are inserted as ONE outbox row in the same transaction (one operation
+ *   whatever their number), each entity's event counters on its own row, and an `outbox|` index
+ *   entry points the relay timer at them.
  *
  * More than 100 operations (or 4 MiB) is refused, never split: a split would let a reader see half a
  * decision. Line items live inside their migration row and a decision touches a handful of rows, so
@@ -14,7 +18,9 @@
 import type { TransactionAction } from "@azure/data-tables";
 import type { z } from "zod";
 
-import { STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
+import type { EventEnvelope } from "../events/catalogue.js";
+import { planOutbox, type EventCounters, type StatusStep } from "../events/outbox.js";
+import { EVENT_COUNTERS, STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
 import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
 import { buildEntity, type WritableEntity } from "./entityIo.js";
 import {
@@ -25,9 +31,22 @@ import {
   statusOf,
 } from "./errors.js";
 import { deriveReadModels } from "./customerMap.js";
-import { planIndexes, type IndexEntry, type IndexedChange, type IndexPlan } from "./indexPlan.js";
+import {
+  planIndexes,
+  type IndexEntry,
+  type IndexedChange,
+  type IndexKey,
+  type IndexPlan,
+} from "./indexPlan.js";
 import { removeIndexEntries, writeIndexEntries } from "./indexes.js";
-import { historyRowKey, stateRowKey, VERSION_ROW, type StateKind } from "./keys.js";
+import {
+  historyRowKey,
+  outboxIndexKeys,
+  outboxRowKey,
+  stateRowKey,
+  VERSION_ROW,
+  type StateKind,
+} from "./keys.js";
 import type { TableStore } from "./tableStore.js";
 import { operationBytes, transactionProblem } from "./transactionFit.js";
 
@@ -36,6 +55,17 @@ export interface CommitPlan {
   readonly index: IndexPlan;
   /** Read-model entries (the customer map) the state after the commit stands for, written after it. */
   readonly readModels: readonly IndexEntry[];
+  readonly outbox: CommittedOutbox | undefined;
+}
+
+/** The events a commit wrote to its customer's outbox, for the relay to send and clear. */
+export interface CommittedOutbox {
+  readonly customerId: string;
+  readonly events: readonly EventEnvelope[];
+  /** Their outbox row in the customer partition. */
+  readonly rowKey: string;
+  /** The `outbox|` index entry written for them. */
+  readonly indexKey: IndexKey;
 }
 
 export interface CommitReceipt {
@@ -50,6 +80,8 @@ export interface CommitReceipt {
    * entries later, and the customer's next commit rewrites its map entries.
    */
   readonly cleanupErrors: readonly unknown[];
+  /** The events the commit raised, now in the outbox; undefined when it raised none. */
+  readonly outbox?: CommittedOutbox | undefined;
 }
 
 export interface CommitOptions {
@@ -102,6 +134,7 @@ export async function commit(
     readModelWrites: plan.readModels.length,
     indexRemovals: plan.index.removals.length,
     cleanupErrors,
+    outbox: plan.outbox,
   };
 }
 
@@ -117,6 +150,7 @@ export function planCommit(
   const puts = changes.filter((change): change is EntityPut => change.kind !== "history");
   const histories = changes.filter((change): change is HistoryAppend => change.kind === "history");
   const withHistory = new Set(histories.map((change) => `${change.entity.kind}|${change.entity.id}`));
+  const outbox = outboxOf(state, puts, histories);
 
   const actions: TransactionAction[] = [];
   const revisions = new Map<string, number>();
@@ -151,7 +185,11 @@ export function planCommit(
     if (existing !== undefined && !withHistory.has(entityKey) && sameValue(existing.value, value)) continue;
     const revision = (existing?.revision ?? 0) + 1;
     revisions.set(entityKey, revision);
-    const entity = buildEntity(table, customerId, rowKey, value, { _rev: revision });
+    const counters = outbox.counters.get(entityKey) ?? existing?.events;
+    const entity = buildEntity(table, customerId, rowKey, value, {
+      _rev: revision,
+      ...(counters === undefined ? {} : { [EVENT_COUNTERS]: JSON.stringify(counters) }),
+    });
     actions.push(
       existing === undefined ? ["create", entity] : ["update", entity, "Replace", { etag: existing.etag }],
     );
@@ -186,15 +224,27 @@ export function planCommit(
     actions.push(["create", buildEntity(table, customerId, rowKey, record.data)]);
   }
   if (problems.length > 0) throw new InvalidChangesError(customerId, problems);
-  if (actions.length === 0) return { actions, index: { writes: [], removals: [] }, readModels: [] };
+  if (actions.length === 0) {
+    return { actions, index: { writes: [], removals: [] }, readModels: [], outbox: undefined };
+  }
 
+  const [first] = outbox.events;
+  const rowKey = first === undefined ? undefined : outboxRowKey(first.id);
+  if (rowKey !== undefined) {
+    actions.push(["create", buildEntity(table, customerId, rowKey, { events: outbox.events })]);
+  }
   if (state.version.tracked) actions.unshift(versionAction(table, customerId, state.version));
   if (ownRows !== undefined) actions.push(...ownRows(table));
   checkTransactionSize(customerId, actions);
+  const index = planIndexes(customerId, indexed);
+  const readModels = deriveReadModels(state, valuesAfter(state, puts));
+  if (first === undefined || rowKey === undefined) return { actions, index, readModels, outbox: undefined };
+  const indexKey = outboxIndexKeys(customerId, first.id);
   return {
     actions,
-    index: planIndexes(customerId, indexed),
-    readModels: deriveReadModels(state, valuesAfter(state, puts)),
+    index: { ...index, writes: [...index.writes, { ...indexKey, fields: { customerId } }] },
+    readModels,
+    outbox: { customerId, events: outbox.events, rowKey, indexKey },
   };
 }
 
@@ -214,6 +264,30 @@ function valuesAfter(state: CustomerState, puts: readonly EntityPut[]) {
     relationships: values(state.relationships, "relationship"),
     migrations: values(state.migrations, "migration"),
   };
+}
+
+/** The events of the commit's relationship and migration status steps (see shared/events/outbox.ts). */
+function outboxOf(state: CustomerState, puts: readonly EntityPut[], histories: readonly HistoryAppend[]) {
+  const partners = new Map<string, string>();
+  for (const change of puts) {
+    if (change.kind === "relationship" || change.kind === "migration") {
+      partners.set(`${change.kind}|${change.value.id}`, change.value.partnerId);
+    }
+  }
+  const steps: StatusStep[] = [];
+  for (const change of histories) {
+    const { kind, id } = change.entity;
+    // A step of an entity this commit does not put is refused below; it raises nothing.
+    if ((kind === "relationship" || kind === "migration") && partners.has(`${kind}|${id}`)) {
+      steps.push({ entity: { kind, id }, lineItem: change.lineItem, entry: change.entry });
+    }
+  }
+  return planOutbox(
+    state.customerId,
+    steps,
+    (kind, id) => partners.get(`${kind}|${id}`) ?? "",
+    (kind, id): EventCounters => storedOf(state, kind, id)?.events ?? {},
+  );
 }
 
 function versionAction(

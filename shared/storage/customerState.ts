@@ -4,7 +4,9 @@
  * its ETag and revision — what a decision reads and a commit writes back conditionally.
  */
 import type { TableClient } from "@azure/data-tables";
-import type { z } from "zod";
+import { z } from "zod";
+
+import type { EventCounters } from "../events/outbox.js";
 
 import {
   customerSchema,
@@ -30,9 +32,14 @@ import {
 } from "./keys.js";
 import type { TableStore } from "./tableStore.js";
 
+/** The entity row's metadata property holding its event counters (JSON). */
+export const EVENT_COUNTERS = "_events";
+
 /** A stored entity of the customer partition; `revision` counts its writes (history keys use it). */
 export interface StoredEntity<T> extends Stored<T> {
   readonly revision: number;
+  /** Events raised so far per resource (the outbox's sequences); relationships and migrations only. */
+  readonly events?: EventCounters;
 }
 
 /**
@@ -167,7 +174,33 @@ export function decodeStateRow<K extends StateKind>(
     problems.push(`id "${(value as { id: string }).id}" differs from its row key`);
   }
   if (problems.length > 0) throw new CorruptEntityError(address, problems);
-  return { value, etag: row.etag, revision: integerProperty(client, row, "_rev") };
+  const events = eventCountersOf(client, row);
+  return {
+    value,
+    etag: row.etag,
+    revision: integerProperty(client, row, "_rev"),
+    ...(events === undefined ? {} : { events }),
+  };
+}
+
+const eventCountersSchema = z.record(z.string(), z.number().int().min(0));
+
+function eventCountersOf(client: TableClient, row: RawEntity): EventCounters | undefined {
+  const raw = row[EVENT_COUNTERS];
+  if (raw === undefined) return undefined;
+  const parsed = typeof raw === "string" ? eventCountersSchema.safeParse(safeJson(raw)) : undefined;
+  if (parsed?.success !== true) {
+    throw new CorruptEntityError(addressOf(client, row), [`${EVENT_COUNTERS}: expected JSON counters`]);
+  }
+  return parsed.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function integerProperty(client: TableClient, row: RawEntity, name: string): number {

@@ -42,8 +42,9 @@ export {
   type HistoryAppend,
   type HistoryRecord,
 } from "./changes.js";
-export { commit, type CommitReceipt } from "./commit.js";
+export { commit, type CommitReceipt, type CommittedOutbox } from "./commit.js";
 export { changesFit, MAX_CHANGES_PER_COMMIT } from "./transactionFit.js";
+export { clearOutbox, listOutboxPointers, readOutbox, type OutboxPointer, type OutboxRow } from "./outbox.js";
 export {
   withCustomerPartition,
   DEFAULT_MAX_ATTEMPTS,

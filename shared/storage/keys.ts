@@ -83,6 +83,20 @@ for (const key of [PROFILE_ROW, VERSION_ROW, ...Object.values(KIND_PREFIX)]) {
   }
 }
 
+// ---- customers table: the outbox ------------------------------------------------------------
+
+/**
+ * `evt|<first event id>`: the events one commit raised, committed with their change, until the relay
+ * has sent them. The block sorts before the history rows, so it is neither state nor history.
+ */
+const OUTBOX_PREFIX = "evt|";
+export const OUTBOX_ROWS = prefixRange(OUTBOX_PREFIX);
+if (OUTBOX_ROWS.lt > HISTORY_PREFIX) throw new Error(`Outbox rows must sort before "${HISTORY_PREFIX}"`);
+
+export function outboxRowKey(eventId: string): string {
+  return `${OUTBOX_PREFIX}${eventId}`;
+}
+
 // ---- reference table ----------------------------------------------------------------------------
 
 export type ReferenceKind = "partner" | "offer" | "partner-key";
@@ -150,6 +164,21 @@ export function claimRowKey(scope: string, key: string): string {
 }
 const CLAIM_PREFIX: string = "claim|";
 if (CLAIM_PREFIX >= HISTORY_PREFIX) throw new Error("claim rows must sort before the history block");
+
+/**
+ * `outbox|<0-f>`, row `<customerId>|<first event id>`: a commit that left events in its customer's
+ * outbox, for the timer to find if the relay did not clear it. Sixteen partitions by the customer
+ * id's hash spread the writes; the timer reads them with one range query.
+ */
+const OUTBOX_INDEX_PREFIX = "outbox|";
+export const OUTBOX_INDEX_PARTITIONS = prefixRange(OUTBOX_INDEX_PREFIX);
+
+export function outboxIndexKeys(customerId: string, firstEventId: string) {
+  return {
+    partitionKey: `${OUTBOX_INDEX_PREFIX}${sha256Hex(checkedId("customer", customerId)).slice(0, 1)}`,
+    rowKey: `${customerId}|${firstEventId}`,
+  };
+}
 
 // ---- idempotency table --------------------------------------------------------------------------
 

@@ -7,7 +7,14 @@ import { z } from "zod";
 
 import tablesJson from "../../infra/tables.json" with { type: "json" };
 
-export const TABLE_NAMES = ["customers", "reference", "indexes", "idempotency", "batches"] as const;
+export const TABLE_NAMES = [
+  "customers",
+  "reference",
+  "indexes",
+  "idempotency",
+  "batches",
+  "webhooks",
+] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 // The code below addresses these tables by name; fail at load if the declaration drifts.

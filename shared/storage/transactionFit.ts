@@ -2,8 +2,9 @@
  * The one answer to "does this fit one entity-group transaction" (100 operations, 4 MiB): the commit
  * checks what it is about to send with it, and a decision asks it beforehand (`changesFit`), so a
  * decision too big for one commit is cut or recorded instead of being refused by the store on every
- * retry. Both count the same rows a commit adds by itself (the partition's version row, and a
- * submission's claim row) and measure an operation the same way; beforehand, a change's JSON is
+ * retry. Both count the same rows a commit adds by itself (the partition's version row, a
+ * submission's claim row, and the outbox row of a commit with relationship or migration status
+ * steps, which holds all its events) and measure an operation the same way; beforehand, a change's JSON is
  * doubled, since stored JSON is escaped once more inside its entity, so the estimate is never below
  * what the commit then measures.
  */
@@ -39,8 +40,25 @@ export function operationBytes(json: string): number {
 /** The size an upper bound says these changes take as one commit, with the rows the commit adds. */
 export function estimateChanges(changes: readonly Change[], extraRows = 0): TransactionSize {
   let bytes = 0;
-  for (const change of changes) bytes += operationBytes(JSON.stringify(change)) * 2;
-  return { operations: changes.length + COMMIT_OWN_ROWS + extraRows, bytes };
+  let steps = 0;
+  for (const change of changes) {
+    const json = JSON.stringify(change);
+    bytes += operationBytes(json) * 2;
+    // Each status step becomes an event in the outbox row: about its own JSON plus the envelope.
+    if (raisesEvent(change)) {
+      steps += 1;
+      bytes += 2 * Buffer.byteLength(json) + EVENT_ENVELOPE_BYTES;
+    }
+  }
+  const outboxRows = steps > 0 ? 1 : 0;
+  return { operations: changes.length + COMMIT_OWN_ROWS + outboxRows + extraRows, bytes };
+}
+
+/** What an event adds to its step's own JSON: ids, href, type and the envelope's field names. */
+const EVENT_ENVELOPE_BYTES = 512;
+
+function raisesEvent(change: Change): boolean {
+  return change.kind === "history" && change.entity.kind !== "subscription";
 }
 
 /** Whether a commit of these changes (every change counted as an operation) fits one transaction. */

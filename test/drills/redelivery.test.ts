@@ -113,7 +113,10 @@ async function deliver(messages: readonly Message[], copies: number): Promise<vo
  * ids (hashes of the migration id) replaced by names, sorted by row key.
  */
 async function comparable(world: string, index: number): Promise<Record<string, unknown>[]> {
-  const rows = await partitionRows(drill.store(), `${world}-cust-${index}`);
+  // The outbox rows are left out: their event ids hash the world's own ids (the seeding relays nothing).
+  const rows = (await partitionRows(drill.store(), `${world}-cust-${index}`)).filter(
+    (row) => !String(row.rowKey).startsWith("evt|"),
+  );
   let text = JSON.stringify(rows);
   for (const [migration, original] of [
     [`${world}-wait-${index}`, "sub-1"],

@@ -30,6 +30,8 @@ describe("planStack", () => {
         PARTNER_KEY_MASTER: keySetting(DEV_KEYS.partnerKeyMaster),
         CUSTOMER_TOKEN_AUDIENCE: IDENTITY.audience,
         TRUSTED_TOKEN_ISSUERS: IDENTITY.issuerTemplate,
+        // A local stack delivers webhooks to receivers on this machine.
+        WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
         INVITATION_TTL_DAYS: "90",
         SWEEP_SCHEDULE: "0 0 2 * * *",
       },
@@ -86,6 +88,7 @@ describe("planStack", () => {
       PARTNER_KEY_MASTER: "v2:a-given-partner-key-master-0123456789abc",
       CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-dev",
       TRUSTED_TOKEN_ISSUERS: "https://login.microsoftonline.com/{tenantid}/v2.0",
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
       INVITATION_TTL_DAYS: "7",
       SWEEP_SCHEDULE: "0 30 1 * * *",
     });

@@ -207,7 +207,7 @@ describe("queues and tables from their JSON files", () => {
     {
       name: "fail when a table name is invalid",
       edits: [changeJson<{ tables: string[] }>(TABLES, (tables) => void tables.tables.push("bad-name"))],
-      finds: [{ check: "tables", where: TABLES, says: ["tables.5", "Table Storage name"] }],
+      finds: [{ check: "tables", where: TABLES, says: ["tables.6", "Table Storage name"] }],
       // An invalid file stops the check before the deployment is compared with it.
       alone: true,
     },

@@ -74,8 +74,14 @@ describe("a customer partition", () => {
         anEntry("submitted", "awaiting-relationship", { note: "waits" }),
       ),
     ]);
-    // version row + 5 entities + 4 history rows, in one transaction
-    expect(receipt.operations).toBe(10);
+    // version row + 5 entities + 4 history rows + one outbox row holding their 4 events, in one transaction
+    expect(receipt.operations).toBe(11);
+    expect(receipt.outbox?.events.map((event) => [event.type, event.resource.id, event.sequence])).toEqual([
+      ["relationship-requested", "rel-1", 1],
+      ["relationship-invitation-sent", "rel-1", 2],
+      ["migration-submitted", "mig-1", 1],
+      ["migration-awaiting-relationship", "mig-1", 2],
+    ]);
 
     const state = await loadCustomerState(store, customerId);
     expect(state.customer?.value).toEqual(customer);
@@ -87,6 +93,7 @@ describe("a customer partition", () => {
 
     // One partition, row keys prefixed by kind; history outside the state range.
     expect((await rowKeysOf(customerId)).sort()).toEqual([
+      `evt|${receipt.outbox?.events[0]?.id ?? ""}`,
       "hist|mig|mig-1|0000000001|000",
       "hist|mig|mig-1|0000000001|001",
       "hist|rel|rel-1|0000000001|000",

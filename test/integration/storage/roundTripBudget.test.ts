@@ -50,14 +50,17 @@ function submission(customerId: string, key: string, body: string) {
 }
 
 describe("round trips per migration", () => {
-  it("intake 1 (claim, entity and history in one transaction) + processor 4 (load, due index, decision, map)", async () => {
+  it("intake 2 (claim, entity and history in one transaction; the outbox pointer) + processor 5 (load, due index, outbox pointer, decision, map)", async () => {
     const customerId = uniqueId("cust");
     const key = uniqueId("key");
     const { migrationId, claim, changes } = submission(customerId, key, "{}");
 
     counter.reset();
-    expect(await takeSubmissionOnce(store, claim, changes, { now: new Date() })).toEqual({ kind: "new" });
-    expect(counter.snapshot()).toMatchObject({ total: 1, byKind: { transaction: 1 } });
+    expect(await takeSubmissionOnce(store, claim, changes, { now: new Date() })).toMatchObject({
+      kind: "new",
+    });
+    // The outbox pointer of the submitted event is upserted before the transaction.
+    expect(counter.snapshot()).toMatchObject({ total: 2, byKind: { transaction: 1, upsert: 1 } });
 
     // Processor: reference data (cached by the processors, so once per process), then one unit of work.
     counter.reset();
@@ -81,8 +84,8 @@ describe("round trips per migration", () => {
         result: undefined,
       };
     });
-    // The due index entry before the transaction, the partner's customer-map row after it.
-    expect(counter.snapshot()).toMatchObject({ total: 4, byKind: { query: 1, upsert: 2, transaction: 1 } });
+    // The due index entry and the outbox pointer before the transaction, the customer-map row after it.
+    expect(counter.snapshot()).toMatchObject({ total: 5, byKind: { query: 1, upsert: 3, transaction: 1 } });
 
     // A GET by id alone: the id names its partition, one point read.
     counter.reset();

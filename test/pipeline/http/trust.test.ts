@@ -8,6 +8,13 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { deletePartnerKey } from "../../../functions/deletePartnerKey.js";
+import { deleteWebhook } from "../../../functions/deleteWebhook.js";
+import { getWebhook } from "../../../functions/getWebhook.js";
+import { listWebhookDeliveries } from "../../../functions/listWebhookDeliveries.js";
+import { listWebhooks } from "../../../functions/listWebhooks.js";
+import { postWebhookRedelivery } from "../../../functions/postWebhookRedelivery.js";
+import { postWebhookTest } from "../../../functions/postWebhookTest.js";
+import { putWebhook } from "../../../functions/putWebhook.js";
 import { getMigration } from "../../../functions/getMigration.js";
 import { getRelationship } from "../../../functions/getRelationship.js";
 import { getSubscription } from "../../../functions/getSubscription.js";
@@ -303,6 +310,49 @@ const CASES: Record<keyof typeof ROUTES, RouteCase | undefined> = {
       AuditUri: null,
       ResourceChangeUtcDate: new Date().toISOString(),
     }),
+  },
+  putWebhook: {
+    handler: putWebhook,
+    method: "PUT",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks/portal`,
+    params: (w) => ({ partnerId: w.partnerA, name: "portal" }),
+    body: () => ({ url: "https://portal.example.com/hooks", events: ["*"] }),
+  },
+  listWebhooks: {
+    handler: listWebhooks,
+    method: "GET",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks`,
+    params: (w) => ({ partnerId: w.partnerA }),
+  },
+  getWebhook: {
+    handler: getWebhook,
+    method: "GET",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks/portal`,
+    params: (w) => ({ partnerId: w.partnerA, name: "portal" }),
+  },
+  deleteWebhook: {
+    handler: deleteWebhook,
+    method: "DELETE",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks/portal`,
+    params: (w) => ({ partnerId: w.partnerA, name: "portal" }),
+  },
+  postWebhookTest: {
+    handler: postWebhookTest,
+    method: "POST",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks/portal/test`,
+    params: (w) => ({ partnerId: w.partnerA, name: "portal" }),
+  },
+  listWebhookDeliveries: {
+    handler: listWebhookDeliveries,
+    method: "GET",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks/portal/deliveries?status=failed`,
+    params: (w) => ({ partnerId: w.partnerA, name: "portal" }),
+  },
+  postWebhookRedelivery: {
+    handler: postWebhookRedelivery,
+    method: "POST",
+    path: (w) => `/api/partners/${w.partnerA}/webhooks/portal/deliveries/dlv_${"0".repeat(32)}/redelivery`,
+    params: (w) => ({ partnerId: w.partnerA, name: "portal", deliveryId: `dlv_${"0".repeat(32)}` }),
   },
   getHealth: undefined,
   getOpenApi: undefined,

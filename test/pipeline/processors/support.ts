@@ -16,6 +16,7 @@ import type {
   Partner,
   Subscription,
 } from "../../../shared/domain/index.js";
+import type { EventEnvelope } from "../../../shared/events/catalogue.js";
 import type { MigrationMessage, CustomerRelationshipMessage } from "../../../shared/messaging/messages.js";
 import { ReferenceCache } from "../../../shared/pipeline/referenceCache.js";
 import { resetRuntime, setRuntimeForTests } from "../../../shared/pipeline/runtime.js";
@@ -62,6 +63,8 @@ export interface Clock {
 export interface PipelineWorld {
   readonly store: TableStore;
   readonly clock: Clock;
+  /** The events the relay sent, in order (the partner-events queue is not used here). */
+  readonly sentEvents: EventEnvelope[];
 }
 
 /**
@@ -93,14 +96,20 @@ export function usePipelineRuntime(
     ...storeOptions,
   });
   const clock: Clock = { now: new Date(NOW) };
+  const sentEvents: EventEnvelope[] = [];
   setRuntimeForTests({
     store,
     reference: new ReferenceCache(store),
     now: () => new Date(clock.now),
     send: () => Promise.reject(new Error("the processors and the sweep send nothing")),
     sendSweeps: () => Promise.reject(new Error("these tests queue no sweep")),
+    sendEvents: (messages) => {
+      for (const { message } of messages)
+        if (message.type === "partner-event") sentEvents.push(message.event);
+      return Promise.resolve();
+    },
   });
-  return { store, clock };
+  return { store, clock, sentEvents };
 }
 
 /**
@@ -126,6 +135,9 @@ export function usePipelineWorld(
     },
     get clock() {
       return started().clock;
+    },
+    get sentEvents() {
+      return started().sentEvents;
     },
   };
 }

@@ -1,0 +1,32 @@
+/**
+ * The webhook dispatcher, on the partner-events queue: each committed event to its partner's
+ * matching subscriptions, and each scheduled retry or redelivery (shared/pipeline/dispatch.ts). A
+ * receiver's failure is an outcome (the next attempt is scheduled); a bad message or an unexpected
+ * failure throws, so Service Bus delivers it again and dead-letters it after maxDeliveryCount.
+ */
+import { app, type InvocationContext } from "@azure/functions";
+
+import { partnerEventMessageSchema, QUEUES } from "../shared/messaging/messages.js";
+import { dispatch } from "../shared/pipeline/dispatch.js";
+import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+import { runtime } from "../shared/pipeline/runtime.js";
+
+export async function processPartnerEventMessage(
+  message: unknown,
+  context: InvocationContext,
+): Promise<void> {
+  const parsed = readQueueMessage(partnerEventMessageSchema, QUEUES.events, message);
+  const outcomes = await dispatch(runtime(), parsed);
+  const about =
+    parsed.type === "partner-event"
+      ? `event ${parsed.event.id} (${parsed.event.type})`
+      : `attempt ${parsed.attempt} of ${parsed.deliveryId}`;
+  const line = outcomes.map((found) => `${found.webhook}: ${found.outcome}`).join(", ");
+  context.log(`${about}: ${line === "" ? "no subscription" : line}`);
+}
+
+app.serviceBusQueue("processPartnerEventMessage", {
+  connection: "ServiceBusConnection",
+  queueName: QUEUES.events,
+  handler: processPartnerEventMessage,
+});

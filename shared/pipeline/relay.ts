@@ -1,0 +1,97 @@
+/**
+ * The outbox relay: right after a commit, its events go onto the partner-events queue (message id =
+ * event id, so a second send of one event collapses in duplicate detection, and the dispatcher's
+ * delivery records make a later one harmless) and leave the outbox. If the process dies between the
+ * commit and the send, or the send fails, the events stay in the partition with a pointer in the
+ * `outbox|` index, and the relay timer sends them: a crash delays an event, never loses it.
+ */
+import type { EventEnvelope } from "../events/catalogue.js";
+import type { OutgoingEvent } from "../messaging/sender.js";
+import {
+  clearOutbox,
+  listOutboxPointers,
+  readOutbox,
+  type CommittedOutbox,
+  type OutboxPointer,
+} from "../storage/index.js";
+import { isOlderThan } from "../storage/indexes.js";
+import type { Runtime } from "./runtime.js";
+
+/** How old a pointer must be before the timer acts on it: the relay of its commit may be under way. */
+export const RELAY_GRACE_MS = 60_000;
+
+type RelayRuntime = Pick<Runtime, "store" | "sendEvents">;
+
+export function eventMessages(events: readonly EventEnvelope[]): OutgoingEvent[] {
+  return events.map((event) => ({
+    messageId: event.id,
+    message: { schemaVersion: 1, type: "partner-event", event },
+  }));
+}
+
+/**
+ * Sends a commit's events and clears them from the outbox. Never throws: the commit stands either
+ * way, and what this could not do the timer does. Returns whether the events went out.
+ */
+export async function relayCommitted(
+  rt: RelayRuntime,
+  outbox: CommittedOutbox | undefined,
+  warn: (line: string) => void = console.warn,
+): Promise<boolean> {
+  if (outbox === undefined) return true;
+  try {
+    await rt.sendEvents(eventMessages(outbox.events));
+  } catch (error) {
+    warn(`events of customer ${outbox.customerId} left for the relay timer: ${String(error)}`);
+    return false;
+  }
+  try {
+    await clearOutbox(rt.store, outbox.customerId, [outbox.rowKey], [outbox.indexKey]);
+  } catch (error) {
+    // Sent: the timer sends them once more (same ids) and clears them.
+    warn(`events of customer ${outbox.customerId} sent, not cleared: ${String(error)}`);
+  }
+  return true;
+}
+
+export interface RelayReport {
+  readonly customers: number;
+  readonly events: number;
+  /** Customers whose events could not be sent this run (the next run tries again). */
+  readonly failed: readonly string[];
+}
+
+/**
+ * The timer's work: every customer with a pointer older than the grace period gets its whole outbox
+ * sent and cleared. A pointer whose commit never landed finds no events and is just removed.
+ */
+export async function relayPending(
+  rt: RelayRuntime,
+  now: Date,
+  graceMs: number = RELAY_GRACE_MS,
+): Promise<RelayReport> {
+  const byCustomer = new Map<string, OutboxPointer[]>();
+  for (const pointer of await listOutboxPointers(rt.store)) {
+    if (!isOlderThan(pointer.writtenAt, now, graceMs)) continue;
+    byCustomer.set(pointer.customerId, [...(byCustomer.get(pointer.customerId) ?? []), pointer]);
+  }
+  let sent = 0;
+  const failed: string[] = [];
+  for (const [customerId, pointers] of byCustomer) {
+    try {
+      const rows = await readOutbox(rt.store, customerId);
+      const events = rows.flatMap((row) => row.events);
+      await rt.sendEvents(eventMessages(events));
+      await clearOutbox(
+        rt.store,
+        customerId,
+        rows.map((row) => row.rowKey),
+        pointers.map((pointer) => pointer.key),
+      );
+      sent += events.length;
+    } catch {
+      failed.push(customerId);
+    }
+  }
+  return { customers: byCustomer.size, events: sent, failed };
+}

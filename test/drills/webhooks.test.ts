@@ -1,0 +1,261 @@
+/**
+ * Drill: events out, end to end on the real local services — commits write events to the outbox,
+ * the relay (or the timer's pass) puts them on the emulator's partner-events queue, the host's
+ * dispatcher POSTs them to a real HTTP receiver in this test, signed. Receivers fail, hang, and the
+ * dispatcher crashes mid-delivery (a Table Storage fault); every event still arrives, with its own
+ * id, only to its own partner, and per resource in lifecycle order by sequence.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { eventEnvelopeSchema, type EventEnvelope } from "../../shared/events/catalogue.js";
+import { deriveWebhookSecret } from "../../shared/events/secrets.js";
+import { verifyEventSignature } from "../../shared/events/signature.js";
+import { relayCommitted, relayPending } from "../../shared/pipeline/relay.js";
+import { runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
+import {
+  appendHistory,
+  blankCustomerState,
+  commit,
+  createTableStore,
+  put,
+  withCustomerPartition,
+  type TableStore,
+} from "../../shared/storage/index.js";
+import { listDeliveries, putWebhook } from "../../shared/storage/webhooks.js";
+import { aRelationship, anEntry } from "../integration/storage/fixtures.js";
+import { tablesConnection, uniqueId } from "../setup/tables.js";
+import { FaultInjector } from "./faults.js";
+import { useDrillHost } from "./support.js";
+
+const drill = useDrillHost(import.meta.url, {
+  functions: ["processPartnerEventMessage"],
+  env: {
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
+    WEBHOOK_RETRY_BASE_SECONDS: "0.3",
+    WEBHOOK_TIMEOUT_SECONDS: "1",
+  },
+});
+const faults = new FaultInjector();
+let store: TableStore;
+
+interface Received {
+  readonly path: string;
+  readonly event: EventEnvelope;
+  readonly verified: boolean;
+  /** What the receiver answered. */
+  readonly status: number;
+}
+
+/** What each path answers to its n-th request (1-based): a status, or "hang" (never answers). */
+const behaviours = new Map<string, (n: number) => number | "hang">();
+const secrets = new Map<string, string>();
+const received: Received[] = [];
+const counts = new Map<string, number>();
+let server: Server;
+let baseUrl = "";
+
+function receive(request: IncomingMessage, response: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => {
+    const path = request.url ?? "";
+    const n = (counts.get(path) ?? 0) + 1;
+    counts.set(path, n);
+    const body = Buffer.concat(chunks).toString("utf8");
+    const verified = verifyEventSignature(
+      secrets.get(path) ?? "",
+      {
+        timestamp: String(request.headers["x-timestamp"]),
+        signature: String(request.headers["x-signature"]),
+      },
+      body,
+      new Date(),
+    );
+    const event = eventEnvelopeSchema.parse(JSON.parse(body));
+    expect(request.headers["x-event-id"]).toBe(event.id);
+    const answer = behaviours.get(path)?.(n) ?? 200;
+    if (answer === "hang") return;
+    received.push({ path, event, verified, status: answer });
+    response.writeHead(answer).end("ignored body");
+  });
+}
+
+beforeAll(async () => {
+  server = createServer(receive);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  store = createTableStore({
+    connection: { kind: "connection-string", connectionString: tablesConnection() },
+    prefix: runtime().store.prefix,
+    policies: [faults.policy],
+  });
+  setRuntimeForTests({ store });
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+});
+
+/** A partner with one subscription to every event at its own path of the receiver. */
+async function subscribe(partnerId: string, answers?: (n: number) => number | "hang"): Promise<string> {
+  const path = `/${partnerId}`;
+  const [master] = runtime().config.PARTNER_KEY_MASTER;
+  const nonce = "0123456789abcdef0123456789abcdef";
+  await putWebhook(store, {
+    partnerId,
+    name: "portal",
+    url: `${baseUrl}${path}`,
+    events: ["*"],
+    masterVersion: master!.id,
+    secretNonce: nonce,
+    createdAt: new Date().toISOString(),
+  });
+  secrets.set(path, deriveWebhookSecret(master!, partnerId, "portal", nonce));
+  if (answers !== undefined) behaviours.set(path, answers);
+  return path;
+}
+
+/** A relationship's life: requested, invitation sent, accepted — three commits, three events. */
+async function relationshipLife(partnerId: string, relay = true): Promise<string[]> {
+  const customerId = uniqueId("cust");
+  const submitted = aRelationship(customerId, "rel-1", { partnerId, status: "submitted" });
+  const rt = runtime();
+  const ids: string[] = [];
+  const first = await commit(store, blankCustomerState(customerId), [
+    put.relationship(submitted),
+    appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+  ]);
+  ids.push(...(first.outbox?.events.map((event) => event.id) ?? []));
+  if (relay) await relayCommitted(rt, first.outbox);
+  for (const [from, to] of [
+    ["submitted", "pending"],
+    ["pending", "active"],
+  ] as const) {
+    const done = await withCustomerPartition(store, customerId, (state) => ({
+      changes: [
+        put.relationship({ ...state.relationships.get("rel-1")!.value, status: to }),
+        appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(from, to)),
+      ],
+      result: undefined,
+    }));
+    ids.push(...(done.receipt.outbox?.events.map((event) => event.id) ?? []));
+    if (relay) await relayCommitted(rt, done.receipt.outbox);
+  }
+  return ids;
+}
+
+async function receivedAll(path: string, ids: readonly string[], what: string): Promise<Received[]> {
+  const mine = () => received.filter((entry) => entry.path === path && entry.status === 200);
+  await drill.invocations.until(
+    () => ids.every((id) => mine().some((entry) => entry.event.id === id)),
+    what,
+    30_000,
+  );
+  return mine();
+}
+
+describe("events out", () => {
+  it("a receiver failing its first attempts gets every event, duplicates only as redeliveries of an id, each partner only its own", async () => {
+    const partnerA = uniqueId("pa");
+    const partnerB = uniqueId("pb");
+    // A fails every event's first two attempts (the n-th request overall: 500 until it has seen 6).
+    const pathA = await subscribe(partnerA, (n) => (n <= 6 ? 500 : 200));
+    const pathB = await subscribe(partnerB);
+    const [idsA, idsB] = await Promise.all([relationshipLife(partnerA), relationshipLife(partnerB)]);
+
+    const gotA = await receivedAll(pathA, idsA, "partner A's three events");
+    const gotB = await receivedAll(pathB, idsB, "partner B's three events");
+    expect(new Set(gotA.map((entry) => entry.event.id))).toEqual(new Set(idsA));
+    expect(new Set(gotB.map((entry) => entry.event.id))).toEqual(new Set(idsB));
+    expect(gotA.every((entry) => entry.verified && entry.event.partnerId === partnerA)).toBe(true);
+    expect(gotB.every((entry) => entry.verified && entry.event.partnerId === partnerB)).toBe(true);
+    // Six 500s, then each event once more: every repeat was a retry of the same id.
+    const allA = received.filter((entry) => entry.path === pathA);
+    expect(allA.filter((entry) => entry.status === 500)).toHaveLength(6);
+    expect(new Set(allA.map((entry) => entry.event.id))).toEqual(new Set(idsA));
+    expect(gotA).toHaveLength(3);
+
+    // Ordered by sequence, the receiver sees the relationship's life in order.
+    const byFirstSeen = new Map(gotA.map((entry) => [entry.event.id, entry.event]));
+    const ordered = [...byFirstSeen.values()].sort((a, b) => a.sequence - b.sequence);
+    expect(ordered.map((event) => [event.sequence, event.type])).toEqual([
+      [1, "relationship-requested"],
+      [2, "relationship-invitation-sent"],
+      [3, "relationship-accepted"],
+    ]);
+    // The receiver answered before the dispatcher recorded it: wait for the records.
+    await expect
+      .poll(
+        async () => (await listDeliveries(store, partnerA, "portal")).map((delivery) => delivery.status),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual(["delivered", "delivered", "delivered"]);
+  });
+
+  it("a processor that dies between commit and relay: the timer's pass sends the events", async () => {
+    const partnerId = uniqueId("pc");
+    const path = await subscribe(partnerId);
+    const ids = await relationshipLife(partnerId, false);
+    expect(received.filter((entry) => entry.path === path)).toEqual([]);
+    const report = await relayPending(runtime(), new Date(Date.now() + 120_000));
+    expect(report.failed).toEqual([]);
+    await receivedAll(path, ids, "the events the relay missed");
+  });
+
+  it("a receiver that hangs costs one time-out, then the retry delivers", async () => {
+    const partnerId = uniqueId("pd");
+    const path = await subscribe(partnerId, (n) => (n === 1 ? "hang" : 200));
+    const customerId = uniqueId("cust");
+    const receipt = await commit(store, blankCustomerState(customerId), [
+      put.relationship(aRelationship(customerId, "rel-1", { partnerId, status: "submitted" })),
+      appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+    ]);
+    await relayCommitted(runtime(), receipt.outbox);
+    await receivedAll(path, [receipt.outbox!.events[0]!.id], "the event after one time-out");
+    expect(counts.get(path)).toBe(2);
+    await expect
+      .poll(async () => (await listDeliveries(store, partnerId, "portal"))[0], { timeout: 10_000 })
+      .toMatchObject({ status: "delivered", attempts: 2 });
+  });
+
+  it("a dispatcher that crashes after the POST, before recording it: the event is redelivered, same id", async () => {
+    const partnerId = uniqueId("pe");
+    const path = await subscribe(partnerId);
+    faults.arm({
+      matches: (request) =>
+        request.method === "PUT" &&
+        decodeURIComponent(request.url).includes(`webhooks(PartitionKey='${partnerId}'`),
+      timing: "before-sending",
+    });
+    const customerId = uniqueId("cust");
+    const receipt = await commit(store, blankCustomerState(customerId), [
+      put.relationship(aRelationship(customerId, "rel-1", { partnerId, status: "submitted" })),
+      appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+    ]);
+    await relayCommitted(runtime(), receipt.outbox);
+    const id = receipt.outbox!.events[0]!.id;
+    await drill.invocations.until(
+      () => received.filter((entry) => entry.path === path && entry.event.id === id).length >= 2,
+      "the redelivery after the crash",
+      30_000,
+    );
+    faults.disarm();
+    expect(faults.fired).toHaveLength(1);
+    const mine = received.filter((entry) => entry.path === path);
+    expect(new Set(mine.map((entry) => entry.event.id))).toEqual(new Set([id]));
+    await drill.invocations.until(
+      () => drill.invocations.count("processPartnerEventMessage", "Failed") >= 1,
+      "the crashed invocation",
+    );
+  });
+});
