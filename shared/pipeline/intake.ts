@@ -86,14 +86,8 @@ export async function acceptOnce(
     case "replay":
       return fromStored(claimed.response);
     case "mismatch":
-      return problem(
-        "idempotency-mismatch",
-        `Idempotency-Key '${request.key}' was already used with another request`,
-      );
     case "in-flight":
-      return problem("conflict", `A request with Idempotency-Key '${request.key}' is still being taken`, {
-        headers: { "retry-after": "1" },
-      });
+      return keyRefused(claimed.kind, request.key);
     case "new":
       break;
   }
@@ -110,4 +104,13 @@ export async function acceptOnce(
     await complete(rt.store, scope, hash, planned.response, { requestId: planned.requestId, now: rt.now() });
   }
   return fromStored(planned.response);
+}
+
+/** The answer to a key used with another request (422) or still being taken (409). */
+export function keyRefused(kind: "mismatch" | "in-flight", key: string): HttpResponseInit {
+  return kind === "mismatch"
+    ? problem("idempotency-mismatch", `Idempotency-Key '${key}' was already used with another request`)
+    : problem("conflict", `A request with Idempotency-Key '${key}' is still being taken`, {
+        headers: { "retry-after": "1" },
+      });
 }

@@ -20,7 +20,7 @@ import { acceptedResponse, fromStored } from "../http/respond.js";
 import type { MigrationMessage, RelationshipMessage } from "../messaging/messages.js";
 import { appendHistory, hashRequest, put, takeSubmissionOnce, type Change } from "../storage/index.js";
 import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
-import { requestIdFor } from "./intake.js";
+import { keyRefused, requestIdFor } from "./intake.js";
 import { relayCommitted } from "./relay.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
@@ -124,14 +124,8 @@ export async function takeSubmission(
   });
   switch (taken.kind) {
     case "mismatch":
-      return problem(
-        "idempotency-mismatch",
-        `Idempotency-Key '${intake.key}' was already used with another request`,
-      );
     case "in-flight":
-      return problem("conflict", `A request with Idempotency-Key '${intake.key}' is still being taken`, {
-        headers: { "retry-after": "1" },
-      });
+      return keyRefused(taken.kind, intake.key);
     case "replay":
       if (taken.resend) await send();
       return fromStored(taken.response);
