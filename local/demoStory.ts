@@ -8,6 +8,9 @@
  * (OPS-1: nothing is retired early); a dry run shows beforehand what it will do.
  */
 import { randomBytes } from "node:crypto";
+
+import type { EventEnvelope } from "../shared/events/catalogue.js";
+import { webhookCreatedSchema } from "../shared/http/webhookViews.js";
 import type { z } from "zod";
 
 import {
@@ -37,6 +40,7 @@ import {
   type SweepReport,
 } from "../shared/http/views.js";
 import { historyTable, lineItemsTable } from "./demoFormat.js";
+import { startEventReceiver, type EventReceiver } from "./eventReceiver.js";
 import { linkLocalPartner } from "./partner-center/link.js";
 import type { LocalPartnerCenterState } from "./partner-center/index.js";
 import { pollUntil } from "./poll.js";
@@ -73,6 +77,8 @@ export interface DemoResult {
   /** The originals and the partner's new subscriptions as stored at the end. */
   readonly subscriptions: readonly Subscription[];
   readonly completed: boolean;
+  /** What the partner portal's webhook receiver got, every signature verified. */
+  readonly events: readonly EventEnvelope[];
 }
 
 const DAY_MS = 86_400_000;
@@ -91,6 +97,19 @@ const MIGRATION_WAITING = new Set(["submitted", "provisioning"]);
 
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const receiver = await startEventReceiver(out);
+  try {
+    return await runStory(options, out, receiver);
+  } finally {
+    await receiver.close();
+  }
+}
+
+async function runStory(
+  options: DemoOptions,
+  out: (line: string) => void,
+  receiver: EventReceiver,
+): Promise<DemoResult> {
   const operator = createPortalClient({ baseUrl: options.baseUrl, credentials: options.operatorKey });
   const clock = options.now ?? (() => new Date());
   const now = clock();
@@ -172,6 +191,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     baseUrl: options.baseUrl,
     credentials: { keyId: partnerKey.keyId, secret: partnerKey.secret },
   });
+  // The portal subscribes its receiver to every event of its own; the service signs each delivery.
+  const hookPath = `partners/${PARTNER_ID}/webhooks/demo-portal`;
+  const hook = expectBody(
+    await api.put(hookPath, { url: receiver.url, events: ["*"] }),
+    [201],
+    webhookCreatedSchema,
+  );
+  receiver.useSecret(hook.secret);
+  show("PUT", hookPath, 201, `webhook ${receiver.url}, every event (its secret is shown this once)`);
 
   out("");
   out("2. The partner enters the customer and what it bought through its Enterprise Agreement (MC-1, MC-5)");
@@ -375,7 +403,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 
   const completed = migration.status === "completed";
+  // Deliveries leave after each commit, so the last may still be on its way.
+  await receiver.waitFor(
+    (event) => event.resource.id === migration.id && event.resource.status === migration.status,
+    wait.timeoutMs,
+  );
   out("");
+  out(
+    `The portal's receiver got ${receiver.events.length} events, every signature verified` +
+      (receiver.refused === 0 ? "." : `; ${receiver.refused} deliveries refused.`),
+  );
   out(
     completed
       ? `Done: migration ${migration.id} completed.`
@@ -389,6 +426,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     subscriptions,
     completed,
     partnerKeyId: partnerKey.keyId,
+    events: [...receiver.events],
   };
 }
 

@@ -51,6 +51,15 @@ describe("the demo's story", () => {
         partnerId: "contoso-csp",
       });
       expect(result.migration.status).toBe("completed");
+      // The portal's receiver got the lifecycle, signed: per resource in sequence order, ending completed.
+      const ofMigration = result.events.filter((event) => event.resource.id === result.migration.id);
+      expect(ofMigration.at(-1)?.type).toBe("migration-completed");
+      const sequences = [...new Set(ofMigration.map((event) => event.sequence))];
+      expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+      expect(result.events.some((event) => event.type === "relationship-accepted")).toBe(true);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^The portal's receiver got \d+ events, every signature verified\.$/),
+      );
       expect(result.migration.items).toMatchObject([
         // MIG-5: the discontinued Office 365 E3 moves to its equivalent; MIG-6: licenses must be reassigned.
         {
