@@ -17,10 +17,11 @@ import {
 import type { PartnerCenterEventMessage } from "../messaging/messages.js";
 import type { PartnerCenterClient } from "../partnerCenter/client.js";
 import { HANDLED_EVENTS, type HandledEvent, resourceIdOf } from "../partnerCenter/shapes.js";
-import { withCustomerPartition } from "../storage/index.js";
+import { withCustomerPartition, withCustomerPartitionForMessage } from "../storage/index.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { relationshipChanges } from "./persist.js";
 import { processRelationship } from "./processRelationship.js";
+import { relayOrRetry } from "./relay.js";
 import type { ProcessingResult } from "./processing.js";
 import { valuesOf } from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
@@ -143,7 +144,7 @@ async function confirmDelegatedAdmin(
   }
   const customerId = graph.customer.tenantId;
   addLogFields({ customerId });
-  const done = await withCustomerPartition(rt.store, customerId, (state) => {
+  const done = await withCustomerPartitionForMessage(rt.store, customerId, (state) => {
     const outcome = delegatedAdminFromGraph({
       partnerId,
       customerId,
@@ -156,6 +157,7 @@ async function confirmDelegatedAdmin(
       result: outcome,
     });
   });
+  await relayOrRetry(rt, done);
   const outcome = done.result;
   if ("violation" in outcome) {
     return nothing(customerId, `${outcome.violation.rule}: ${outcome.violation.message}`, true);

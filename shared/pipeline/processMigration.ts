@@ -8,11 +8,11 @@
  */
 import type { Migration, MigrationOutcome } from "../domain/index.js";
 import type { MigrationMessage } from "../messaging/messages.js";
-import { type CustomerState, withCustomerPartition } from "../storage/index.js";
+import { type CustomerState, withCustomerPartitionForMessage } from "../storage/index.js";
 import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
-import { relayCommitted } from "./relay.js";
+import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -20,7 +20,7 @@ export async function processMigration(
   rt: Runtime = runtime(),
 ): Promise<ProcessingResult> {
   const { customerId, migrationId } = message;
-  const done = await withCustomerPartition(rt.store, customerId, async (state) => {
+  const done = await withCustomerPartitionForMessage(rt.store, customerId, async (state) => {
     const stored = state.migrations.get(migrationId)?.value;
     if (stored === undefined) {
       return { changes: [], result: notStored(customerId, "migration", migrationId, "decide") };
@@ -49,7 +49,7 @@ export async function processMigration(
     };
     return { changes: decided.changes, result };
   });
-  await relayCommitted(rt, done.receipt.outbox);
+  await relayOrRetry(rt, done);
   return { ...done.result, attempts: done.attempts, writes: done.receipt.operations };
 }
 

@@ -28,7 +28,12 @@ import {
   violation,
 } from "../domain/index.js";
 import type { CustomerRelationshipMessage } from "../messaging/messages.js";
-import { changesFit, type Change, type CustomerState, withCustomerPartition } from "../storage/index.js";
+import {
+  changesFit,
+  type Change,
+  type CustomerState,
+  withCustomerPartitionForMessage,
+} from "../storage/index.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges, relationshipChanges } from "./persist.js";
 import { decideOrFail, outcomeNotes } from "./processMigration.js";
@@ -42,7 +47,7 @@ import {
   valuesOf,
 } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
-import { relayCommitted } from "./relay.js";
+import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 type AnswerMessage = Extract<CustomerRelationshipMessage, { type: "relationship-answer" }>;
@@ -58,7 +63,7 @@ export async function processRelationship(
   rt: Runtime = runtime(),
 ): Promise<ProcessingResult> {
   const { customerId, relationshipId } = message;
-  const done = await withCustomerPartition(
+  const done = await withCustomerPartitionForMessage(
     rt.store,
     customerId,
     async (state): Promise<{ changes: Change[]; result: FirstDecision }> => {
@@ -74,7 +79,7 @@ export async function processRelationship(
         : decideAnswer(rt, state, stored, message);
     },
   );
-  await relayCommitted(rt, done.receipt.outbox);
+  await relayOrRetry(rt, done);
   const first: ProcessingResult = {
     ...done.result.decided,
     attempts: done.attempts,
@@ -271,7 +276,7 @@ async function settleWaitingMigrations(
   let warn = false;
   const tried = new Set<string>();
   for (;;) {
-    const done = await withCustomerPartition(rt.store, customerId, async (state) => {
+    const done = await withCustomerPartitionForMessage(rt.store, customerId, async (state) => {
       const relationship = state.relationships.get(relationshipId)?.value;
       const next =
         relationship === undefined || relationship.status === "pending"
@@ -281,7 +286,7 @@ async function settleWaitingMigrations(
       const decided = await decideOrFail(rt, state, next, rt.now());
       return { changes: decided.changes, result: { migration: next, outcome: decided.outcome } };
     });
-    await relayCommitted(rt, done.receipt.outbox);
+    await relayOrRetry(rt, done);
     attempts += done.attempts;
     writes += done.receipt.operations;
     if (done.result === undefined) return { moved: movedAlong, notes, warn, attempts, writes };

@@ -2,8 +2,14 @@
  * The outbox relay: right after a commit, its events go onto the partner-events queue (message id =
  * event id, so a second send of one event collapses in duplicate detection, and the dispatcher's
  * delivery records make a later one harmless) and leave the outbox. If the process dies between the
- * commit and the send, or the send fails, the events stay in the partition with a pointer in the
- * `outbox|` index, and the relay timer sends them: a crash delays an event, never loses it.
+ * commit and the send, or the send fails, the events stay in the partition and are sent later:
+ * - by the relay timer, led there by the commit's `outbox|` index entry (commits made for an HTTP
+ *   request: `relayCommitted`);
+ * - by the redelivery of the queue message the commit was made for, which reloads the partition and
+ *   relays whatever it still holds (`relayOrRetry`): the message is the pointer, so such commits
+ *   write none. The intake's commits write none either: the processing message they send leads the
+ *   processor to the partition, and a retried request sends it again.
+ * A crash delays an event, never loses it.
  */
 import type { EventEnvelope } from "../events/catalogue.js";
 import type { OutgoingEvent } from "../messaging/sender.js";
@@ -12,6 +18,7 @@ import {
   listOutboxPointers,
   readOutbox,
   type CommittedOutbox,
+  type CustomerState,
   type OutboxPointer,
 } from "../storage/index.js";
 import { isOlderThan } from "../storage/indexes.js";
@@ -46,12 +53,48 @@ export async function relayCommitted(
     return false;
   }
   try {
-    await clearOutbox(rt.store, outbox.customerId, [outbox.rowKey], [outbox.indexKey]);
+    await clearOutbox(
+      rt.store,
+      outbox.customerId,
+      [outbox.rowKey],
+      outbox.indexKey === undefined ? [] : [outbox.indexKey],
+    );
   } catch (error) {
     // Sent: the timer sends them once more (same ids) and clears them.
     warn(`events of customer ${outbox.customerId} sent, not cleared: ${String(error)}`);
   }
   return true;
+}
+
+/**
+ * For a queue processor's unit of work committed without an outbox pointer: sends the events the
+ * partition held when it was loaded (left by an earlier attempt, or by the intake) and those the
+ * commit raised, then clears their rows — 1 round trip for them all. A failed send throws, so the
+ * message is redelivered and its next attempt relays them again; a failed clear only warns (they
+ * were sent: a later relay sends them once more under the same ids).
+ */
+export async function relayOrRetry(
+  rt: RelayRuntime,
+  done: {
+    readonly state: CustomerState;
+    readonly receipt: { readonly outbox?: CommittedOutbox | undefined };
+  },
+  warn: (line: string) => void = console.warn,
+): Promise<void> {
+  const rows = [...done.state.outbox, ...(done.receipt.outbox === undefined ? [] : [done.receipt.outbox])];
+  if (rows.length === 0) return;
+  await rt.sendEvents(eventMessages(rows.flatMap((row) => row.events)));
+  const pointers = done.receipt.outbox?.indexKey === undefined ? [] : [done.receipt.outbox.indexKey];
+  try {
+    await clearOutbox(
+      rt.store,
+      done.state.customerId,
+      rows.map((row) => row.rowKey),
+      pointers,
+    );
+  } catch (error) {
+    warn(`events of customer ${done.state.customerId} sent, not cleared: ${String(error)}`);
+  }
 }
 
 export interface RelayReport {

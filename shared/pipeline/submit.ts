@@ -21,7 +21,6 @@ import type { MigrationMessage, RelationshipMessage } from "../messaging/message
 import { appendHistory, hashRequest, put, takeSubmissionOnce, type Change } from "../storage/index.js";
 import { addLogFields, logFieldsOf } from "../telemetry/logFields.js";
 import { keyRefused, requestIdFor } from "./intake.js";
-import { relayCommitted } from "./relay.js";
 import type { QueueName, Runtime } from "./runtime.js";
 
 export type Submission =
@@ -130,11 +129,10 @@ export async function takeSubmission(
       if (taken.resend) await send();
       return fromStored(taken.response);
     case "new":
-      // Its events go out now; should this process die first, the relay timer sends them.
-      await relayCommitted(rt, taken.outbox);
       break;
   }
   // Should the send fail, the request stays stored and claimed: its retry sends it (a replay resends).
+  // The processor this message reaches relays the submission's events (relay.ts relayOrRetry).
   await send();
   return fromStored(response);
 }

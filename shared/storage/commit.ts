@@ -9,7 +9,7 @@
  * - the events the commit raises (one per relationship / migration / line-item status step, see
  *   shared/events/outbox.ts) are inserted as ONE outbox row in the same transaction (one operation
  *   whatever their number), each entity's event counters on its own row, and an `outbox|` index
- *   entry points the relay timer at them.
+ *   entry points the relay timer at them — unless the commit's trigger does (CommitOptions).
  *
  * More than 100 operations (or 4 MiB) is refused, never split: a split would let a reader see half a
  * decision. Line items live inside their migration row and a decision touches a handful of rows, so
@@ -64,8 +64,8 @@ export interface CommittedOutbox {
   readonly events: readonly EventEnvelope[];
   /** Their outbox row in the customer partition. */
   readonly rowKey: string;
-  /** The `outbox|` index entry written for them. */
-  readonly indexKey: IndexKey;
+  /** The `outbox|` index entry written for them; none when the commit's trigger stands in for it. */
+  readonly indexKey: IndexKey | undefined;
 }
 
 export interface CommitReceipt {
@@ -90,6 +90,13 @@ export interface CommitOptions {
    * table (e.g. a submission's Idempotency-Key claim, submissionClaim.ts); only with changes.
    */
   readonly ownRows?: (table: string) => readonly TransactionAction[];
+  /**
+   * Whether an `outbox|` index entry leads the relay timer to this commit's events (default true).
+   * False when the commit's trigger does that instead: a queue message that is not settled until
+   * its relay succeeded, whose redelivery reloads the partition and relays what is left
+   * (relay.ts relayOrRetry), or an intake whose processing message does the same.
+   */
+  readonly outboxPointer?: boolean;
 }
 
 /**
@@ -107,7 +114,7 @@ export async function commit(
   options: CommitOptions = {},
 ): Promise<CommitReceipt> {
   const client = await store.table("customers");
-  const plan = planCommit(client.tableName, state, changes, options.ownRows);
+  const plan = planCommit(client.tableName, state, changes, options);
   if (plan.actions.length === 0) {
     return { operations: 0, indexWrites: 0, indexRemovals: 0, readModelWrites: 0, cleanupErrors: [] };
   }
@@ -143,7 +150,7 @@ export function planCommit(
   table: string,
   state: CustomerState,
   changes: readonly Change[],
-  ownRows?: CommitOptions["ownRows"],
+  { ownRows, outboxPointer = true }: CommitOptions = {},
 ): CommitPlan {
   const { customerId } = state;
   const problems: string[] = [];
@@ -239,6 +246,14 @@ export function planCommit(
   const index = planIndexes(customerId, indexed);
   const readModels = deriveReadModels(state, valuesAfter(state, puts));
   if (first === undefined || rowKey === undefined) return { actions, index, readModels, outbox: undefined };
+  if (!outboxPointer) {
+    return {
+      actions,
+      index,
+      readModels,
+      outbox: { customerId, events: outbox.events, rowKey, indexKey: undefined },
+    };
+  }
   const indexKey = outboxIndexKeys(customerId, first.id);
   return {
     actions,

@@ -23,6 +23,7 @@ import { addressOf, quote, queryRaw, rangeFilter, type RawEntity, type Stored } 
 import { CorruptEntityError } from "./errors.js";
 import {
   checkedId,
+  OUTBOX_ROWS,
   parseStateRowKey,
   STATE_KINDS,
   STATE_ROWS_AFTER,
@@ -30,6 +31,7 @@ import {
   VERSION_ROW,
   type StateKind,
 } from "./keys.js";
+import { decodeOutboxRow, isOutboxRow, type OutboxRow } from "./outbox.js";
 import type { TableStore } from "./tableStore.js";
 
 /** The entity row's metadata property holding its event counters (JSON). */
@@ -60,6 +62,11 @@ export interface CustomerState {
   readonly subscriptions: ReadonlyMap<string, StoredEntity<Subscription>>;
   readonly relationships: ReadonlyMap<string, StoredEntity<Relationship>>;
   readonly migrations: ReadonlyMap<string, StoredEntity<Migration>>;
+  /**
+   * Events committed before this load that no relay has cleared yet (outbox.ts): what
+   * a queue processor relays again, since its trigger is their only pointer.
+   */
+  readonly outbox: readonly OutboxRow[];
 }
 
 export interface EntityOfKind {
@@ -82,8 +89,9 @@ export interface LoadOptions {
 }
 
 /**
- * Loads a customer's state with one single-partition query (more round trips only past 1,000 rows,
- * one per page). History rows are outside the queried range: reading them is `readHistory`.
+ * Loads a customer's state, and the outbox rows it holds, with one single-partition query (more
+ * round trips only past 1,000 rows, one per page). History rows are outside the queried ranges:
+ * reading them is `readHistory`.
  */
 export async function loadCustomerState(
   store: TableStore,
@@ -94,10 +102,11 @@ export async function loadCustomerState(
   const kinds = options.kinds ?? STATE_KINDS;
   const client = await store.table("customers");
   const partition = `PartitionKey eq ${quote(customerId)}`;
+  const outbox = `(${rangeFilter("RowKey", OUTBOX_ROWS)})`;
   const rows =
     options.kinds === undefined
-      ? `RowKey gt ${quote(STATE_ROWS_AFTER)}`
-      : `(${[`RowKey eq ${quote(VERSION_ROW)}`, ...kinds.map((kind) => `(${rangeFilter("RowKey", stateKindRange(kind))})`)].join(" or ")})`;
+      ? `(RowKey gt ${quote(STATE_ROWS_AFTER)} or ${outbox})`
+      : `(${[`RowKey eq ${quote(VERSION_ROW)}`, outbox, ...kinds.map((kind) => `(${rangeFilter("RowKey", stateKindRange(kind))})`)].join(" or ")})`;
   return stateFromRows(
     client,
     customerId,
@@ -116,6 +125,7 @@ export function blankCustomerState(customerId: string): CustomerState {
     subscriptions: new Map(),
     relationships: new Map(),
     migrations: new Map(),
+    outbox: [],
   };
 }
 
@@ -130,7 +140,12 @@ function stateFromRows(
   const subscriptions = new Map<string, StoredEntity<Subscription>>();
   const relationships = new Map<string, StoredEntity<Relationship>>();
   const migrations = new Map<string, StoredEntity<Migration>>();
+  const outbox: OutboxRow[] = [];
   for (const row of rows) {
+    if (isOutboxRow(row.rowKey ?? "")) {
+      outbox.push(decodeOutboxRow(client, row));
+      continue;
+    }
     if (row.rowKey === VERSION_ROW) {
       version = { tracked: true, value: integerProperty(client, row, "_version"), etag: row.etag };
       continue;
@@ -154,7 +169,7 @@ function stateFromRows(
         break;
     }
   }
-  return { customerId, loaded, version, customer, subscriptions, relationships, migrations };
+  return { customerId, loaded, version, customer, subscriptions, relationships, migrations, outbox };
 }
 
 /** Decodes one entity row and checks it belongs where it is stored. */

@@ -47,6 +47,7 @@ export { changesFit, MAX_CHANGES_PER_COMMIT } from "./transactionFit.js";
 export { clearOutbox, listOutboxPointers, readOutbox, type OutboxPointer, type OutboxRow } from "./outbox.js";
 export {
   withCustomerPartition,
+  withCustomerPartitionForMessage,
   DEFAULT_MAX_ATTEMPTS,
   type Decide,
   type Decision,

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { eventEnvelopeSchema, type EventEnvelope } from "../events/catalogue.js";
 import { idSchema } from "../domain/model.js";
 import { decodeEntity } from "./entityCodec.js";
-import { addressOf, quote, queryRaw, rangeFilter } from "./entityIo.js";
+import { addressOf, quote, queryRaw, rangeFilter, type RawEntity } from "./entityIo.js";
 import { statusOf } from "./errors.js";
 import type { IndexKey } from "./indexPlan.js";
 import { removeIndexEntries } from "./indexes.js";
@@ -29,10 +29,18 @@ export interface OutboxRow {
 export async function readOutbox(store: TableStore, customerId: string): Promise<OutboxRow[]> {
   const client = await store.table("customers");
   const filter = `PartitionKey eq ${quote(checkedId("customer", customerId))} and ${rangeFilter("RowKey", OUTBOX_ROWS)}`;
-  return (await queryRaw(client, filter)).map((raw) => ({
+  return (await queryRaw(client, filter)).map((raw) => decodeOutboxRow(client, raw));
+}
+
+export function isOutboxRow(rowKey: string): boolean {
+  return rowKey >= OUTBOX_ROWS.ge && rowKey < OUTBOX_ROWS.lt;
+}
+
+export function decodeOutboxRow(client: TableClient, raw: RawEntity): OutboxRow {
+  return {
     rowKey: raw.rowKey ?? "",
     events: decodeEntity(outboxRowSchema, addressOf(client, raw), raw).events,
-  }));
+  };
 }
 
 export interface OutboxPointer {

@@ -21,7 +21,7 @@
 import type { TransactionAction } from "@azure/data-tables";
 
 import type { Change } from "./changes.js";
-import { commit, type CommittedOutbox } from "./commit.js";
+import { commit } from "./commit.js";
 import { blankCustomerState, decodeStateRow } from "./customerState.js";
 import { buildEntity, decodeStored, quote, queryRaw } from "./entityIo.js";
 import { WriteConflictError } from "./errors.js";
@@ -46,7 +46,7 @@ export interface SubmissionClaim {
 }
 
 export type SubmissionTaken =
-  | { readonly kind: "new"; readonly outbox: CommittedOutbox | undefined }
+  | { readonly kind: "new" }
   /** Taken before; `resend` when its entity is still `submitted` (its message may never have left). */
   | { readonly kind: "replay"; readonly response: StoredResponse; readonly resend: boolean }
   | { readonly kind: "mismatch" }
@@ -81,8 +81,9 @@ export async function takeSubmissionOnce(
   let ownRows = claimRow((entity) => ["create", entity]);
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     try {
-      const receipt = await commit(store, blankCustomerState(claim.customerId), changes, { ownRows });
-      return { kind: "new", outbox: receipt.outbox };
+      // No outbox pointer: the processing message the caller sends next leads to these events.
+      await commit(store, blankCustomerState(claim.customerId), changes, { ownRows, outboxPointer: false });
+      return { kind: "new" };
     } catch (error) {
       if (!(error instanceof WriteConflictError)) throw error;
     }

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { Change } from "./changes.js";
-import { commit, type CommitReceipt } from "./commit.js";
+import { commit, type CommitOptions, type CommitReceipt } from "./commit.js";
 import { loadCustomerState, type CustomerState, type LoadOptions } from "./customerState.js";
 import { ConcurrencyConflictError, WriteConflictError } from "./errors.js";
 import type { TableStore } from "./tableStore.js";
@@ -24,7 +24,7 @@ export interface Decision<R> {
  */
 export type Decide<R> = (state: CustomerState, attempt: number) => Decision<R> | Promise<Decision<R>>;
 
-export interface UnitOfWorkOptions extends LoadOptions {
+export interface UnitOfWorkOptions extends LoadOptions, Pick<CommitOptions, "outboxPointer"> {
   /** Attempts before giving up with ConcurrencyConflictError; default 5. */
   readonly maxAttempts?: number;
   /** Backoff before attempt n+1: a random delay up to backoffMs × 2^(n-1) (full jitter); default 20. */
@@ -64,7 +64,9 @@ export async function withCustomerPartition<R>(
     const state = await loadCustomerState(store, customerId, options);
     const decision = await decide(state, attempt);
     try {
-      const receipt = await commit(store, state, decision.changes);
+      const receipt = await commit(store, state, decision.changes, {
+        outboxPointer: options.outboxPointer ?? true,
+      });
       return { result: decision.result, attempts: attempt, state, receipt };
     } catch (error) {
       if (!(error instanceof WriteConflictError)) throw error;
@@ -73,4 +75,16 @@ export async function withCustomerPartition<R>(
       await sleep(Math.random() * backoffMs * 2 ** (attempt - 1));
     }
   }
+}
+
+/**
+ * The unit of work of a queue message: its commits write no outbox pointer, because the message,
+ * redelivered until the relay of its events succeeded (relay.ts relayOrRetry), stands in for one.
+ */
+export function withCustomerPartitionForMessage<R>(
+  store: TableStore,
+  customerId: string,
+  decide: Decide<R>,
+): Promise<UnitOfWorkOutcome<R>> {
+  return withCustomerPartition(store, customerId, decide, { outboxPointer: false });
 }

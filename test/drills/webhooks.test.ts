@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventEnvelopeSchema, type EventEnvelope } from "../../shared/events/catalogue.js";
 import { deriveWebhookSecret } from "../../shared/events/secrets.js";
 import { verifyEventSignature } from "../../shared/events/signature.js";
-import { relayCommitted, relayPending } from "../../shared/pipeline/relay.js";
+import { relayCommitted, relayOrRetry, relayPending } from "../../shared/pipeline/relay.js";
 import { runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
 import {
   appendHistory,
@@ -22,6 +22,8 @@ import {
   createTableStore,
   put,
   withCustomerPartition,
+  withCustomerPartitionForMessage,
+  type CustomerState,
   type TableStore,
 } from "../../shared/storage/index.js";
 import { listDeliveries, putWebhook } from "../../shared/storage/webhooks.js";
@@ -202,7 +204,7 @@ describe("events out", () => {
       .toEqual(["delivered", "delivered", "delivered"]);
   });
 
-  it("a processor that dies between commit and relay: the timer's pass sends the events", async () => {
+  it("an HTTP route's commit whose relay never happened: the timer's pass sends the events", async () => {
     const partnerId = uniqueId("pc");
     const path = await subscribe(partnerId);
     const ids = await relationshipLife(partnerId, false);
@@ -210,6 +212,51 @@ describe("events out", () => {
     const report = await relayPending(runtime(), new Date(Date.now() + 120_000));
     expect(report.failed).toEqual([]);
     await receivedAll(path, ids, "the events the relay missed");
+  });
+
+  it("a processor that dies between commit and relay: the message's redelivery sends the events", async () => {
+    const partnerId = uniqueId("pm");
+    const path = await subscribe(partnerId);
+    const customerId = uniqueId("cust");
+    const submitted = aRelationship(customerId, "rel-1", { partnerId, status: "submitted" });
+    // The intake's commit and the processor's, neither with a pointer; the processor's send fails.
+    await commit(
+      store,
+      blankCustomerState(customerId),
+      [
+        put.relationship(submitted),
+        appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+      ],
+      { outboxPointer: false },
+    );
+    const decide = (state: CustomerState) => {
+      const stored = state.relationships.get("rel-1")!.value;
+      return stored.status !== "submitted"
+        ? { changes: [], result: undefined }
+        : {
+            changes: [
+              put.relationship({ ...stored, status: "pending" as const }),
+              appendHistory({ kind: "relationship", id: "rel-1" }, anEntry("submitted", "pending")),
+            ],
+            result: undefined,
+          };
+    };
+    const crashed = await withCustomerPartitionForMessage(store, customerId, decide);
+    const ids = [...crashed.state.outbox, crashed.receipt.outbox!].flatMap((row) =>
+      row.events.map((event) => event.id),
+    );
+    const down = { store, sendEvents: () => Promise.reject(new Error("process died")) };
+    await expect(relayOrRetry(down, crashed)).rejects.toThrow(/died/);
+    // No pointer anywhere: the timer has nothing to go on.
+    expect((await relayPending(runtime(), new Date(Date.now() + 120_000))).failed).toEqual([]);
+    expect(received.filter((entry) => entry.path === path)).toEqual([]);
+
+    // The message comes back: nothing left to decide, the events left in the partition go out.
+    const redelivered = await withCustomerPartitionForMessage(store, customerId, decide);
+    expect(redelivered.receipt.operations).toBe(0);
+    await relayOrRetry(runtime(), redelivered);
+    const got = await receivedAll(path, ids, "the events the crashed processor left");
+    expect(got.map((entry) => entry.event.sequence).sort()).toEqual([1, 2]);
   });
 
   it("a receiver that hangs costs one time-out, then the retry delivers", async () => {

@@ -218,7 +218,8 @@ function linterAsWarnings(): Record<string, string> {
 export function itReports(check: string, mutations: readonly Mutation[]): void {
   const homes = batchesFor(mutations);
   for (const mutation of mutations) {
-    it(mutation.name, async () => {
+    // The first of a batch waits for its compilation: over 30 s on a loaded 2-core machine.
+    it(mutation.name, { timeout: 120_000 }, async () => {
       const batch = homes.get(mutation)!;
       if (batch.error !== undefined) throw batch.error;
       const overrides = { ...batch.texts, ...linterAsWarnings() };

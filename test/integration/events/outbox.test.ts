@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
 import type { OutgoingEvent } from "../../../shared/messaging/sender.js";
-import { relayCommitted, relayPending } from "../../../shared/pipeline/relay.js";
+import { relayCommitted, relayOrRetry, relayPending } from "../../../shared/pipeline/relay.js";
 import {
   appendHistory,
   blankCustomerState,
@@ -17,6 +17,7 @@ import {
   readOutbox,
   TABLE_NAMES,
   withCustomerPartition,
+  withCustomerPartitionForMessage,
 } from "../../../shared/storage/index.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
 import { aRelationship, anEntry } from "../storage/fixtures.js";
@@ -71,7 +72,9 @@ describe("the outbox", () => {
     expect(second?.events.map((event) => [event.type, event.sequence])).toEqual([
       ["relationship-invitation-sent", 2],
     ]);
-    expect((await readOutbox(store, customerId)).flatMap((row) => row.events)).toEqual([
+    // Rows come back in row-key order (the first event's id), not commit order.
+    const held = (await readOutbox(store, customerId)).flatMap((row) => row.events);
+    expect(held.sort((a, b) => a.sequence - b.sequence)).toEqual([
       ...(first?.events ?? []),
       ...(second?.events ?? []),
     ]);
@@ -134,9 +137,73 @@ describe("the outbox", () => {
     await relayCommitted(runtime, first);
     // The pointer of a commit that failed after its index write: no outbox row behind it.
     const { writeIndexEntries } = await import("../../../shared/storage/indexes.js");
-    await writeIndexEntries(store, [{ ...first!.indexKey, fields: { customerId } }]);
+    await writeIndexEntries(store, [{ ...first!.indexKey!, fields: { customerId } }]);
     const report = await relayPending(runtime, new Date(Date.now() + 120_000), 60_000);
     expect(report.failed).toEqual([]);
+    expect(await pointersOf(customerId)).toEqual([]);
+  });
+});
+
+describe("a queue message's commits: the message is the pointer", () => {
+  /** As the intake commits (no pointer), then a processor's unit of work moves the relationship on. */
+  async function submitThenProcess(customerId: string) {
+    const submitted = aRelationship(customerId, "rel-1", { status: "submitted" });
+    const intake = await commit(
+      store,
+      blankCustomerState(customerId),
+      [
+        put.relationship(submitted),
+        appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+      ],
+      { outboxPointer: false },
+    );
+    const processed = await withCustomerPartitionForMessage(store, customerId, () => ({
+      changes: [
+        put.relationship({ ...submitted, status: "pending", expiresAt: "2025-04-10T09:00:00Z" }),
+        appendHistory({ kind: "relationship", id: "rel-1" }, anEntry("submitted", "pending")),
+      ],
+      result: undefined,
+    }));
+    return { intake, processed };
+  }
+
+  it("writes no outbox pointer; the processor relays what it loaded and what it committed, then clears both", async () => {
+    const customerId = uniqueId("cust");
+    const { intake, processed } = await submitThenProcess(customerId);
+    expect(await pointersOf(customerId)).toEqual([]);
+    // The processor's load brought the intake's events along.
+    expect(processed.state.outbox.flatMap((row) => row.events)).toEqual(intake.outbox?.events);
+    const { sent, runtime } = capture();
+    await relayOrRetry(runtime, processed);
+    expect(sent.map((message) => message.messageId)).toEqual(
+      [...(intake.outbox?.events ?? []), ...(processed.receipt.outbox?.events ?? [])].map(
+        (event) => event.id,
+      ),
+    );
+    expect(sent).toHaveLength(2);
+    expect(await readOutbox(store, customerId)).toEqual([]);
+  });
+
+  it("a failed send throws, keeping the events; the message's redelivery sends them, same ids", async () => {
+    const customerId = uniqueId("cust");
+    const { processed } = await submitThenProcess(customerId);
+    const failing = { store, sendEvents: () => Promise.reject(new Error("Service Bus unreachable")) };
+    await expect(relayOrRetry(failing, processed)).rejects.toThrow(/unreachable/);
+    expect((await readOutbox(store, customerId)).flatMap((row) => row.events)).toHaveLength(2);
+
+    // Redelivered: the relationship is past that step, so nothing changes, and the relay sends what is left.
+    const again = await withCustomerPartitionForMessage(store, customerId, () => ({
+      changes: [],
+      result: undefined,
+    }));
+    expect(again.receipt.operations).toBe(0);
+    const { sent, runtime } = capture();
+    await relayOrRetry(runtime, again);
+    expect(
+      sent.map((message) => message.message.type === "partner-event" && message.message.event.sequence),
+    ).toEqual(expect.arrayContaining([1, 2]));
+    expect(sent).toHaveLength(2);
+    expect(await readOutbox(store, customerId)).toEqual([]);
     expect(await pointersOf(customerId)).toEqual([]);
   });
 });

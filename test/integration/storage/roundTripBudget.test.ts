@@ -15,8 +15,9 @@ import {
   RoundTripCounter,
   TABLE_NAMES,
   takeSubmissionOnce,
-  withCustomerPartition,
+  withCustomerPartitionForMessage,
 } from "../../../shared/storage/index.js";
+import { relayOrRetry } from "../../../shared/pipeline/relay.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
 import { aLineItem, aMigration, anEntry } from "./fixtures.js";
 
@@ -50,7 +51,7 @@ function submission(customerId: string, key: string, body: string) {
 }
 
 describe("round trips per migration", () => {
-  it("intake 2 (claim, entity and history in one transaction; the outbox pointer) + processor 5 (load, due index, outbox pointer, decision, map)", async () => {
+  it("intake 1 (claim, entity, history and outbox row in one transaction) + processor 4 (load, due index, decision, map) + relay 1", async () => {
     const customerId = uniqueId("cust");
     const key = uniqueId("key");
     const { migrationId, claim, changes } = submission(customerId, key, "{}");
@@ -59,8 +60,8 @@ describe("round trips per migration", () => {
     expect(await takeSubmissionOnce(store, claim, changes, { now: new Date() })).toMatchObject({
       kind: "new",
     });
-    // The outbox pointer of the submitted event is upserted before the transaction.
-    expect(counter.snapshot()).toMatchObject({ total: 2, byKind: { transaction: 1, upsert: 1 } });
+    // No outbox pointer: the processing message leads the processor to the submitted event.
+    expect(counter.snapshot()).toMatchObject({ total: 1, byKind: { transaction: 1 } });
 
     // Processor: reference data (cached by the processors, so once per process), then one unit of work.
     counter.reset();
@@ -69,7 +70,7 @@ describe("round trips per migration", () => {
     expect(counter.total).toBe(2);
 
     counter.reset();
-    await withCustomerPartition(store, customerId, (state) => {
+    const done = await withCustomerPartitionForMessage(store, customerId, (state) => {
       const migration = state.migrations.get(migrationId)!.value;
       return {
         changes: [
@@ -84,8 +85,26 @@ describe("round trips per migration", () => {
         result: undefined,
       };
     });
-    // The due index entry and the outbox pointer before the transaction, the customer-map row after it.
-    expect(counter.snapshot()).toMatchObject({ total: 5, byKind: { query: 1, upsert: 3, transaction: 1 } });
+    // The due index entry before the transaction, the customer-map row after it; the load brought
+    // the intake's unsent events along.
+    expect(counter.snapshot()).toMatchObject({ total: 4, byKind: { query: 1, upsert: 2, transaction: 1 } });
+    expect(done.state.outbox).toHaveLength(1);
+
+    // The relay: both commits' events sent (Service Bus), both rows cleared in one transaction.
+    counter.reset();
+    const sent: string[] = [];
+    await relayOrRetry(
+      {
+        store,
+        sendEvents: (messages) => {
+          sent.push(...messages.map((message) => message.messageId));
+          return Promise.resolve();
+        },
+      },
+      done,
+    );
+    expect(sent).toHaveLength(1 + (done.receipt.outbox?.events.length ?? 0));
+    expect(counter.snapshot()).toMatchObject({ total: 1, byKind: { transaction: 1 } });
 
     // A GET by id alone: the id names its partition, one point read.
     counter.reset();
@@ -105,9 +124,8 @@ describe("round trips per migration", () => {
       response: first.claim.response,
       resend: true,
     });
-    // The outbox pointer, the refused insert, then one query for the claim and the entity (the
-    // pointer names no outbox row, so the relay timer just removes it).
-    expect(counter.snapshot()).toMatchObject({ total: 3, byKind: { upsert: 1, transaction: 1, query: 1 } });
+    // The refused insert, then one query for the claim and the entity.
+    expect(counter.snapshot()).toMatchObject({ total: 2, byKind: { transaction: 1, query: 1 } });
 
     const other = submission(customerId, key, `{"changed":true}`);
     expect(
