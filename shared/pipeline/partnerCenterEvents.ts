@@ -21,6 +21,7 @@ import { withCustomerPartition } from "../storage/index.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { relationshipChanges } from "./persist.js";
 import { processRelationship } from "./processRelationship.js";
+import { relayCommitted } from "./relay.js";
 import type { ProcessingResult } from "./processing.js";
 import { valuesOf } from "./processing.js";
 import { runtime, type Runtime } from "./runtime.js";
@@ -156,6 +157,8 @@ async function confirmDelegatedAdmin(
       result: outcome,
     });
   });
+  // Its events go out now, not a minute later with the relay timer.
+  await relayCommitted(rt, done.receipt.outbox);
   const outcome = done.result;
   if ("violation" in outcome) {
     return nothing(customerId, `${outcome.violation.rule}: ${outcome.violation.message}`, true);
