@@ -41,6 +41,7 @@ import {
 } from "../shared/http/views.js";
 import { historyTable, lineItemsTable } from "./demoFormat.js";
 import { startEventReceiver, type EventReceiver } from "./eventReceiver.js";
+import { acceptInPartnerCenter } from "./partner-center/controls.js";
 import { linkLocalPartner } from "./partner-center/link.js";
 import type { LocalPartnerCenterState } from "./partner-center/index.js";
 import { pollUntil } from "./poll.js";
@@ -289,11 +290,13 @@ async function runStory(
   } else {
     // In Microsoft's admin center: the local Partner Center then posts its signed event to the partner's webhook.
     const delivery = await acceptInPartnerCenter(partnerCenter.url, customerId, connected.tenantId);
+    if (delivery.status !== 202)
+      throw new Error(`Partner Center's event was answered ${String(delivery.status)}`);
     out(`   the customer's administrator accepts in the local Partner Center (${partnerCenter.url})`);
     show(
       "POST",
       `partner-center/events/${PARTNER_ID} (signed by Partner Center)`,
-      delivery.status ?? 0,
+      delivery.status,
       `${String(delivery.event.EventName)}; confirmed with GET /v1/customers/${customerId} as the partner`,
     );
   }
@@ -476,26 +479,4 @@ function expectStatus(
   if (actual === expected) return;
   const why = violations.map((found) => `${found.rule}: ${found.message}`).join("; ");
   throw new Error(`The ${what} is ${actual}, expected ${expected}${why === "" ? "" : ` (${why})`}`);
-}
-
-/** The local Partner Center's test control: the customer accepts the partner's invitation there. */
-async function acceptInPartnerCenter(
-  partnerCenterUrl: string,
-  customerId: string,
-  partnerTenantId: string,
-): Promise<{ status: number | undefined; event: Record<string, unknown> }> {
-  const response = await fetch(
-    `${partnerCenterUrl}/_control/customers/${encodeURIComponent(customerId)}/accept`,
-    {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ partnerTenantId }),
-    },
-  );
-  if (!response.ok)
-    throw new Error(`the local Partner Center answered ${response.status}: ${await response.text()}`);
-  const delivery = (await response.json()) as { status?: number; event: Record<string, unknown> };
-  if (delivery.status !== 202)
-    throw new Error(`Partner Center's event was answered ${String(delivery.status)}`);
-  return { status: delivery.status, event: delivery.event };
 }

@@ -20,7 +20,7 @@ import {
   startDevIdentityProvider,
   type DevIdentityProvider,
 } from "./identity/index.js";
-import { startServiceBusEmulator, type ServiceBusEmulator } from "./servicebus/index.js";
+import { startServiceBusEmulator, type EmulatorStats, type ServiceBusEmulator } from "./servicebus/index.js";
 import {
   LOCAL_PARTNER_CENTER_PORT,
   startLocalPartnerCenter,
@@ -65,7 +65,9 @@ export interface LocalStack {
   /** The development identity provider customers' tokens come from. */
   readonly identity: { readonly url: string; readonly stateDir: string; readonly audience: string };
   readonly tables: LocalService & { readonly persistedAt?: string };
-  readonly serviceBus: LocalService;
+  /** Started: with the emulator's counts, so a caller can tell when every queue has been worked off. */
+  readonly serviceBus:
+    (Extract<LocalService, { kind: "started" }> & { stats(): EmulatorStats }) | { readonly kind: "external" };
   /** The local Partner Center `live` mode points at; undefined when told otherwise (PARTNER_CENTER_MODE or _ENDPOINT set). */
   readonly partnerCenter: LocalPartnerCenterState | undefined;
   readonly functions: readonly FunctionSummary[];
@@ -163,6 +165,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => host.close());
 
     let closing: Promise<void> | undefined;
+    const bus = emulator;
     return {
       baseUrl: `${host.url}/${routePrefix === "" ? "" : `${routePrefix}/`}`,
       port: host.port,
@@ -183,9 +186,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               ...(persistedAt === undefined ? {} : { persistedAt }),
             },
       serviceBus:
-        emulator === undefined
+        bus === undefined
           ? { kind: "external" }
-          : { kind: "started", connectionString: emulator.connectionString, port: emulator.port },
+          : {
+              kind: "started",
+              connectionString: bus.connectionString,
+              port: bus.port,
+              stats: () => bus.stats(),
+            },
       partnerCenter,
       functions: host.functions,
       close: () => (closing ??= stopAll()),

@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 import type { PartnerCenterLink } from "../../shared/domain/index.js";
+import { partnerCenterControl } from "./controls.js";
 
 export interface LocalPartnerLink {
   readonly link: PartnerCenterLink;
@@ -26,18 +27,11 @@ export async function linkLocalPartner(options: {
   readonly tenantId?: string;
 }): Promise<LocalPartnerLink> {
   const tenantId = options.tenantId ?? `${options.partnerId}-tenant`;
-  const response = await fetch(`${options.partnerCenterUrl}/_control/partners`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ tenantId, webhookUrl: options.webhookUrl }),
-  });
-  if (!response.ok)
-    throw new Error(`the local Partner Center answered ${response.status}: ${await response.text()}`);
-  const tenant = (await response.json()) as {
+  const tenant = await partnerCenterControl<{
     applicationId: string;
     applicationSecret: string;
     refreshToken: string;
-  };
+  }>(options.partnerCenterUrl, "partners", { tenantId, webhookUrl: options.webhookUrl });
   const link: PartnerCenterLink = {
     tenantId,
     applicationId: tenant.applicationId,

@@ -53,8 +53,9 @@ interface Fault {
   remaining: number;
 }
 
-interface Delivery {
+export interface Delivery {
   url: string;
+  /** What the webhook answered; absent when it could not be reached. */
   status: number | undefined;
   event: Json;
 }

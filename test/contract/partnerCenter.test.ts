@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { partnerCenterControl } from "../../local/partner-center/controls.js";
 import { fixture, fixtureNames, type FixtureName } from "../../local/partner-center/fixtures.js";
 import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../local/partner-center/server.js";
 import {
@@ -41,14 +42,8 @@ const customerId = "contract-customer";
 
 beforeAll(async () => {
   pc = await startLocalPartnerCenter({ port: 0 });
-  const control = async (path: string, body: unknown) => {
-    const response = await fetch(`${pc.url}/_control/${path}`, {
-      method: "POST",
-      body: JSON.stringify(body),
-    });
-    expect(response.status).toBe(200);
-    return (await response.json()) as Record<string, string>;
-  };
+  const control = (path: string, body: unknown) =>
+    partnerCenterControl<Record<string, string>>(pc.url, path, body);
   // Nothing listens at the webhook: the delivery fails, the event is still recorded as sent.
   const tenant = await control("partners", { tenantId, webhookUrl: "http://127.0.0.1:9/nowhere" });
   await control(`customers/${customerId}/accept`, { partnerTenantId: tenantId });

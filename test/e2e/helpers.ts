@@ -9,6 +9,7 @@ import { mintCustomerToken } from "../../local/identity/index.js";
 import type { LocalStack } from "../../local/stack.js";
 import { signRequest } from "../../shared/auth/signing.js";
 import { partnerKeyIssuedSchema } from "../../shared/http/views.js";
+import { createTableStore, type TableStore } from "../../shared/storage/index.js";
 
 export interface Answer {
   status: number;
@@ -120,6 +121,29 @@ export async function waitFor<T>(
       throw new Error(`Still waiting after ${timeoutMs} ms: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Waits until every queue of the stack's emulator is empty: each message sent so far received,
+ * handled and completed (a message counts as active while a function holds it). What a test waits
+ * on before it says that something changed nothing.
+ */
+export async function queuesWorkedOff(stack: LocalStack): Promise<void> {
+  const { serviceBus } = stack;
+  if (serviceBus.kind !== "started") throw new Error("the stack runs against an external Service Bus");
+  await waitFor(
+    () => Promise.resolve(serviceBus.stats().entities),
+    (entities) => Object.values(entities).every((counts) => counts.active === 0),
+    { intervalMs: 20 },
+  );
+}
+
+/** The tables of a stack that started its own Azurite, as the app reaches them. */
+export function stackTables(stack: LocalStack): TableStore {
+  if (stack.tables.kind !== "started") throw new Error("the stack runs against external tables");
+  return createTableStore({
+    connection: { kind: "connection-string", connectionString: stack.tables.connectionString },
+  });
 }
 
 /** Resolves "refused" when nothing listens on the port, "open" when something does. */

@@ -8,7 +8,12 @@ import { fileURLToPath } from "node:url";
 
 import { inject } from "vitest";
 
-import { createTableStore, type TableStore, type TableStoreOptions } from "../../shared/storage/index.js";
+import {
+  createTableStore,
+  TABLE_NAMES,
+  type TableStore,
+  type TableStoreOptions,
+} from "../../shared/storage/index.js";
 
 /** The Azurite connection string the global setup provides. */
 export function tablesConnection(): string {
@@ -41,4 +46,17 @@ export function testTableStore(
 /** An id no other test of the file uses. */
 export function uniqueId(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Every row of every table, as text, so "nothing written" compares whole states. */
+export async function tableSnapshot(store: TableStore): Promise<string[]> {
+  const rows: string[] = [];
+  for (const name of TABLE_NAMES) {
+    const client = await store.table(name);
+    for await (const row of client.listEntities()) {
+      const { timestamp: _t, etag: _e, ...rest } = row as Record<string, unknown>;
+      rows.push(`${name} ${JSON.stringify(rest)}`);
+    }
+  }
+  return rows.sort();
 }

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 
 import { postPartnerCenterEvent } from "../../../functions/postPartnerCenterEvent.js";
+import { partnerCenterControl } from "../../../local/partner-center/controls.js";
 import { linkLocalPartner, type LocalPartnerLink } from "../../../local/partner-center/link.js";
 import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../../local/partner-center/server.js";
 import { partnerCenterSettings } from "../../../local/stackSettings.js";
@@ -26,8 +27,6 @@ const EVENTS_PATH = /^\/api\/partner-center\/events\/([^/?]+)$/;
 
 export interface PartnerCenterForTests {
   pc: () => LocalPartnerCenter;
-  /** Where partner `partnerId`'s events are posted (the URL a partner registers with Partner Center). */
-  webhookUrl: (partnerId: string) => string;
   /** Registers a partner tenant in the local Partner Center, its webhook and its secrets; the link to store. */
   link: (partnerId: string) => Promise<LocalPartnerLink>;
   /** A test control of the local Partner Center (POST /_control/...), answered as JSON. */
@@ -100,23 +99,13 @@ export function usePartnerCenter(): PartnerCenterForTests {
     return pc;
   };
 
-  const control = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
-    const response = await fetch(`${started().url}/_control/${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    const answer = (await response.json()) as Record<string, unknown>;
-    if (!response.ok)
-      throw new Error(`/_control/${path} answered ${response.status}: ${JSON.stringify(answer)}`);
-    return answer;
-  };
+  const control = (path: string, body: unknown) => partnerCenterControl(started().url, path, body);
 
+  /** Where partner `partnerId`'s events are posted (the URL a partner registers with Partner Center). */
   const webhookUrl = (partnerId: string) => `${relayUrl}/api/partner-center/events/${partnerId}`;
 
   return {
     pc: started,
-    webhookUrl,
     control,
     answers: () => answers,
     link: (partnerId) =>

@@ -13,8 +13,9 @@ import type { RouteFunction } from "../../../shared/http/defineRoute.js";
 import { closeServiceBus } from "../../../shared/messaging/sender.js";
 import { resetRuntime, runtime } from "../../../shared/pipeline/runtime.js";
 import { resetTableStoreForTests, type TableStore } from "../../../shared/storage/index.js";
-import { TABLE_NAMES } from "../../../shared/storage/tableNames.js";
 import { tableSettingsFor } from "../../setup/tables.js";
+
+export { tableSnapshot } from "../../setup/tables.js";
 
 import { asOperator, asPartner, callerSettings, type As } from "../../setup/callers.js";
 
@@ -171,17 +172,4 @@ export function usePipelineHttp(fileUrl: string): PipelineHttp {
       return all;
     },
   };
-}
-
-/** Every row of every table, as text, so "nothing written" compares whole states. */
-export async function tableSnapshot(store: TableStore): Promise<string[]> {
-  const rows: string[] = [];
-  for (const name of TABLE_NAMES) {
-    const client = await store.table(name);
-    for await (const row of client.listEntities()) {
-      const { timestamp: _t, etag: _e, ...rest } = row as Record<string, unknown>;
-      rows.push(`${name} ${JSON.stringify(rest)}`);
-    }
-  }
-  return rows.sort();
 }
