@@ -87,10 +87,10 @@ export const BENCHMARKS = {
   },
   events: {
     about:
-      "N migrations (--n, default 500) each way, without and with a webhook subscription to a loopback receiver: events delivered per second, and the table round trips and Service Bus operations the outbox and a subscription add per migration",
+      "N migrations (--n, default 300) each way, without and with a webhook subscription to a loopback receiver: events delivered per second, and the table round trips and Service Bus operations the outbox and a subscription add per migration",
     runs: [[]],
     forward: (args) => (args.n === undefined ? [] : ["--n", args.n]),
-    run: async (args) => (await import("./events.js")).eventsBench({ migrations: args.n ?? 500 }),
+    run: async (args) => (await import("./events.js")).eventsBench({ migrations: args.n ?? 300 }),
   },
 } as const satisfies Record<string, Benchmark>;
 

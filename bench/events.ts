@@ -19,7 +19,7 @@ import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline"
 import type { HostLogEntry } from "../local/host/index.js";
 import { QUEUES } from "../shared/messaging/messages.js";
 import { setRuntimeForTests, runtime } from "../shared/pipeline/runtime.js";
-import { tableRoundTrips } from "../shared/storage/index.js";
+import { listOutboxPointers, tableRoundTrips } from "../shared/storage/index.js";
 import { physicalTableName } from "../shared/storage/tableNames.js";
 import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
 import { fetchSigned, seedBenchPartnerKey } from "./lib/http.js";
@@ -46,8 +46,12 @@ interface PhaseResult {
   readonly startedAt: number;
   readonly seconds: number;
   readonly refused: number;
-  /** partner-event messages the relays sent (one per event raised). */
+  /** Distinct events the relays sent for the phase's customers (one per event raised). */
   readonly raised: number;
+  /** partner-event messages sent in all, the relay timer's second sends included. */
+  readonly sends: number;
+  /** Outbox pointers left once the phase's events were dispatched (the relay clears each). */
+  readonly pointersLeft: number;
   readonly roundTrips: number;
   readonly outboxTrips: number;
   readonly webhookTrips: number;
@@ -95,10 +99,16 @@ export async function eventsBench(options: EventsOptions): Promise<Figure[]> {
       const sendEvents = runtime().sendEvents;
       // Ids, not sends: the timer may send an event again (same id).
       const raised = new Set<string>();
+      let phaseCustomers = new Set<string>();
+      let sends = 0;
       setRuntimeForTests({
         store: services.store(PREFIX, { counter: tableRoundTrips(), policies: [attribution.policy] }),
         sendEvents: (messages) => {
-          for (const sent of messages) if (sent.message.type === "partner-event") raised.add(sent.messageId);
+          for (const { messageId, message } of messages) {
+            if (message.type !== "partner-event") continue;
+            sends += 1;
+            if (phaseCustomers.has(message.event.customerId ?? "")) raised.add(messageId);
+          }
           return sendEvents(messages);
         },
       });
@@ -117,6 +127,8 @@ export async function eventsBench(options: EventsOptions): Promise<Figure[]> {
         trips.reset();
         attribution.reset();
         raised.clear();
+        sends = 0;
+        phaseCustomers = new Set(Array.from({ length: count }, (_, i) => customerId(from + i)));
         await receiver.clear();
         const busBefore = await services.busStats();
         const start = performance.now();
@@ -150,6 +162,8 @@ export async function eventsBench(options: EventsOptions): Promise<Figure[]> {
           seconds,
           refused: answers.filter((answer) => answer.status !== 202).length,
           raised: raised.size,
+          sends,
+          pointersLeft: (await listOutboxPointers(setupStore)).length,
           roundTrips: trips.total,
           outboxTrips: attribution.counts.outbox,
           webhookTrips: attribution.counts.webhooks,
@@ -181,6 +195,14 @@ export async function eventsBench(options: EventsOptions): Promise<Figure[]> {
         figure("events migrations per phase (without, then with a subscription)", n),
         figure("events refused migrations", without.refused + subscribed.refused),
         figure("events raised per migration", round(subscribed.raised / n, 2)),
+        figure(
+          "events sent per migration (the relay timer's second sends included)",
+          `${round(without.sends / n, 2)} / ${round(subscribed.sends / n, 2)} (without / with a subscription)`,
+        ),
+        figure(
+          "events outbox pointers left after each phase",
+          `${without.pointersLeft} / ${subscribed.pointersLeft}`,
+        ),
         figure("events types delivered", types.join(", ")),
         figure("events delivered", got.length),
         figure("events delivered, distinct ids", ids.size),
