@@ -85,6 +85,13 @@ export const BENCHMARKS = {
     runs: [[]],
     run: async () => (await import("./portfolio.js")).portfolioBench(),
   },
+  events: {
+    about:
+      "N migrations (--n, default 300) each way, without and with a webhook subscription to a loopback receiver: events delivered per second, and the table round trips and Service Bus operations the outbox and a subscription add per migration",
+    runs: [[]],
+    forward: (args) => (args.n === undefined ? [] : ["--n", args.n]),
+    run: async (args) => (await import("./events.js")).eventsBench({ migrations: args.n ?? 300 }),
+  },
 } as const satisfies Record<string, Benchmark>;
 
 export type BenchmarkName = keyof typeof BENCHMARKS;

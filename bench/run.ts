@@ -7,6 +7,7 @@
  *   tsx bench/run.ts sweep-scale-out [--n 1000000]   (1 then 2 host processes serving dist/deploy)
  *   tsx bench/run.ts intake
  *   tsx bench/run.ts cold-start        (the bundle in dist/deploy)
+ *   tsx bench/run.ts events [--n 300]   (N migrations without, then N with a webhook subscription)
  *
  * A benchmark of compiled code builds first when dist/ lacks it (lib/build.ts).
  */

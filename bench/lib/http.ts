@@ -77,3 +77,20 @@ export function migrationBody(partnerId: string, customerId: string, subscriptio
     items: [{ subscriptionId, cancelOriginal: "at-term-end" }],
   };
 }
+
+/** Any other request of the bench partner's, signed the same way (e.g. PUT or DELETE a webhook subscription). */
+export function fetchSigned(
+  method: "GET" | "PUT" | "DELETE",
+  url: string,
+  body?: unknown,
+): Promise<Response> {
+  const raw = body === undefined ? "" : JSON.stringify(body);
+  return fetch(url, {
+    method,
+    headers: {
+      ...(raw === "" ? {} : { "content-type": "application/json" }),
+      ...signRequest({ ...BENCH_PARTNER_KEY, method, pathAndQuery: new URL(url).pathname, body: raw }),
+    },
+    ...(raw === "" ? {} : { body: raw }),
+  });
+}

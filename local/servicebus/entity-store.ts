@@ -16,7 +16,7 @@ import {
 } from "./message-format.js";
 import { encodeString } from "./amqp-codec.js";
 import { MinHeap } from "./min-heap.js";
-import type { EntityCounts, OperationCounts } from "./stats.js";
+import { countEntityOperation, type EntityCounts, type OperationCounts } from "./stats.js";
 import type { TimerHandle, Timers } from "./timers.js";
 import { type QueueSettings, type Topology, queueSettings } from "./topology.js";
 
@@ -221,6 +221,7 @@ export class Entity {
       );
     }
     this.context.operations.settlements++;
+    countEntityOperation(this.context.operations, this.path);
     this.release(lock);
     switch (settlement.kind) {
       case "complete":
@@ -279,6 +280,7 @@ export class Entity {
     });
     return messages.map((message) => {
       this.context.operations.deliveries++;
+      countEntityOperation(this.context.operations, this.path);
       // Service Bus counts a receive by sequence number as a further delivery.
       message.deliveryCount++;
       if (mode === "receiveAndDelete") {
@@ -409,6 +411,7 @@ export class Entity {
         continue;
       }
       this.context.operations.deliveries++;
+      countEntityOperation(this.context.operations, this.path);
       if (consumer.receiveMode === "receiveAndDelete") {
         this.remove(message);
         consumer.deliver(message, undefined);

@@ -26,7 +26,7 @@ import {
   rheaInternalsMissing,
 } from "./rhea-adapter.js";
 import type { SharedAccessKey } from "./sas.js";
-import type { OperationCounts } from "./stats.js";
+import { countEntityOperation, type OperationCounts } from "./stats.js";
 
 /** Marks a plain (format 0) transfer to a queue so rhea hands over its bytes instead of decoding them. */
 const PLAIN_MESSAGE_MARKER = 0xffff_fffe;
@@ -357,6 +357,7 @@ export class LinkHandler {
       else throw new BrokerError(CONDITION.notImplemented, `Message format ${format} is not supported.`);
       const parsed = encoded.map(parseMessage);
       this.options.operations.sendRequests++;
+      countEntityOperation(this.options.operations, entity.path);
       entity.send(parsed);
       delivery.accept();
     } catch (error) {
@@ -403,6 +404,7 @@ export class LinkHandler {
     const name = typeof operation === "string" ? operation : "(none)";
     const operations = this.options.operations;
     operations.managementRequests++;
+    countEntityOperation(operations, entity.path);
     operations.managementByOperation[name] = (operations.managementByOperation[name] ?? 0) + 1;
     const response = handleManagementRequest(entity, name, request.body, this.options.log);
     delivery.accept();

@@ -26,6 +26,8 @@ export interface OperationCounts {
   managementRequests: number;
   /** $management requests by operation name (`com.microsoft:renew-lock`, ...). */
   managementByOperation: Record<string, number>;
+  /** Sends, deliveries, settlements and $management requests by entity path (`queue`, `queue/$DeadLetterQueue`). */
+  byEntity: Record<string, number>;
 }
 
 export interface EmulatorStats {
@@ -52,7 +54,13 @@ export function newOperationCounts(): OperationCounts {
     settlements: 0,
     managementRequests: 0,
     managementByOperation: {},
+    byEntity: {},
   };
+}
+
+/** Counts one of the operations `totalOperations` adds up against the entity it was on. */
+export function countEntityOperation(operations: OperationCounts, entityPath: string): void {
+  operations.byEntity[entityPath] = (operations.byEntity[entityPath] ?? 0) + 1;
 }
 
 export function totalOperations(operations: OperationCounts): number {

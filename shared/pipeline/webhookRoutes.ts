@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 
 import type { HttpResponseInit } from "@azure/functions";
 
-import { actsAsItself, type Caller } from "../domain/index.js";
+import { actsAsItself, mayRead, type Caller } from "../domain/index.js";
 import { TEST_EVENT_TYPE, type EventEnvelope } from "../events/catalogue.js";
 import { problem } from "../http/problem.js";
 import type { DeliveryRecord, WebhookRecord } from "../storage/webhooks.js";
@@ -12,6 +12,18 @@ import type { DeliveryRecord, WebhookRecord } from "../storage/webhooks.js";
 export function otherPartnersWebhooks(caller: Caller, partnerId: string): HttpResponseInit | undefined {
   const refused = actsAsItself(caller, partnerId);
   return refused === null ? undefined : problem("forbidden", refused.message, { violations: [refused] });
+}
+
+/**
+ * TEN-2: another partner's subscriptions and deliveries are not found, as if they did not exist
+ * (`detail` is what the missing case says); the operator reads all.
+ */
+export function hiddenWebhooks(
+  caller: Caller,
+  partnerId: string,
+  detail: string,
+): HttpResponseInit | undefined {
+  return mayRead(caller, partnerId) ? undefined : problem("not-found", detail);
 }
 
 export function webhookView({ partnerId, name, url, events, createdAt }: WebhookRecord) {

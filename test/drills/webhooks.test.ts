@@ -3,7 +3,8 @@
  * the relay (or the timer's pass) puts them on the emulator's partner-events queue, the host's
  * dispatcher POSTs them to a real HTTP receiver in this test, signed. Receivers fail, hang, and the
  * dispatcher crashes mid-delivery (a Table Storage fault); every event still arrives, with its own
- * id, only to its own partner, and per resource in lifecycle order by sequence.
+ * id, only to its own partner, and per resource in lifecycle order by sequence. A delivery past its
+ * last attempt is listed as failed and redelivered by hand, over the host's HTTP routes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,12 +29,19 @@ import {
 } from "../../shared/storage/index.js";
 import { listDeliveries, putWebhook } from "../../shared/storage/webhooks.js";
 import { aRelationship, anEntry } from "../integration/storage/fixtures.js";
+import { OPERATOR, partnerKey, type KeyCredentials } from "../setup/callers.js";
 import { tablesConnection, uniqueId } from "../setup/tables.js";
 import { FaultInjector } from "./faults.js";
-import { useDrillHost } from "./support.js";
+import { signedFetch, useDrillHost, type SignedRequest } from "./support.js";
 
 const drill = useDrillHost(import.meta.url, {
-  functions: ["processPartnerEventMessage"],
+  functions: [
+    "processPartnerEventMessage",
+    "listWebhooks",
+    "getWebhook",
+    "listWebhookDeliveries",
+    "postWebhookRedelivery",
+  ],
   env: {
     WEBHOOK_ALLOW_PRIVATE_TARGETS: "true",
     WEBHOOK_RETRY_BASE_SECONDS: "0.3",
@@ -304,5 +312,100 @@ describe("events out", () => {
       () => drill.invocations.count("processPartnerEventMessage", "Failed") >= 1,
       "the crashed invocation",
     );
+  });
+});
+
+describe("failed deliveries and manual redelivery", () => {
+  async function ask(key: KeyCredentials, request: SignedRequest) {
+    const response = await signedFetch(drill.baseUrl(), key, request);
+    return { status: response.status, body: (await response.json()) as { items?: unknown[] } };
+  }
+
+  it("a delivery past its 10 attempts is listed as failed and redelivered with the same event id, by its own partner or the operator only", async () => {
+    const partnerA = uniqueId("pf");
+    const partnerB = uniqueId("pg");
+    // Every attempt of the one event fails until the 12th: 10 retries, then a redelivery that fails too.
+    const pathA = await subscribe(partnerA, (n) => (n <= 11 ? 500 : 200));
+    await subscribe(partnerB);
+    const keyA = await partnerKey(store, partnerA);
+    const keyB = await partnerKey(store, partnerB);
+    const deliveries = (partnerId: string, status: string) =>
+      `partners/${partnerId}/webhooks/portal/deliveries?status=${status}`;
+    const config = runtime().config;
+    // Ten attempts in about 5 s rather than a day.
+    setRuntimeForTests({ config: { ...config, WEBHOOK_RETRY_BASE_SECONDS: 0.01 } });
+    try {
+      const customerId = uniqueId("cust");
+      const receipt = await commit(store, blankCustomerState(customerId), [
+        put.relationship(aRelationship(customerId, "rel-1", { partnerId: partnerA, status: "submitted" })),
+        appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+      ]);
+      await relayCommitted(runtime(), receipt.outbox);
+      const eventId = receipt.outbox!.events[0]!.id;
+
+      await expect
+        .poll(async () => (await ask(keyA, { method: "GET", path: deliveries(partnerA, "failed") })).body, {
+          timeout: 30_000,
+          interval: 250,
+        })
+        .toMatchObject({
+          items: [{ status: "failed", attempts: 10, lastResult: "HTTP 500", event: { id: eventId } }],
+        });
+      expect(counts.get(pathA)).toBe(10);
+      const failed = await ask(keyA, { method: "GET", path: deliveries(partnerA, "failed") });
+      const [item] = failed.body.items as { deliveryId: string }[];
+      const redelivery = (partnerId: string) =>
+        `partners/${partnerId}/webhooks/portal/deliveries/${item!.deliveryId}/redelivery`;
+
+      // Another partner neither sees nor redelivers it; its own list holds nothing.
+      const seenByB = await ask(keyB, { method: "GET", path: deliveries(partnerA, "failed") });
+      expect(seenByB.status).toBe(404);
+      expect(JSON.stringify(seenByB.body)).not.toContain(eventId);
+      expect(await ask(keyB, { method: "GET", path: deliveries(partnerB, "failed") })).toEqual({
+        status: 200,
+        body: { items: [] },
+      });
+      for (const path of [`partners/${partnerA}/webhooks`, `partners/${partnerA}/webhooks/portal`]) {
+        expect((await ask(keyB, { method: "GET", path })).status, path).toBe(404);
+        expect((await ask(keyA, { method: "GET", path })).status, path).toBe(200);
+      }
+      expect((await ask(keyB, { method: "POST", path: redelivery(partnerA) })).status).toBe(403);
+      expect((await ask(keyB, { method: "POST", path: redelivery(partnerB) })).status).toBe(404);
+
+      // The operator sees it and redelivers: attempt 11 fails too, so it is failed again at once.
+      expect(await ask(OPERATOR, { method: "GET", path: deliveries(partnerA, "failed") })).toEqual(failed);
+      expect(await ask(OPERATOR, { method: "POST", path: redelivery(partnerA) })).toEqual({
+        status: 202,
+        body: { deliveryId: item!.deliveryId, status: "pending", attempt: 11 },
+      });
+      await expect
+        .poll(async () => (await ask(keyA, { method: "GET", path: deliveries(partnerA, "failed") })).body, {
+          timeout: 10_000,
+        })
+        .toMatchObject({ items: [{ deliveryId: item!.deliveryId, attempts: 11 }] });
+
+      // Its own partner redelivers: the receiver takes it, and it is delivered.
+      expect(await ask(keyA, { method: "POST", path: redelivery(partnerA) })).toMatchObject({
+        status: 202,
+        body: { attempt: 12 },
+      });
+      await expect
+        .poll(
+          async () => (await ask(keyA, { method: "GET", path: deliveries(partnerA, "delivered") })).body,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toMatchObject({ items: [{ deliveryId: item!.deliveryId, attempts: 12, lastResult: "HTTP 200" }] });
+      expect((await ask(keyA, { method: "GET", path: deliveries(partnerA, "failed") })).body).toEqual({
+        items: [],
+      });
+      const mine = received.filter((entry) => entry.path === pathA);
+      expect(mine.map((entry) => entry.status)).toEqual([...Array<number>(11).fill(500), 200]);
+      expect(mine.every((entry) => entry.event.id === eventId && entry.verified)).toBe(true);
+      expect(counts.get(pathA)).toBe(12);
+    } finally {
+      setRuntimeForTests({ config });
+    }
   });
 });

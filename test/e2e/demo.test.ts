@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { runDemo } from "../../local/demoStory.js";
+import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import { startLocalStack, type LocalStack } from "../../local/stack.js";
 import { customerTokenFor, operatorOf, tempStateDir } from "./helpers.js";
 
@@ -57,6 +58,25 @@ describe("the demo's story", () => {
       const sequences = [...new Set(ofMigration.map((event) => event.sequence))];
       expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
       expect(result.events.some((event) => event.type === "relationship-accepted")).toBe(true);
+      // Per resource (relationship, migration, each line item), ordered by sequence, each event starts
+      // in the status the one before it entered, the first in none: the lifecycle in order.
+      const byResource = new Map<string, Map<number, EventEnvelope>>();
+      for (const event of result.events) {
+        const seen = byResource.get(event.resource.id) ?? new Map<number, EventEnvelope>();
+        byResource.set(event.resource.id, seen.set(event.sequence, event));
+      }
+      expect(byResource.size).toBeGreaterThanOrEqual(4);
+      let chained = 0;
+      for (const [resource, events] of byResource) {
+        for (const [sequence, event] of events) {
+          const before = sequence === 1 ? null : events.get(sequence - 1)?.resource.status;
+          if (before === undefined) continue;
+          expect(event.data.from, `${resource} #${sequence}`).toBe(before);
+          chained += 1;
+        }
+      }
+      // Not vacuous: most of the events were checked against the one before.
+      expect(chained).toBeGreaterThan(result.events.length / 2);
       expect(lines).toContainEqual(
         expect.stringMatching(/^The portal's receiver got \d+ events, every signature verified\.$/),
       );

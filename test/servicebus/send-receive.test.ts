@@ -21,6 +21,8 @@ async function receiveAll(queue: string, expected: number): Promise<ServiceBusRe
 
 describe("peek-lock and receive-and-delete", () => {
   it("locks in peek-lock mode until the message is completed", async () => {
+    const operationsOn = () => bus.emulator.stats().operations.byEntity["peek-lock"] ?? 0;
+    const before = operationsOn();
     await bus.client.createSender("peek-lock").sendMessages({ body: "work", messageId: "m-1" });
     const receiver = bus.client.createReceiver("peek-lock");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
@@ -31,6 +33,8 @@ describe("peek-lock and receive-and-delete", () => {
 
     await receiver.completeMessage(message!);
     expect(bus.counts("peek-lock")).toMatchObject({ active: 0, locked: 0 });
+    // Counted against the queue: the send, the delivery and the settlement.
+    expect(operationsOn()).toBe(before + 3);
     await receiver.close();
   });
 

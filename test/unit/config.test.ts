@@ -23,6 +23,10 @@ describe("config", () => {
     expect(config.TRUSTED_TOKEN_ISSUERS).toEqual([ENTRA_ISSUER_TEMPLATE]);
     expect(config.INVITATION_TTL_DAYS).toBe(90);
     expect(config.SWEEP_SCHEDULE).toBe("0 0 2 * * *");
+    // Webhook deliveries: the README's retry schedule (test/unit/events/retries.test.ts) and time-out.
+    expect(config.WEBHOOK_RETRY_BASE_SECONDS).toBe(170);
+    expect(config.WEBHOOK_TIMEOUT_SECONDS).toBe(10);
+    expect(config.WEBHOOK_ALLOW_PRIVATE_TARGETS).toBe(false);
   });
 
   it("names every missing or malformed setting at once", () => {
