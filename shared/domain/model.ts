@@ -311,6 +311,17 @@ export const migrationItemRequestSchema = z
   .meta({ id: "MigrationItemRequest" });
 export type MigrationItemRequest = z.infer<typeof migrationItemRequestSchema>;
 
+/**
+ * `recorded`: the service wrote the partner's subscription into its own tables and nothing was
+ * ordered or transferred in Partner Center — a record of what the partner is to do there, not an order.
+ */
+export const lineItemExecutionSchema = z.enum(["recorded"]).meta({
+  id: "LineItemExecution",
+  description:
+    "How a provisioned line item was carried out. `recorded`: written in this service's tables only; nothing was ordered or transferred in Partner Center.",
+});
+export type LineItemExecution = z.infer<typeof lineItemExecutionSchema>;
+
 export const lineItemSchema = z
   .object({
     subscriptionId: idSchema,
@@ -338,6 +349,8 @@ export const lineItemSchema = z
     seatReduction: z.boolean().optional(),
     /** The partner's subscription: the new CSP one (license-move, azure-new-subscription) or the transferred original (azure-switch-partner). */
     newSubscriptionId: idSchema.nullable().optional(),
+    /** How a provisioned item was carried out; set when it is provisioned. */
+    execution: lineItemExecutionSchema.optional(),
   })
   .meta({ id: "LineItem" });
 export type LineItem = z.infer<typeof lineItemSchema>;

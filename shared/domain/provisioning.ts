@@ -93,6 +93,8 @@ export function provisionItem(
     status,
     provisionAt: now,
     newSubscriptionId: partnerSubscription.id,
+    // Nothing here reaches Partner Center yet: the item is a record of what the partner does there.
+    execution: "recorded",
     // MIG-2: an immediate cancellation happens now, when the replacement exists, and is never refunded.
     cancelAt: immediately ? now : item.cancelAt,
     refundNote: immediately ? refundNoteFor(original, now) : item.refundNote,
