@@ -128,6 +128,18 @@ const secretNameSchema = z
   .regex(/^[A-Za-z0-9-]{1,127}$/, "must be a Key Vault secret name (letters, digits, '-')");
 
 /**
+ * The roles a partner asks of a customer in a delegated admin (GDAP) relationship, by template
+ * (shared/domain/delegatedAdmin.ts lists each template's Entra ID roles).
+ */
+export const DELEGATED_ADMIN_ROLE_TEMPLATES = ["license-management", "helpdesk", "global-admin"] as const;
+export const delegatedAdminRoleTemplateSchema = z.enum(DELEGATED_ADMIN_ROLE_TEMPLATES).meta({
+  id: "DelegatedAdminRoleTemplate",
+  description:
+    "The roles asked in a GDAP relationship: license-management (User, License Administrator, Directory Readers), helpdesk (Helpdesk, Service Support Administrator, Directory Readers) or global-admin (Global Administrator; never auto-extended).",
+});
+export type DelegatedAdminRoleTemplate = z.infer<typeof delegatedAdminRoleTemplateSchema>;
+
+/**
  * How the service reaches Partner Center as this partner (the secure application model): the
  * partner's tenant, its app registration, and the names of the Key Vault secrets holding the
  * app's secret and the refresh token the partner's admin consented with. Never the secrets.
@@ -138,6 +150,8 @@ export const partnerCenterLinkSchema = z
     applicationId: idSchema,
     refreshTokenSecret: secretNameSchema,
     applicationSecret: secretNameSchema,
+    /** The roles of the GDAP relationships created for this partner (live mode); default license-management. */
+    delegatedAdminRoleTemplate: delegatedAdminRoleTemplateSchema.optional(),
   })
   .meta({ id: "PartnerCenterLink" });
 export type PartnerCenterLink = z.infer<typeof partnerCenterLinkSchema>;
@@ -227,6 +241,33 @@ export const RELATIONSHIP_STATUSES = [
 export const relationshipStatusSchema = z.enum(RELATIONSHIP_STATUSES);
 export type RelationshipStatus = z.infer<typeof relationshipStatusSchema>;
 
+const urlSchema = z.url({ protocol: /^https?$/ }).max(2000);
+
+export const invitationSchema = z
+  .strictObject({
+    /** Partner Center's reseller relationship request link (GET /v1/customers/relationshiprequests). */
+    resellerRelationshipUrl: urlSchema,
+    /** Two-tier CSP: the indirect reseller the link was asked for. */
+    indirectResellerId: idSchema.optional(),
+    delegatedAdmin: z
+      .strictObject({
+        /** Graph's id of the delegatedAdminRelationship. */
+        id: z.string().min(1).max(200),
+        displayName: z.string().min(1).max(50),
+        /** Where the customer's Global Administrator approves it, in Microsoft's admin center. */
+        approvalUrl: urlSchema,
+        roleTemplate: delegatedAdminRoleTemplateSchema,
+        /** Entra ID role definition ids asked for. */
+        roleDefinitionIds: z.array(z.string().min(1).max(64)).min(1).max(50),
+        duration: z.string().min(1).max(16),
+        autoExtendDuration: z.string().min(1).max(16),
+      })
+      .optional(),
+    at: isoTimeSchema,
+  })
+  .meta({ id: "Invitation" });
+export type Invitation = z.infer<typeof invitationSchema>;
+
 export const relationshipSchema = z
   .object({
     id: idSchema,
@@ -255,6 +296,12 @@ export const relationshipSchema = z
         at: isoTimeSchema,
       })
       .optional(),
+    /**
+     * Live mode: what the customer's administrator opens to accept — Partner Center's reseller
+     * relationship request link and, when delegated admin was asked, the GDAP relationship created in
+     * Graph and locked for approval, with its approval link.
+     */
+    invitation: invitationSchema.optional(),
     violations: z.array(violationSchema),
   })
   .meta({ id: "Relationship" });

@@ -9,6 +9,7 @@ import { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 
 import { getMigration } from "../../functions/getMigration.js";
+import { getRelationship } from "../../functions/getRelationship.js";
 import { postAcceptance } from "../../functions/postAcceptance.js";
 import { postMigration } from "../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
@@ -20,11 +21,14 @@ import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
 import { resetConfigForTests } from "../../shared/config.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
-import type { MigrationView } from "../../shared/http/views.js";
+import { ENTRA_ROLE_DEFINITIONS } from "../../shared/domain/index.js";
+import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
-import { resetRuntime } from "../../shared/pipeline/runtime.js";
+import { ReferenceCache } from "../../shared/pipeline/referenceCache.js";
+import { resetRuntime, runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
+import { FaultInjector } from "../drills/faults.js";
 import { asCustomer } from "../setup/callers.js";
-import { uniqueId } from "../setup/tables.js";
+import { testTableStore, uniqueId } from "../setup/tables.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { call, usePipelineHttp } from "./http/support.js";
@@ -58,6 +62,12 @@ async function inMode<T>(mode: "records" | "live", body: () => Promise<T>): Prom
   } finally {
     set("live");
   }
+}
+
+async function relationshipOf(id: string): Promise<RelationshipView> {
+  const answer = await call(getRelationship, "GET", `/api/relationships/${id}`, { params: { id } });
+  expect(answer.status, answer.text).toBe(200);
+  return answer.body as RelationshipView;
 }
 
 async function migrationOf(id: string): Promise<MigrationView> {
@@ -157,5 +167,160 @@ describe("records mode: a provisioned item is a record, and says so", () => {
       .components.schemas;
     expect(JSON.stringify(schemas.LineItem)).toContain("LineItemExecution");
     expect(schemas.LineItemExecution).toMatchObject({ enum: ["recorded"] });
+  });
+});
+
+/** The GDAP relationships the local Partner Center holds for a partner tenant. */
+function gdapOf(tenantId: string): Record<string, unknown>[] {
+  return partnerCenter
+    .pc()
+    .delegatedAdminRelationships()
+    .filter((found) => found.partnerTenantId === tenantId);
+}
+
+/** What the service asked of Partner Center and Graph as this partner: "METHOD path" (token exchanges aside). */
+function askedAs(tenantId: string): string[] {
+  return partnerCenter
+    .pc()
+    .requests()
+    .filter((request) => request.partnerTenantId === tenantId)
+    .map((request) => `${request.method} ${decodeURIComponent(request.path.replaceAll("+", "%20"))}`);
+}
+
+describe("live mode: the invitation is made in Partner Center and shown", () => {
+  it("a request for delegated admin gets the reseller link and a GDAP relationship locked for approval", async () => {
+    const world = await parties();
+    const relationshipId = await requestRelationship(world, true);
+    await processQueues();
+    const relationship = await relationshipOf(relationshipId);
+    expect(relationship.status).toBe("pending");
+    const invitation = relationship.invitation;
+    expect(new URL(invitation?.resellerRelationshipUrl ?? "").searchParams.get("partnerId")).toBe(
+      world.tenantId,
+    );
+    const [gdap, ...more] = gdapOf(world.tenantId);
+    expect(more).toEqual([]);
+    expect(gdap).toMatchObject({
+      id: invitation?.delegatedAdmin?.id,
+      displayName: invitation?.delegatedAdmin?.displayName,
+      status: "approvalPending",
+      duration: "P730D",
+      autoExtendDuration: "P180D",
+      customer: { tenantId: world.customerId, displayName: customerBody.name },
+      accessDetails: {
+        unifiedRoles: [
+          { roleDefinitionId: ENTRA_ROLE_DEFINITIONS.userAdministrator },
+          { roleDefinitionId: ENTRA_ROLE_DEFINITIONS.licenseAdministrator },
+          { roleDefinitionId: ENTRA_ROLE_DEFINITIONS.directoryReaders },
+        ],
+      },
+    });
+    expect(invitation?.delegatedAdmin).toMatchObject({
+      roleTemplate: "license-management",
+      duration: "P730D",
+    });
+    expect(invitation?.delegatedAdmin?.approvalUrl).toContain(String(gdap?.id));
+    const name = invitation?.delegatedAdmin?.displayName ?? "";
+    expect(askedAs(world.tenantId)).toEqual([
+      "GET /v1/customers/relationshiprequests",
+      `GET /v1.0/tenantRelationships/delegatedAdminRelationships?$filter=displayName eq '${name}'`,
+      "POST /v1.0/tenantRelationships/delegatedAdminRelationships",
+      `POST /v1.0/tenantRelationships/delegatedAdminRelationships/${String(gdap?.id)}/requests`,
+    ]);
+  });
+
+  it("Global Administrator among the roles: the GDAP relationship is not auto-extended; no delegated admin, no GDAP", async () => {
+    const admin = await parties({ delegatedAdminRoleTemplate: "global-admin" });
+    await requestRelationship(admin, true);
+    const plain = await parties();
+    const plainId = await requestRelationship(plain, false);
+    await processQueues();
+    expect(gdapOf(admin.tenantId)).toMatchObject([
+      {
+        autoExtendDuration: "PT0S",
+        accessDetails: { unifiedRoles: [{ roleDefinitionId: ENTRA_ROLE_DEFINITIONS.globalAdministrator }] },
+      },
+    ]);
+    const invitation = (await relationshipOf(plainId)).invitation;
+    expect(invitation?.resellerRelationshipUrl).toMatch(/^https:\/\/admin\.microsoft\.com\//);
+    expect(invitation?.delegatedAdmin).toBeUndefined();
+    expect(gdapOf(plain.tenantId)).toEqual([]);
+    expect(askedAs(plain.tenantId)).toEqual(["GET /v1/customers/relationshiprequests"]);
+  });
+});
+
+describe("live mode: one GDAP relationship, however often the message comes", () => {
+  it("the request delivered 3 times creates one GDAP relationship and records one invitation", async () => {
+    const world = await parties();
+    const relationshipId = await requestRelationship(world, true);
+    const [message] = await http.drain(QUEUES.relationships);
+    for (const _ of [1, 2, 3]) await processRelationshipMessage(message?.body, context());
+    expect(gdapOf(world.tenantId)).toHaveLength(1);
+    const asked = askedAs(world.tenantId);
+    expect(
+      asked.filter((line) => line === "POST /v1.0/tenantRelationships/delegatedAdminRelationships"),
+    ).toHaveLength(1);
+    expect(asked.filter((line) => line.endsWith("/requests"))).toHaveLength(1);
+    const relationship = await relationshipOf(relationshipId);
+    expect(relationship.invitation?.delegatedAdmin?.id).toBe(gdapOf(world.tenantId)[0]?.id);
+    // Partner Center was asked only by the first delivery; the later ones found the invitation recorded.
+    expect(asked.filter((line) => line === "GET /v1/customers/relationshiprequests")).toHaveLength(1);
+  });
+
+  it("a crash after Graph created it, before the lock, and again before the table write: still one", async () => {
+    const world = await parties();
+    const relationshipId = await requestRelationship(world, true);
+    const [message] = await http.drain(QUEUES.relationships);
+    // The lock fails (Graph down): the function throws after the GDAP relationship exists.
+    const lockPath = /\/delegatedAdminRelationships\/[^/]+\/requests$/;
+    await partnerCenter.control("faults", { status: 503, count: 1, path: lockPath.source });
+    await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/503/);
+    expect(gdapOf(world.tenantId)).toMatchObject([{ status: "created" }]);
+    expect((await relationshipOf(relationshipId)).invitation).toBeUndefined();
+
+    // Redelivered: it finds that relationship and locks it; then the process dies before the write lands.
+    const faults = new FaultInjector();
+    const store = testTableStore(import.meta.url, { policies: [faults.policy] });
+    const live = runtime();
+    setRuntimeForTests({ store, reference: new ReferenceCache(store) });
+    try {
+      faults.arm({
+        timing: "before-sending",
+        matches: (request) =>
+          typeof request.body === "string" && request.body.includes("resellerRelationshipUrl"),
+      });
+      await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/injected fault/);
+      expect(faults.fired).toHaveLength(1);
+    } finally {
+      setRuntimeForTests({ store: live.store, reference: live.reference });
+    }
+    expect(gdapOf(world.tenantId)).toMatchObject([{ status: "approvalPending" }]);
+    expect((await relationshipOf(relationshipId)).invitation).toBeUndefined();
+
+    // Redelivered again: nothing more in Graph, and the invitation is recorded.
+    await processRelationshipMessage(message?.body, context());
+    const [gdap, ...more] = gdapOf(world.tenantId);
+    expect(more).toEqual([]);
+    expect((await relationshipOf(relationshipId)).invitation?.delegatedAdmin?.id).toBe(gdap?.id);
+    const asked = askedAs(world.tenantId);
+    expect(
+      asked.filter((line) => line === "POST /v1.0/tenantRelationships/delegatedAdminRelationships"),
+    ).toHaveLength(1);
+    expect(asked.filter((line) => line.endsWith("/requests"))).toHaveLength(2);
+  });
+
+  it("Partner Center throttling (429) throws, so Service Bus redelivers; nothing is recorded until it answers", async () => {
+    const world = await parties();
+    const relationshipId = await requestRelationship(world, true);
+    const [message] = await http.drain(QUEUES.relationships);
+    await partnerCenter.control("faults", { status: 429, retryAfterSeconds: 2, count: 2 });
+    for (const _ of [1, 2])
+      await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/429/);
+    expect((await relationshipOf(relationshipId)).invitation).toBeUndefined();
+    await processRelationshipMessage(message?.body, context());
+    expect((await relationshipOf(relationshipId)).invitation?.delegatedAdmin?.id).toBe(
+      gdapOf(world.tenantId)[0]?.id,
+    );
+    expect(gdapOf(world.tenantId)).toHaveLength(1);
   });
 });
