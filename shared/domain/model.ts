@@ -275,6 +275,8 @@ export const relationshipSchema = z
     customerId: idSchema,
     status: relationshipStatusSchema,
     delegatedAdmin: z.boolean(),
+    /** Two-tier CSP: the indirect reseller an indirect provider asked this relationship for. */
+    indirectResellerId: idSchema.optional(),
     requestedBy: actorSchema,
     createdAt: isoTimeSchema,
     updatedAt: isoTimeSchema,

@@ -64,7 +64,12 @@ export async function sendInvitation(
     };
   }
 
-  const resellerRelationshipUrl = await client.relationshipRequestLink(link);
+  // Two-tier CSP: the provider's link for its reseller, named by the reseller's Partner Center tenant.
+  const resellerId = relationship.indirectResellerId;
+  const reseller = resellerId === undefined ? undefined : await rt.reference.partner(resellerId);
+  const indirectResellerId =
+    resellerId === undefined ? undefined : (reseller?.partnerCenter?.tenantId ?? resellerId);
+  const resellerRelationshipUrl = await client.relationshipRequestLink(link, { indirectResellerId });
   let delegatedAdmin: Invitation["delegatedAdmin"];
   if (relationship.delegatedAdmin) {
     const plan = planDelegatedAdmin({
@@ -86,6 +91,7 @@ export async function sendInvitation(
   }
   const invitation: Invitation = {
     resellerRelationshipUrl,
+    ...(resellerId === undefined ? {} : { indirectResellerId: resellerId }),
     ...(delegatedAdmin === undefined ? {} : { delegatedAdmin }),
     at: toIso(rt.now()),
   };

@@ -120,7 +120,10 @@ async function decideRequest(
     return { changes: [], result: { decided, waitersLeft: false } };
   }
   const now = rt.now();
-  const partner = await rt.reference.partner(stored.partnerId);
+  const [partner, reseller] = await Promise.all([
+    rt.reference.partner(stored.partnerId),
+    stored.indirectResellerId === undefined ? undefined : rt.reference.partner(stored.indirectResellerId),
+  ]);
   const customer = state.customer?.value;
   const outcome =
     partner !== undefined && customer !== undefined
@@ -128,6 +131,7 @@ async function decideRequest(
           relationship: stored,
           partner,
           customer,
+          reseller,
           relationships: valuesOf(state.relationships),
           now,
           invitationTtlDays: rt.config.INVITATION_TTL_DAYS,

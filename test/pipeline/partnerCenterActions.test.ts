@@ -83,15 +83,12 @@ interface Parties {
 }
 
 /** A partner linked to its tenant in the local Partner Center, and a new customer. */
-async function parties(partnerCenterFields: Record<string, unknown> = {}): Promise<Parties> {
-  const partnerId = uniqueId("contoso");
+async function parties(
+  partnerCenterFields: Record<string, unknown> = {},
+  partnerFields: Record<string, unknown> = {},
+): Promise<Parties> {
+  const { partnerId, tenantId } = await linkedPartner(partnerCenterFields, partnerFields);
   const customerId = uniqueId("fabrikam");
-  const { link, tenantId } = await partnerCenter.link(partnerId);
-  const partner = await call(putPartner, "PUT", `/api/partners/${partnerId}`, {
-    params: { partnerId },
-    body: { ...partnerBody, partnerCenter: { ...link, ...partnerCenterFields } },
-  });
-  expect(partner.status, partner.text).toBe(201);
   const customer = await call(putCustomer, "PUT", `/api/customers/${customerId}`, {
     params: { customerId },
     body: customerBody,
@@ -100,10 +97,29 @@ async function parties(partnerCenterFields: Record<string, unknown> = {}): Promi
   return { partnerId, customerId, tenantId };
 }
 
-async function requestRelationship(world: Parties, delegatedAdmin: boolean): Promise<string> {
+/** A partner registered by the operator with its link to its tenant in the local Partner Center. */
+async function linkedPartner(
+  partnerCenterFields: Record<string, unknown> = {},
+  partnerFields: Record<string, unknown> = {},
+): Promise<{ partnerId: string; tenantId: string }> {
+  const partnerId = uniqueId("contoso");
+  const { link, tenantId } = await partnerCenter.link(partnerId);
+  const partner = await call(putPartner, "PUT", `/api/partners/${partnerId}`, {
+    params: { partnerId },
+    body: { ...partnerBody, ...partnerFields, partnerCenter: { ...link, ...partnerCenterFields } },
+  });
+  expect(partner.status, partner.text).toBe(201);
+  return { partnerId, tenantId };
+}
+
+async function requestRelationship(
+  world: Parties,
+  delegatedAdmin: boolean,
+  more: Record<string, unknown> = {},
+): Promise<string> {
   const requested = await call(postRelationshipRequest, "POST", "/api/relationship-requests", {
     key: uniqueId("rel"),
-    body: { partnerId: world.partnerId, customerId: world.customerId, actor, delegatedAdmin },
+    body: { partnerId: world.partnerId, customerId: world.customerId, actor, delegatedAdmin, ...more },
   });
   expect(requested.status, requested.text).toBe(202);
   return (requested.body as { id: string }).id;
@@ -246,6 +262,29 @@ describe("live mode: the invitation is made in Partner Center and shown", () => 
     expect(invitation?.delegatedAdmin).toBeUndefined();
     expect(gdapOf(plain.tenantId)).toEqual([]);
     expect(askedAs(plain.tenantId)).toEqual(["GET /v1/customers/relationshiprequests"]);
+  });
+});
+
+describe("live mode: two-tier CSP", () => {
+  it("an indirect provider's request for its reseller gets the provider's link for that reseller", async () => {
+    const provider = await parties({}, { kind: "indirect-provider" });
+    const reseller = await linkedPartner(
+      {},
+      { kind: "indirect-reseller", indirectProviderId: provider.partnerId },
+    );
+    const relationshipId = await requestRelationship(provider, false, {
+      indirectResellerId: reseller.partnerId,
+    });
+    await processQueues();
+    const relationship = await relationshipOf(relationshipId);
+    expect(relationship).toMatchObject({ status: "pending", indirectResellerId: reseller.partnerId });
+    expect(relationship.invitation?.indirectResellerId).toBe(reseller.partnerId);
+    const link = new URL(relationship.invitation?.resellerRelationshipUrl ?? "");
+    expect(link.searchParams.get("partnerId")).toBe(reseller.tenantId);
+    expect(link.searchParams.get("indirectCSPId")).toBe(provider.tenantId);
+    expect(askedAs(provider.tenantId)).toEqual([
+      `GET /v1/customers/relationshiprequests?indirectResellerId=${reseller.tenantId}`,
+    ]);
   });
 });
 
