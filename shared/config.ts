@@ -125,6 +125,14 @@ const settingsSchema = z.object({
       return days >= 1 && days <= 730;
     }, "must be between P1D and P730D")
     .default("P730D"),
+  /**
+   * MC-3 after Partner Center's 2024 change: `true` moves a licence-based subscription from another
+   * CSP partner mid-term by transfer (path `license-transfer`); `false` (default) refuses it (MC-3).
+   */
+  MIDTERM_LICENSE_TRANSFERS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   /** Partner Center's REST API. */
   PARTNER_CENTER_ENDPOINT: z.url().default("https://api.partnercenter.microsoft.com"),
   /** Microsoft Graph (delegated admin relationships), without the version. */

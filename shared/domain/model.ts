@@ -331,7 +331,12 @@ export const LINE_ITEM_STATUSES = [
 export const lineItemStatusSchema = z.enum(LINE_ITEM_STATUSES);
 export type LineItemStatus = z.infer<typeof lineItemStatusSchema>;
 
-export const migrationPathSchema = z.enum(["license-move", "azure-new-subscription", "azure-switch-partner"]);
+export const migrationPathSchema = z.enum([
+  "license-move",
+  "license-transfer",
+  "azure-new-subscription",
+  "azure-switch-partner",
+]);
 export type MigrationPath = z.infer<typeof migrationPathSchema>;
 export const cancelOriginalSchema = z.enum(["at-term-end", "immediately", "keep"]);
 export type CancelOriginal = z.infer<typeof cancelOriginalSchema>;
@@ -396,7 +401,7 @@ export const lineItemSchema = z
     provisionAt: isoTimeSchema.nullable().optional(),
     /** MIG-8: true when the target has fewer seats than the original and the request allowed it. */
     seatReduction: z.boolean().optional(),
-    /** The partner's subscription: the new CSP one (license-move, azure-new-subscription) or the transferred original (azure-switch-partner). */
+    /** The partner's subscription: the new CSP one (license-move, azure-new-subscription) or the transferred original (license-transfer, azure-switch-partner). */
     newSubscriptionId: idSchema.nullable().optional(),
     /** How a provisioned item was carried out; set when it is provisioned. */
     execution: lineItemExecutionSchema.optional(),

@@ -222,6 +222,7 @@ async function decideAnswer(
       relationships: valuesOf(state.relationships),
       migrations: valuesOf(state.migrations),
       offers: await offersForMigrations(rt.reference, waiting, subscriptions),
+      midtermLicenseTransfers: rt.config.MIDTERM_LICENSE_TRANSFERS,
     });
     relationship = result.relationship;
     resumed = result.migrations;

@@ -49,20 +49,27 @@ async function processQueues(): Promise<void> {
   }
 }
 
-/** Runs `body` with PARTNER_CENTER_MODE set to `mode`, then back to live (the file's mode). */
-async function inMode<T>(mode: "records" | "live", body: () => Promise<T>): Promise<T> {
-  const set = (value: string) => {
-    process.env.PARTNER_CENTER_MODE = value;
+/** Runs `body` with these settings, then restores the file's (live mode, defaults). */
+async function withSettings<T>(settings: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const before = Object.fromEntries(Object.keys(settings).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = value;
+    }
     resetConfigForTests();
     resetRuntime();
   };
-  set(mode);
+  apply(settings);
   try {
     return await body();
   } finally {
-    set("live");
+    apply(before);
   }
 }
+
+const inMode = <T>(mode: "records" | "live", body: () => Promise<T>) =>
+  withSettings({ PARTNER_CENTER_MODE: mode }, body);
 
 async function relationshipOf(id: string): Promise<RelationshipView> {
   const answer = await call(getRelationship, "GET", `/api/relationships/${id}`, { params: { id } });
@@ -362,4 +369,60 @@ describe("live mode: one GDAP relationship, however often the message comes", ()
     );
     expect(gdapOf(world.tenantId)).toHaveLength(1);
   });
+});
+
+describe("MIDTERM_LICENSE_TRANSFERS, both settings, through the live stack (MC-3)", () => {
+  /** A partner whose invitation the customer accepted in Partner Center, and a licence another CSP partner holds mid-term. */
+  async function acceptedWithOtherPartnersLicence(): Promise<Parties> {
+    const world = await parties();
+    await requestRelationship(world, false);
+    await processQueues();
+    await partnerCenter.control(`customers/${world.customerId}/accept`, { partnerTenantId: world.tenantId });
+    await processQueues();
+    await call(putOffer, "PUT", "/api/offers/o365-e3", {
+      params: { offerId: "o365-e3" },
+      body: { name: "Office 365 E3", kind: "license", discontinued: false, equivalentOfferIds: [] },
+    });
+    const stored = await call(
+      putSubscription,
+      "PUT",
+      `/api/customers/${world.customerId}/subscriptions/csp-1`,
+      {
+        params: { customerId: world.customerId, subscriptionId: "csp-1" },
+        body: { ...subscriptionBody, channel: "csp", partnerOfRecord: "another-csp" },
+      },
+    );
+    expect(stored.status, stored.text).toBe(201);
+    return world;
+  }
+
+  it.each([
+    ["false", "rejected", "license-move", ["MC-3"]],
+    ["true", "completed", "license-transfer", []],
+  ])(
+    "MIDTERM_LICENSE_TRANSFERS=%s → the migration is %s, its item %s",
+    async (setting, status, path, rules) => {
+      await withSettings({ MIDTERM_LICENSE_TRANSFERS: setting }, async () => {
+        const world = await acceptedWithOtherPartnersLicence();
+        const requested = await call(postMigration, "POST", "/api/migrations", {
+          key: uniqueId("mig"),
+          body: {
+            partnerId: world.partnerId,
+            customerId: world.customerId,
+            actor: { userId: "bob@contoso", role: "account-admin" },
+            items: [{ subscriptionId: "csp-1", cancelOriginal: "at-term-end" }],
+          },
+        });
+        expect(requested.status, requested.text).toBe(202);
+        await processQueues();
+        const migration = await migrationOf((requested.body as { id: string }).id);
+        expect(migration.status).toBe(status);
+        const [line] = migration.items;
+        expect(line?.path).toBe(path);
+        expect(line?.violations.map((found) => found.rule)).toEqual(rules);
+        if (status === "completed")
+          expect(line).toMatchObject({ newSubscriptionId: "csp-1", execution: "recorded" });
+      });
+    },
+  );
 });

@@ -77,6 +77,14 @@ describe("config", () => {
     },
   );
 
+  it.each([
+    [undefined, false],
+    ["false", false],
+    ["true", true],
+  ])("MIDTERM_LICENSE_TRANSFERS %s → %s", (raw, expected) => {
+    expect(loadConfig({ ...valid, MIDTERM_LICENSE_TRANSFERS: raw }).MIDTERM_LICENSE_TRANSFERS).toBe(expected);
+  });
+
   it("takes trusted issuers only as templates naming {tenantid}", () => {
     expect(() => loadConfig({ ...valid, TRUSTED_TOKEN_ISSUERS: "https://issuer.example/fixed" })).toThrow(
       /\{tenantid\}/,
