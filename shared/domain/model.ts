@@ -304,6 +304,17 @@ export const relationshipSchema = z
      * Graph and locked for approval, with its approval link.
      */
     invitation: invitationSchema.optional(),
+    /**
+     * Live mode: Partner Center or Graph refused to make the invitation (a 4xx other than 429; throttling
+     * and faults are retried): its HTTP status and answer, e.g. Partner Center's code and description.
+     */
+    invitationError: z
+      .strictObject({
+        status: z.number().int().nullable(),
+        message: z.string().min(1).max(2000),
+        at: isoTimeSchema,
+      })
+      .optional(),
     violations: z.array(violationSchema),
   })
   .meta({ id: "Relationship" });

@@ -9,9 +9,11 @@
  * Graph created it and before the table write — finds the one it made instead of creating another;
  * it is locked only while Graph still shows it `created`; and the record is written only while the
  * relationship is pending with no invitation. Throttling, server errors and time-outs throw
- * (PartnerCenterError, retryable): the message is redelivered by Service Bus, nothing waits here.
+ * (PartnerCenterError, retryable): the message is redelivered by Service Bus, nothing waits here. A
+ * refusal (another 4xx) is recorded as `invitationError`, with Partner Center's answer, and not retried.
  */
 import {
+  type Customer,
   delegatedAdminApprovalUrl,
   type DelegatedAdminPlan,
   type Invitation,
@@ -64,6 +66,48 @@ export async function sendInvitation(
     };
   }
 
+  let made: Pick<Relationship, "invitation" | "invitationError">;
+  try {
+    made = { invitation: await makeInvitation(rt, client, link, relationship, customer) };
+  } catch (error) {
+    // Throttling, faults and time-outs are retried by redelivery; a refusal is recorded, once.
+    if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
+    const message = error.message.slice(0, 2000);
+    made = { invitationError: { status: error.status ?? null, message, at: toIso(rt.now()) } };
+  }
+
+  const at = toIso(rt.now());
+  const done = await withCustomerPartition(rt.store, customerId, (state) => {
+    const current = state.relationships.get(relationshipId)?.value;
+    // Answered, expired or recorded by a racing delivery meanwhile: what is stored stands.
+    if (current === undefined || !needsInvitation(current))
+      return Promise.resolve({ changes: [], result: false });
+    return Promise.resolve({
+      changes: [put.relationship({ ...current, ...made, updatedAt: at })],
+      result: true,
+    });
+  });
+  const gdap = made.invitation?.delegatedAdmin;
+  const note =
+    made.invitationError !== undefined
+      ? `Partner Center refused the invitation: ${made.invitationError.message}`
+      : `invitation made in Partner Center${gdap === undefined ? "" : `; GDAP ${gdap.id} locked for approval`}`;
+  return {
+    notes: [done.result ? note : "invitation already recorded"],
+    warn: made.invitationError !== undefined,
+    attempts: read.attempts + done.attempts,
+    writes: done.receipt.operations,
+  };
+}
+
+/** The reseller link and, when delegated admin is asked, the locked GDAP relationship, as Partner Center and Graph answer. */
+async function makeInvitation(
+  rt: Runtime,
+  client: PartnerCenterClient,
+  link: PartnerCenterLink,
+  relationship: Relationship,
+  customer: Customer,
+): Promise<Invitation> {
   // Two-tier CSP: the provider's link for its reseller, named by the reseller's Partner Center tenant.
   const resellerId = relationship.indirectResellerId;
   const reseller = resellerId === undefined ? undefined : await rt.reference.partner(resellerId);
@@ -89,34 +133,20 @@ export async function sendInvitation(
       autoExtendDuration: plan.autoExtendDuration,
     };
   }
-  const invitation: Invitation = {
+  return {
     resellerRelationshipUrl,
     ...(resellerId === undefined ? {} : { indirectResellerId: resellerId }),
     ...(delegatedAdmin === undefined ? {} : { delegatedAdmin }),
     at: toIso(rt.now()),
   };
-
-  const done = await withCustomerPartition(rt.store, customerId, (state) => {
-    const current = state.relationships.get(relationshipId)?.value;
-    // Answered, expired or recorded by a racing delivery meanwhile: what is stored stands.
-    if (current === undefined || !needsInvitation(current))
-      return Promise.resolve({ changes: [], result: false });
-    return Promise.resolve({
-      changes: [put.relationship({ ...current, invitation, updatedAt: invitation.at })],
-      result: true,
-    });
-  });
-  const made = delegatedAdmin === undefined ? "" : `; GDAP ${delegatedAdmin.id} locked for approval`;
-  return {
-    notes: [done.result ? `invitation made in Partner Center${made}` : "invitation already recorded"],
-    warn: false,
-    attempts: read.attempts + done.attempts,
-    writes: done.receipt.operations,
-  };
 }
 
 function needsInvitation(relationship: Relationship): boolean {
-  return relationship.status === "pending" && relationship.invitation === undefined;
+  return (
+    relationship.status === "pending" &&
+    relationship.invitation === undefined &&
+    relationship.invitationError === undefined
+  );
 }
 
 /**

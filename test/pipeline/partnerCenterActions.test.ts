@@ -371,6 +371,25 @@ describe("live mode: one GDAP relationship, however often the message comes", ()
   });
 });
 
+describe("live mode: a refusal is recorded, not retried", () => {
+  it("Partner Center answering 400 records its answer on the relationship; a redelivery asks nothing more", async () => {
+    const world = await parties();
+    const relationshipId = await requestRelationship(world, true);
+    const [message] = await http.drain(QUEUES.relationships);
+    await partnerCenter.control("faults", { status: 400, count: 1, path: "relationshiprequests$" });
+    await processRelationshipMessage(message?.body, context());
+    const relationship = await relationshipOf(relationshipId);
+    expect(relationship.status).toBe("pending");
+    expect(relationship.invitation).toBeUndefined();
+    expect(relationship.invitationError).toMatchObject({ status: 400 });
+    expect(relationship.invitationError?.message).toMatch(/Injected by the local Partner Center/);
+    const asked = askedAs(world.tenantId).length;
+    await processRelationshipMessage(message?.body, context());
+    expect(askedAs(world.tenantId)).toHaveLength(asked);
+    expect(gdapOf(world.tenantId)).toEqual([]);
+  });
+});
+
 describe("MIDTERM_LICENSE_TRANSFERS, both settings, through the live stack (MC-3)", () => {
   /** A partner whose invitation the customer accepted in Partner Center, and a licence another CSP partner holds mid-term. */
   async function acceptedWithOtherPartnersLicence(): Promise<Parties> {
