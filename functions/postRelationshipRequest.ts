@@ -19,6 +19,7 @@ export const postRelationshipRequest = defineRoute(spec, (input) => {
       customerId: body.customerId,
       status: "submitted",
       delegatedAdmin: body.delegatedAdmin,
+      ...(body.indirectResellerId === undefined ? {} : { indirectResellerId: body.indirectResellerId }),
       requestedBy: body.actor,
       createdAt: now,
       updatedAt: now,

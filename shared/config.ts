@@ -113,6 +113,26 @@ const settingsSchema = z.object({
    * service reads Partner Center and Graph as each partner and takes Partner Center's signed events.
    */
   PARTNER_CENTER_MODE: z.enum(["records", "live"]).default("records"),
+  /**
+   * Live mode: how long a GDAP relationship the service asks for lasts, in ISO 8601 days (Graph
+   * takes P1D to P730D).
+   */
+  DELEGATED_ADMIN_DURATION: z
+    .string()
+    .regex(/^P\d{1,3}D$/, "must be ISO 8601 days, e.g. P730D")
+    .refine((value) => {
+      const days = Number(value.slice(1, -1));
+      return days >= 1 && days <= 730;
+    }, "must be between P1D and P730D")
+    .default("P730D"),
+  /**
+   * MC-3 after Partner Center's 2024 change: `true` moves a licence-based subscription from another
+   * CSP partner mid-term by transfer (path `license-transfer`); `false` (default) refuses it (MC-3).
+   */
+  MIDTERM_LICENSE_TRANSFERS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   /** Partner Center's REST API. */
   PARTNER_CENTER_ENDPOINT: z.url().default("https://api.partnercenter.microsoft.com"),
   /** Microsoft Graph (delegated admin relationships), without the version. */

@@ -38,6 +38,8 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
   BULK_MIGRATIONS_PER_MINUTE: { kind: "optional" },
   PARTNER_CENTER_MODE: required("whether the service reaches Partner Center is stated, never implied"),
   PARTNER_CENTER_ENDPOINT: { kind: "optional" },
+  DELEGATED_ADMIN_DURATION: { kind: "optional" },
+  MIDTERM_LICENSE_TRANSFERS: { kind: "optional" },
   GRAPH_ENDPOINT: { kind: "optional" },
   PARTNER_CENTER_TOKEN_ENDPOINT: { kind: "optional" },
   PARTNER_CENTER_CERTIFICATE_ORIGINS: { kind: "optional" },

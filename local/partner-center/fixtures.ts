@@ -11,6 +11,9 @@ const FIXTURES = [
   "customer",
   "delegated-admin-relationship",
   "token-response",
+  "relationship-request",
+  "delegated-admin-relationships",
+  "delegated-admin-relationship-request",
 ] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 

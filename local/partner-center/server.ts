@@ -34,7 +34,15 @@ interface DelegatedAdmin {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  status: "approvalPending" | "active" | "expired" | "terminated";
+  status: "created" | "approvalPending" | "active" | "expired" | "terminated";
+  /** What the service asked for, when it created the relationship (the test control sets none). */
+  created?: {
+    displayName: string;
+    duration: string;
+    customerDisplayName: string;
+    roleDefinitionIds: string[];
+    autoExtendDuration: string;
+  };
 }
 
 export interface RecordedRequest {
@@ -47,6 +55,8 @@ export interface RecordedRequest {
 }
 
 interface Fault {
+  /** Only requests whose path matches this regular expression are faulted; every one when absent. */
+  path?: string;
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
@@ -68,6 +78,7 @@ interface Answer {
 }
 interface Call {
   params: Record<string, string>;
+  query: URLSearchParams;
   body: string;
   headers: IncomingMessage["headers"];
   /** The partner tenant of a valid bearer token. */
@@ -88,6 +99,8 @@ export interface LocalPartnerCenter {
   subject: string;
   requests: () => readonly RecordedRequest[];
   deliveries: () => readonly Delivery[];
+  /** Every GDAP relationship it holds, as Graph would list it to its partner. */
+  delegatedAdminRelationships: () => readonly Json[];
   /** The signature headers this Partner Center would send with `body` (in-process tests only). */
   sign: (body: string) => Record<string, string>;
   close: () => Promise<void>;
@@ -111,6 +124,12 @@ export async function startLocalPartnerCenter(
 
   const customerKey = (partnerTenantId: string, customerId: string) => `${partnerTenantId}\n${customerId}`;
 
+  const delegatedAdminList = (): Json[] =>
+    [...delegated.values()].map((found) => ({
+      ...delegatedAdminResource(found, fixture("delegated-admin-relationship")),
+      partnerTenantId: found.partnerTenantId,
+    }));
+
   async function post(partner: PartnerTenant, event: Json, url = partner.webhookUrl): Promise<Delivery> {
     if (url === undefined)
       throw new ControlError(409, `partner tenant ${partner.tenantId} registered no webhook`);
@@ -130,6 +149,41 @@ export async function startLocalPartnerCenter(
       ResourceChangeUtcDate: new Date().toISOString(),
     };
   }
+
+  /** A GDAP relationship as Graph shows it, from the documented example with this one's values put in. */
+  function delegatedAdminResource(found: DelegatedAdmin, template: Json): Json {
+    const created = found.created;
+    return {
+      ...template,
+      id: found.id,
+      status: found.status,
+      customer: {
+        ...(template.customer as Json),
+        tenantId: found.customerId,
+        ...(created === undefined ? {} : { displayName: created.customerDisplayName }),
+      },
+      ...(created === undefined
+        ? {}
+        : {
+            displayName: created.displayName,
+            duration: created.duration,
+            autoExtendDuration: created.autoExtendDuration,
+            accessDetails: {
+              unifiedRoles: created.roleDefinitionIds.map((roleDefinitionId) => ({ roleDefinitionId })),
+            },
+          }),
+    };
+  }
+
+  function delegatedAdminOf(partner: PartnerTenant | undefined, id: string): DelegatedAdmin | undefined {
+    const found = delegated.get(id);
+    return found !== undefined && found.partnerTenantId === partner?.tenantId ? found : undefined;
+  }
+
+  const graphNotFound: Answer = {
+    status: 404,
+    body: { error: { code: "ResourceNotFound", message: "The relationship was not found." } },
+  };
 
   function partnerOf(tenantId: unknown): PartnerTenant {
     const partner = typeof tenantId === "string" ? partners.get(tenantId) : undefined;
@@ -178,6 +232,21 @@ export async function startLocalPartnerCenter(
         };
       },
     },
+    // Partner Center: the reseller relationship request link (before /v1/customers/{id}, which it would match).
+    {
+      method: "GET",
+      pattern: "/v1/customers/relationshiprequests",
+      auth: true,
+      handle: ({ query, partner }) => {
+        const template = fixture("relationship-request");
+        const reseller = query.get("indirectResellerId");
+        const url = new URL(String(template.url));
+        // An indirect provider's link names its reseller as the partner, and itself as the provider.
+        url.searchParams.set("partnerId", reseller ?? partner?.tenantId ?? "");
+        if (reseller !== null) url.searchParams.set("indirectCSPId", partner?.tenantId ?? "");
+        return { status: 200, body: { ...template, url: url.toString() } };
+      },
+    },
     // Partner Center: GET /v1/customers/{id}, the customer as the calling partner sees it.
     {
       method: "GET",
@@ -223,22 +292,131 @@ export async function startLocalPartnerCenter(
       pattern: "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}",
       auth: true,
       handle: ({ params, partner }) => {
-        const found = delegated.get(params.id ?? "");
-        if (found === undefined || found.partnerTenantId !== partner?.tenantId) {
+        const found = delegatedAdminOf(partner, params.id ?? "");
+        if (found === undefined) return graphNotFound;
+        return { status: 200, body: delegatedAdminResource(found, fixture("delegated-admin-relationship")) };
+      },
+    },
+    // Graph: the partner's relationships, filtered by display name only ($filter=displayName eq '…').
+    {
+      method: "GET",
+      pattern: "/v1.0/tenantRelationships/delegatedAdminRelationships",
+      auth: true,
+      handle: ({ query, partner }) => {
+        const filter = query.get("$filter");
+        const named = filter === null ? undefined : /^displayName eq '((?:[^']|'')*)'$/.exec(filter)?.[1];
+        if (filter !== null && named === undefined) {
           return {
-            status: 404,
-            body: { error: { code: "ResourceNotFound", message: "The relationship was not found." } },
+            status: 400,
+            body: { error: { code: "BadRequest", message: `unsupported $filter ${filter}` } },
           };
         }
-        const template = fixture("delegated-admin-relationship");
-        return {
-          status: 200,
-          body: {
-            ...template,
-            id: found.id,
-            status: found.status,
-            customer: { ...(template.customer as Json), tenantId: found.customerId },
+        const list = fixture("delegated-admin-relationships");
+        const template = (list.value as Json[])[0] ?? {};
+        const value = [...delegated.values()]
+          .filter((found) => found.partnerTenantId === partner?.tenantId)
+          .filter(
+            (found) => named === undefined || found.created?.displayName === named.replaceAll("''", "'"),
+          )
+          .map((found) => delegatedAdminResource(found, template));
+        return { status: 200, body: { ...list, value } };
+      },
+    },
+    // Graph: create one; the display name is unique among the partner's relationships.
+    {
+      method: "POST",
+      pattern: "/v1.0/tenantRelationships/delegatedAdminRelationships",
+      auth: true,
+      handle: ({ body, partner }) => {
+        const request = JSON.parse(body) as {
+          displayName?: string;
+          duration?: string;
+          customer?: { tenantId?: string; displayName?: string };
+          accessDetails?: { unifiedRoles?: { roleDefinitionId?: string }[] };
+          autoExtendDuration?: string;
+        };
+        const roleDefinitionIds = (request.accessDetails?.unifiedRoles ?? []).map(
+          (role) => role.roleDefinitionId ?? "",
+        );
+        if (
+          partner === undefined ||
+          typeof request.displayName !== "string" ||
+          request.displayName.length === 0 ||
+          request.displayName.length > 50 ||
+          typeof request.duration !== "string" ||
+          typeof request.customer?.tenantId !== "string" ||
+          roleDefinitionIds.length === 0
+        ) {
+          return {
+            status: 400,
+            body: {
+              error: {
+                code: "BadRequest",
+                message:
+                  "displayName (≤ 50), duration, customer.tenantId and accessDetails.unifiedRoles are required",
+              },
+            },
+          };
+        }
+        const taken = [...delegated.values()].some(
+          (found) =>
+            found.partnerTenantId === partner.tenantId && found.created?.displayName === request.displayName,
+        );
+        if (taken) {
+          return {
+            status: 409,
+            body: {
+              error: {
+                code: "Conflict",
+                message: `A relationship named ${request.displayName} already exists`,
+              },
+            },
+          };
+        }
+        const created: DelegatedAdmin = {
+          id: `${randomUUID()}-${randomUUID()}`,
+          partnerTenantId: partner.tenantId,
+          customerId: request.customer.tenantId,
+          status: "created",
+          created: {
+            displayName: request.displayName,
+            duration: request.duration,
+            customerDisplayName: request.customer.displayName ?? "",
+            roleDefinitionIds,
+            autoExtendDuration: request.autoExtendDuration ?? "PT0S",
           },
+        };
+        delegated.set(created.id, created);
+        return {
+          status: 201,
+          body: delegatedAdminResource(created, fixture("delegated-admin-relationship")),
+        };
+      },
+    },
+    // Graph: an action on a relationship; lockForApproval only from `created`.
+    {
+      method: "POST",
+      pattern: "/v1.0/tenantRelationships/delegatedAdminRelationships/{id}/requests",
+      auth: true,
+      handle: ({ params, body, partner }) => {
+        const found = delegatedAdminOf(partner, params.id ?? "");
+        if (found === undefined) return graphNotFound;
+        const { action } = JSON.parse(body) as { action?: string };
+        if (action !== "lockForApproval" || found.status !== "created") {
+          return {
+            status: 400,
+            body: {
+              error: {
+                code: "BadRequest",
+                message: `${String(action)} is not allowed on a relationship that is ${found.status}`,
+              },
+            },
+          };
+        }
+        found.status = "approvalPending";
+        return {
+          status: 201,
+          body: { ...fixture("delegated-admin-relationship-request"), id: randomUUID(), action },
         };
       },
     },
@@ -324,16 +502,19 @@ export async function startLocalPartnerCenter(
         const partner = partnerOf(request.partnerTenantId);
         const status = request.status ?? "active";
         const id = request.id ?? `${randomUUID()}-${randomUUID()}`;
+        const before = delegated.get(id);
         delegated.set(id, {
           id,
           partnerTenantId: partner.tenantId,
-          customerId: request.customerId ?? "",
+          customerId: request.customerId ?? before?.customerId ?? "",
           status,
+          ...(before?.created === undefined ? {} : { created: before.created }),
         });
         // Partner Center sends an event when the customer approves, and at expiry or termination; none while it waits.
         const action = { active: "approved", expired: "expired", terminated: "terminated" } as const;
         const resourceUri = `${baseUrl}/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`;
-        if (status === "approvalPending") return { status: 200, body: { id, resourceUri } };
+        if (status === "approvalPending" || status === "created")
+          return { status: 200, body: { id, resourceUri } };
         const delivery = await post(
           partner,
           event(`granular-admin-relationship-${action[status]}`, resourceUri, "delegatedAdminRelationship"),
@@ -354,6 +535,12 @@ export async function startLocalPartnerCenter(
           body: await post(partner, request.event ?? {}, request.url ?? partner.webhookUrl),
         };
       },
+    },
+    {
+      method: "GET",
+      pattern: "/_control/delegated-admin",
+      auth: false,
+      handle: () => ({ status: 200, body: delegatedAdminList() }),
     },
     {
       method: "POST",
@@ -396,13 +583,24 @@ export async function startLocalPartnerCenter(
     let answer: Answer;
     if (matched === undefined)
       answer = { status: 404, body: { error: `no route ${req.method ?? ""} ${url.pathname}` } };
-    else if (!url.pathname.startsWith("/_control/") && fault !== undefined && fault.remaining > 0) {
+    else if (
+      !url.pathname.startsWith("/_control/") &&
+      fault !== undefined &&
+      fault.remaining > 0 &&
+      (fault.path === undefined || new RegExp(fault.path).test(url.pathname))
+    ) {
       fault.remaining -= 1;
       if (fault.latencyMs !== undefined)
         await new Promise((resolve) => setTimeout(resolve, fault?.latencyMs));
       answer =
         fault.status === undefined
-          ? await run(matched.route.handle, { params: matched.params, body, headers: req.headers, partner })
+          ? await run(matched.route.handle, {
+              params: matched.params,
+              query: url.searchParams,
+              body,
+              headers: req.headers,
+              partner,
+            })
           : {
               status: fault.status,
               body: {
@@ -418,6 +616,7 @@ export async function startLocalPartnerCenter(
     } else
       answer = await run(matched.route.handle, {
         params: matched.params,
+        query: url.searchParams,
         body,
         headers: req.headers,
         partner,
@@ -450,6 +649,7 @@ export async function startLocalPartnerCenter(
     subject,
     requests: () => requests,
     deliveries: () => deliveries,
+    delegatedAdminRelationships: delegatedAdminList,
     sign: (body) => signatureHeaders(signing, baseUrl, body),
     close: () =>
       new Promise((resolve) => {

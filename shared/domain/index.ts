@@ -4,6 +4,7 @@ export * from "./requests.js";
 export * from "./lifecycle.js";
 export * from "./outcomes.js";
 export * from "./provisioning.js";
+export * from "./delegatedAdmin.js";
 export * from "./time.js";
 export * from "./violations.js";
 export * from "./rules/roles.js";

@@ -128,6 +128,18 @@ const secretNameSchema = z
   .regex(/^[A-Za-z0-9-]{1,127}$/, "must be a Key Vault secret name (letters, digits, '-')");
 
 /**
+ * The roles a partner asks of a customer in a delegated admin (GDAP) relationship, by template
+ * (shared/domain/delegatedAdmin.ts lists each template's Entra ID roles).
+ */
+export const DELEGATED_ADMIN_ROLE_TEMPLATES = ["license-management", "helpdesk", "global-admin"] as const;
+export const delegatedAdminRoleTemplateSchema = z.enum(DELEGATED_ADMIN_ROLE_TEMPLATES).meta({
+  id: "DelegatedAdminRoleTemplate",
+  description:
+    "The roles asked in a GDAP relationship: license-management (User, License Administrator, Directory Readers), helpdesk (Helpdesk, Service Support Administrator, Directory Readers) or global-admin (Global Administrator; never auto-extended).",
+});
+export type DelegatedAdminRoleTemplate = z.infer<typeof delegatedAdminRoleTemplateSchema>;
+
+/**
  * How the service reaches Partner Center as this partner (the secure application model): the
  * partner's tenant, its app registration, and the names of the Key Vault secrets holding the
  * app's secret and the refresh token the partner's admin consented with. Never the secrets.
@@ -138,6 +150,8 @@ export const partnerCenterLinkSchema = z
     applicationId: idSchema,
     refreshTokenSecret: secretNameSchema,
     applicationSecret: secretNameSchema,
+    /** The roles of the GDAP relationships created for this partner (live mode); default license-management. */
+    delegatedAdminRoleTemplate: delegatedAdminRoleTemplateSchema.optional(),
   })
   .meta({ id: "PartnerCenterLink" });
 export type PartnerCenterLink = z.infer<typeof partnerCenterLinkSchema>;
@@ -227,6 +241,33 @@ export const RELATIONSHIP_STATUSES = [
 export const relationshipStatusSchema = z.enum(RELATIONSHIP_STATUSES);
 export type RelationshipStatus = z.infer<typeof relationshipStatusSchema>;
 
+const urlSchema = z.url({ protocol: /^https?$/ }).max(2000);
+
+export const invitationSchema = z
+  .strictObject({
+    /** Partner Center's reseller relationship request link (GET /v1/customers/relationshiprequests). */
+    resellerRelationshipUrl: urlSchema,
+    /** Two-tier CSP: the indirect reseller the link was asked for. */
+    indirectResellerId: idSchema.optional(),
+    delegatedAdmin: z
+      .strictObject({
+        /** Graph's id of the delegatedAdminRelationship. */
+        id: z.string().min(1).max(200),
+        displayName: z.string().min(1).max(50),
+        /** Where the customer's Global Administrator approves it, in Microsoft's admin center. */
+        approvalUrl: urlSchema,
+        roleTemplate: delegatedAdminRoleTemplateSchema,
+        /** Entra ID role definition ids asked for. */
+        roleDefinitionIds: z.array(z.string().min(1).max(64)).min(1).max(50),
+        duration: z.string().min(1).max(16),
+        autoExtendDuration: z.string().min(1).max(16),
+      })
+      .optional(),
+    at: isoTimeSchema,
+  })
+  .meta({ id: "Invitation" });
+export type Invitation = z.infer<typeof invitationSchema>;
+
 export const relationshipSchema = z
   .object({
     id: idSchema,
@@ -234,6 +275,8 @@ export const relationshipSchema = z
     customerId: idSchema,
     status: relationshipStatusSchema,
     delegatedAdmin: z.boolean(),
+    /** Two-tier CSP: the indirect reseller an indirect provider asked this relationship for. */
+    indirectResellerId: idSchema.optional(),
     requestedBy: actorSchema,
     createdAt: isoTimeSchema,
     updatedAt: isoTimeSchema,
@@ -252,6 +295,23 @@ export const relationshipSchema = z
       .strictObject({
         id: z.string().min(1).max(200),
         status: z.enum(["granted", "expired", "terminated"]),
+        at: isoTimeSchema,
+      })
+      .optional(),
+    /**
+     * Live mode: what the customer's administrator opens to accept — Partner Center's reseller
+     * relationship request link and, when delegated admin was asked, the GDAP relationship created in
+     * Graph and locked for approval, with its approval link.
+     */
+    invitation: invitationSchema.optional(),
+    /**
+     * Live mode: Partner Center or Graph refused to make the invitation (a 4xx other than 429; throttling
+     * and faults are retried): its HTTP status and answer, e.g. Partner Center's code and description.
+     */
+    invitationError: z
+      .strictObject({
+        status: z.number().int().nullable(),
+        message: z.string().min(1).max(2000),
         at: isoTimeSchema,
       })
       .optional(),
@@ -282,7 +342,12 @@ export const LINE_ITEM_STATUSES = [
 export const lineItemStatusSchema = z.enum(LINE_ITEM_STATUSES);
 export type LineItemStatus = z.infer<typeof lineItemStatusSchema>;
 
-export const migrationPathSchema = z.enum(["license-move", "azure-new-subscription", "azure-switch-partner"]);
+export const migrationPathSchema = z.enum([
+  "license-move",
+  "license-transfer",
+  "azure-new-subscription",
+  "azure-switch-partner",
+]);
 export type MigrationPath = z.infer<typeof migrationPathSchema>;
 export const cancelOriginalSchema = z.enum(["at-term-end", "immediately", "keep"]);
 export type CancelOriginal = z.infer<typeof cancelOriginalSchema>;
@@ -311,6 +376,17 @@ export const migrationItemRequestSchema = z
   .meta({ id: "MigrationItemRequest" });
 export type MigrationItemRequest = z.infer<typeof migrationItemRequestSchema>;
 
+/**
+ * `recorded`: the service wrote the partner's subscription into its own tables and nothing was
+ * ordered or transferred in Partner Center — a record of what the partner is to do there, not an order.
+ */
+export const lineItemExecutionSchema = z.enum(["recorded"]).meta({
+  id: "LineItemExecution",
+  description:
+    "How a provisioned line item was carried out. `recorded`: written in this service's tables only; nothing was ordered or transferred in Partner Center.",
+});
+export type LineItemExecution = z.infer<typeof lineItemExecutionSchema>;
+
 export const lineItemSchema = z
   .object({
     subscriptionId: idSchema,
@@ -336,8 +412,10 @@ export const lineItemSchema = z
     provisionAt: isoTimeSchema.nullable().optional(),
     /** MIG-8: true when the target has fewer seats than the original and the request allowed it. */
     seatReduction: z.boolean().optional(),
-    /** The partner's subscription: the new CSP one (license-move, azure-new-subscription) or the transferred original (azure-switch-partner). */
+    /** The partner's subscription: the new CSP one (license-move, azure-new-subscription) or the transferred original (license-transfer, azure-switch-partner). */
     newSubscriptionId: idSchema.nullable().optional(),
+    /** How a provisioned item was carried out; set when it is provisioned. */
+    execution: lineItemExecutionSchema.optional(),
   })
   .meta({ id: "LineItem" });
 export type LineItem = z.infer<typeof lineItemSchema>;

@@ -124,6 +124,7 @@ function itemRules(item: LineItem, to: LineItemStatus): RuleId[] {
   if (to === "rejected") return [...new Set(item.violations.map((found) => found.rule))];
   if (to === "provisioned") {
     if (item.path === "azure-switch-partner") return ["MC-6"];
+    if (item.path === "license-transfer") return ["MC-3"];
     return item.path === "azure-new-subscription" ? ["MC-5"] : ["MIG-1"];
   }
   if (to === "planned") return [];

@@ -64,10 +64,12 @@ export function provisionItem(
   const origin = { migrationId, originalSubscriptionId: original.id };
   let partnerSubscription: Subscription;
   let change: SubscriptionChange;
-  if (item.path === "azure-switch-partner") {
-    // MC-6: a usage subscription from another CSP partner is transferred, not re-bought or cancelled.
+  if (item.path === "azure-switch-partner" || item.path === "license-transfer") {
+    // MC-6: a usage subscription from another CSP partner is transferred, not re-bought or cancelled;
+    // MC-3 (setting MIDTERM_LICENSE_TRANSFERS): so is a licence one, mid-term.
     partnerSubscription = { ...original, partnerOfRecord: partnerId };
-    change = { change: "transferred", subscription: partnerSubscription, ...origin, rules: ["MC-6"] };
+    const rules: RuleId[] = item.path === "license-transfer" ? ["MC-3"] : ["MC-6"];
+    change = { change: "transferred", subscription: partnerSubscription, ...origin, rules };
   } else {
     partnerSubscription = {
       id: newSubscriptionId(migrationId, original.id),
@@ -93,6 +95,8 @@ export function provisionItem(
     status,
     provisionAt: now,
     newSubscriptionId: partnerSubscription.id,
+    // Nothing here reaches Partner Center yet: the item is a record of what the partner does there.
+    execution: "recorded",
     // MIG-2: an immediate cancellation happens now, when the replacement exists, and is never refunded.
     cancelAt: immediately ? now : item.cancelAt,
     refundNote: immediately ? refundNoteFor(original, now) : item.refundNote,

@@ -55,6 +55,10 @@ export const relationshipRequestBodySchema = z
     customerId: idSchema,
     actor: actorSchema,
     delegatedAdmin: z.boolean(),
+    indirectResellerId: idSchema.optional().meta({
+      description:
+        "Two-tier CSP: an indirect provider asks on behalf of one of its indirect resellers (that reseller's partner id); the invitation makes the reseller the customer's partner under the provider",
+    }),
   })
   .meta({ id: "RelationshipRequestBody" });
 export type RelationshipRequestBody = z.infer<typeof relationshipRequestBodySchema>;

@@ -16,8 +16,12 @@ import type { SecretReader } from "./secrets.js";
 import {
   type CustomerResource,
   customerResourceSchema,
+  type DelegatedAdminRelationshipCreation,
+  delegatedAdminRelationshipListSchema,
+  delegatedAdminRelationshipRequestSchema,
   type DelegatedAdminRelationshipResource,
   delegatedAdminRelationshipSchema,
+  relationshipRequestResourceSchema,
   tokenResponseSchema,
 } from "./shapes.js";
 
@@ -56,10 +60,7 @@ export class PartnerCenterClient {
 
   /** The customer as this partner sees it; undefined when Partner Center says it is not the partner's (404). */
   async customer(link: PartnerCenterLink, customerId: string): Promise<CustomerResource | undefined> {
-    const url = new URL(
-      `v1/customers/${encodeURIComponent(customerId)}`,
-      withSlash(this.settings.PARTNER_CENTER_ENDPOINT),
-    );
+    const url = this.partnerCenterUrl(`v1/customers/${encodeURIComponent(customerId)}`);
     const body = await this.get(link, PARTNER_CENTER_SCOPE, url);
     return body === undefined ? undefined : customerResourceSchema.parse(body);
   }
@@ -69,12 +70,64 @@ export class PartnerCenterClient {
     link: PartnerCenterLink,
     id: string,
   ): Promise<DelegatedAdminRelationshipResource | undefined> {
-    const url = new URL(
+    const url = this.graphUrl(
       `v1.0/tenantRelationships/delegatedAdminRelationships/${encodeURIComponent(id)}`,
-      withSlash(this.settings.GRAPH_ENDPOINT),
     );
     const body = await this.get(link, GRAPH_SCOPE, url);
     return body === undefined ? undefined : delegatedAdminRelationshipSchema.parse(body);
+  }
+
+  /**
+   * The reseller relationship request link the partner sends its customer; with `indirectResellerId`,
+   * an indirect provider's link for one of its resellers (two-tier CSP).
+   */
+  async relationshipRequestLink(
+    link: PartnerCenterLink,
+    options: { indirectResellerId?: string | undefined } = {},
+  ): Promise<string> {
+    const url = this.partnerCenterUrl("v1/customers/relationshiprequests");
+    if (options.indirectResellerId !== undefined)
+      url.searchParams.set("indirectResellerId", options.indirectResellerId);
+    const body = await this.get(link, PARTNER_CENTER_SCOPE, url);
+    if (body === undefined) throw new PartnerCenterError(`GET ${url.pathname} answered 404`, 404, false);
+    return relationshipRequestResourceSchema.parse(body).url;
+  }
+
+  /** The partner's delegated admin relationships of this display name (Graph keeps it unique per partner). */
+  async delegatedAdminRelationshipsNamed(
+    link: PartnerCenterLink,
+    displayName: string,
+  ): Promise<DelegatedAdminRelationshipResource[]> {
+    const url = this.graphUrl("v1.0/tenantRelationships/delegatedAdminRelationships");
+    url.searchParams.set("$filter", `displayName eq '${displayName.replaceAll("'", "''")}'`);
+    const body = await this.get(link, GRAPH_SCOPE, url);
+    return body === undefined ? [] : delegatedAdminRelationshipListSchema.parse(body).value;
+  }
+
+  async createDelegatedAdminRelationship(
+    link: PartnerCenterLink,
+    creation: DelegatedAdminRelationshipCreation,
+  ): Promise<DelegatedAdminRelationshipResource> {
+    const url = this.graphUrl("v1.0/tenantRelationships/delegatedAdminRelationships");
+    return delegatedAdminRelationshipSchema.parse(await this.post(link, GRAPH_SCOPE, url, creation));
+  }
+
+  /** Locks a created relationship for the customer's approval; it is then `approvalPending`. */
+  async lockForApproval(link: PartnerCenterLink, id: string): Promise<void> {
+    const url = this.graphUrl(
+      `v1.0/tenantRelationships/delegatedAdminRelationships/${encodeURIComponent(id)}/requests`,
+    );
+    delegatedAdminRelationshipRequestSchema.parse(
+      await this.post(link, GRAPH_SCOPE, url, { action: "lockForApproval" }),
+    );
+  }
+
+  private partnerCenterUrl(path: string): URL {
+    return new URL(path, withSlash(this.settings.PARTNER_CENTER_ENDPOINT));
+  }
+
+  private graphUrl(path: string): URL {
+    return new URL(path, withSlash(this.settings.GRAPH_ENDPOINT));
   }
 
   private async get(link: PartnerCenterLink, scope: string, url: URL): Promise<unknown> {
@@ -84,6 +137,21 @@ export class PartnerCenterClient {
     });
     if (response.status === 404) return undefined;
     if (!response.ok) throw await failure(`GET ${url.pathname}`, response);
+    return response.json();
+  }
+
+  private async post(link: PartnerCenterLink, scope: string, url: URL, body: unknown): Promise<unknown> {
+    const token = await this.accessToken(link, scope);
+    const response = await send(url, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/json",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw await failure(`POST ${url.pathname}`, response);
     return response.json();
   }
 

@@ -1,6 +1,6 @@
 /**
  * Microsoft's shapes this service reads, as zod schemas: Partner Center's webhook event, its
- * Customer resource and Graph's delegatedAdminRelationship. The documented examples they are
+ * Customer and RelationshipRequest resources, and Graph's delegatedAdminRelationship and its requests. The documented examples they are
  * checked against are in local/partner-center/fixtures/ (test/contract/partnerCenter.test.ts).
  * Microsoft adds fields to its resources, so only the event (whose five fields are the whole
  * documented payload) is strict; resources are read for the fields named here.
@@ -50,6 +50,31 @@ export const delegatedAdminRelationshipSchema = z.object({
   customer: z.object({ tenantId: z.string().min(1), displayName: z.string().optional() }),
 });
 export type DelegatedAdminRelationshipResource = z.infer<typeof delegatedAdminRelationshipSchema>;
+
+/** GET /v1/customers/relationshiprequests: the link a customer's administrator opens to accept the partner as reseller. */
+export const relationshipRequestResourceSchema = z.object({ url: z.url() });
+export type RelationshipRequestResource = z.infer<typeof relationshipRequestResourceSchema>;
+
+/** GET /v1.0/tenantRelationships/delegatedAdminRelationships?$filter=…: a page of them. */
+export const delegatedAdminRelationshipListSchema = z.object({
+  value: z.array(delegatedAdminRelationshipSchema),
+});
+
+/** POST /v1.0/tenantRelationships/delegatedAdminRelationships: what the service asks for. */
+export interface DelegatedAdminRelationshipCreation {
+  readonly displayName: string;
+  readonly duration: string;
+  readonly customer: { readonly tenantId: string; readonly displayName: string };
+  readonly accessDetails: { readonly unifiedRoles: readonly { readonly roleDefinitionId: string }[] };
+  readonly autoExtendDuration: string;
+}
+
+/** POST …/delegatedAdminRelationships/{id}/requests: an action on the relationship (here lockForApproval). */
+export const delegatedAdminRelationshipRequestSchema = z.object({
+  id: z.string().min(1),
+  action: z.string().min(1),
+  status: z.string().min(1),
+});
 
 /** The OAuth token endpoint's answer. */
 export const tokenResponseSchema = z.object({

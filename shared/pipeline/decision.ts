@@ -22,6 +22,8 @@ import { missingParties, subscriptionsOf, valuesOf } from "./processing.js";
 import type { Runtime } from "./runtime.js";
 
 export interface DecisionInputs {
+  /** MC-3: setting MIDTERM_LICENSE_TRANSFERS. */
+  readonly midtermLicenseTransfers: boolean;
   readonly state: CustomerState;
   readonly migration: Migration;
   readonly partner: Partner | undefined;
@@ -36,7 +38,7 @@ export interface Decision {
 
 /** What a decision reads besides the state: the partner (reference cache) and the offers its items name. */
 export async function gatherDecisionInputs(
-  rt: Pick<Runtime, "reference">,
+  rt: Pick<Runtime, "reference" | "config">,
   state: CustomerState,
   migration: Migration,
   now: Date,
@@ -45,7 +47,14 @@ export async function gatherDecisionInputs(
     rt.reference.partner(migration.partnerId),
     offersForMigrations(rt.reference, [migration], subscriptionsOf(state)),
   ]);
-  return { state, migration, partner, offers, now };
+  return {
+    midtermLicenseTransfers: rt.config.MIDTERM_LICENSE_TRANSFERS,
+    state,
+    migration,
+    partner,
+    offers,
+    now,
+  };
 }
 
 export function decideFromState(inputs: DecisionInputs): Decision {
@@ -75,6 +84,7 @@ export function decideFromState(inputs: DecisionInputs): Decision {
     offers: inputs.offers,
     relationships: valuesOf(state.relationships),
     otherMigrations: valuesOf(state.migrations),
+    midtermLicenseTransfers: inputs.midtermLicenseTransfers,
     now,
   });
   const changes = toChanges(outcome);

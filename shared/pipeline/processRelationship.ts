@@ -1,6 +1,7 @@
 /**
  * The relationship queue's work, for one message, in one customer partition transaction:
- * - `relationship-request`: a submitted relationship becomes pending (the invitation) or rejected.
+ * - `relationship-request`: a submitted relationship becomes pending (the invitation) or rejected;
+ *   in live mode the pending one's invitation is then made in Partner Center (./invitation.ts).
  * - `relationship-answer`: the customer's answer to a pending invitation, together with every
  *   migration that waited on it (resumed on acceptance, rejected on declination or expiry). When that
  *   is too much for one transaction, the answer commits first and the migrations follow, one commit
@@ -47,6 +48,7 @@ import {
   valuesOf,
 } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
+import { sendInvitation } from "./invitation.js";
 import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -85,6 +87,17 @@ export async function processRelationship(
     attempts: done.attempts,
     writes: done.receipt.operations,
   };
+  if (message.type === "relationship-request") {
+    // Live mode: a pending relationship's invitation is made in Partner Center (again after a crash).
+    const invited = await sendInvitation(rt, customerId, relationshipId);
+    return {
+      ...first,
+      notes: [...first.notes, ...invited.notes],
+      warn: first.warn || invited.warn,
+      attempts: first.attempts + invited.attempts,
+      writes: first.writes + invited.writes,
+    };
+  }
   if (!done.result.waitersLeft) return first;
   const rest = await settleWaitingMigrations(rt, customerId, relationshipId);
   return {
@@ -112,7 +125,10 @@ async function decideRequest(
     return { changes: [], result: { decided, waitersLeft: false } };
   }
   const now = rt.now();
-  const partner = await rt.reference.partner(stored.partnerId);
+  const [partner, reseller] = await Promise.all([
+    rt.reference.partner(stored.partnerId),
+    stored.indirectResellerId === undefined ? undefined : rt.reference.partner(stored.indirectResellerId),
+  ]);
   const customer = state.customer?.value;
   const outcome =
     partner !== undefined && customer !== undefined
@@ -120,6 +136,7 @@ async function decideRequest(
           relationship: stored,
           partner,
           customer,
+          reseller,
           relationships: valuesOf(state.relationships),
           now,
           invitationTtlDays: rt.config.INVITATION_TTL_DAYS,
@@ -210,6 +227,7 @@ async function decideAnswer(
       relationships: valuesOf(state.relationships),
       migrations: valuesOf(state.migrations),
       offers: await offersForMigrations(rt.reference, waiting, subscriptions),
+      midtermLicenseTransfers: rt.config.MIDTERM_LICENSE_TRANSFERS,
     });
     relationship = result.relationship;
     resumed = result.migrations;

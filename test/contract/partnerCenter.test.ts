@@ -11,8 +11,11 @@ import { fixture, fixtureNames, type FixtureName } from "../../local/partner-cen
 import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../local/partner-center/server.js";
 import {
   customerResourceSchema,
+  delegatedAdminRelationshipListSchema,
+  delegatedAdminRelationshipRequestSchema,
   delegatedAdminRelationshipSchema,
   partnerCenterEventSchema,
+  relationshipRequestResourceSchema,
   tokenResponseSchema,
 } from "../../shared/partnerCenter/shapes.js";
 
@@ -21,6 +24,9 @@ const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: b
   customer: customerResourceSchema,
   "delegated-admin-relationship": delegatedAdminRelationshipSchema,
   "token-response": tokenResponseSchema,
+  "relationship-request": relationshipRequestResourceSchema,
+  "delegated-admin-relationships": delegatedAdminRelationshipListSchema,
+  "delegated-admin-relationship-request": delegatedAdminRelationshipRequestSchema,
 };
 
 /** Where every value sits and what type it is: the shape, without the values. */
@@ -80,6 +86,16 @@ async function read(path: string): Promise<unknown> {
   return response.json();
 }
 
+async function create(path: string, body: unknown): Promise<unknown> {
+  const response = await fetch(`${pc.url}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(201);
+  return response.json();
+}
+
 describe("Microsoft's documented shapes", () => {
   it.each(fixtureNames())("the %s fixture parses with the schema the service reads it with", (name) => {
     expect(SCHEMAS[name].safeParse(fixture(name)).success).toBe(true);
@@ -107,6 +123,43 @@ describe("the local Partner Center answers in those shapes", () => {
       status: "active",
       customer: { tenantId: customerId },
     });
+  });
+
+  it("GET /v1/customers/relationshiprequests: a RelationshipRequest, the partner's link (or its reseller's)", async () => {
+    const direct = await read("/v1/customers/relationshiprequests");
+    expect(shapeOf(direct)).toEqual(shapeOf(fixture("relationship-request")));
+    const url = new URL(relationshipRequestResourceSchema.parse(direct).url);
+    expect(url.searchParams.get("partnerId")).toBe(tenantId);
+    const indirect = relationshipRequestResourceSchema.parse(
+      await read("/v1/customers/relationshiprequests?indirectResellerId=reseller-1"),
+    );
+    expect(new URL(indirect.url).searchParams.get("partnerId")).toBe("reseller-1");
+    expect(new URL(indirect.url).searchParams.get("indirectCSPId")).toBe(tenantId);
+  });
+
+  it("creating a GDAP relationship, listing it by name and locking it: Graph's shapes", async () => {
+    const asked = {
+      displayName: "contract gdap",
+      duration: "P730D",
+      customer: { tenantId: customerId, displayName: "Contract customer" },
+      accessDetails: { unifiedRoles: [{ roleDefinitionId: "88d8e3e3-8f55-4a1e-953a-9b9898b8876b" }] },
+      autoExtendDuration: "P180D",
+    };
+    const created = await create("/v1.0/tenantRelationships/delegatedAdminRelationships", asked);
+    expect(shapeOf(created)).toEqual(shapeOf(fixture("delegated-admin-relationship")));
+    const { id, status } = delegatedAdminRelationshipSchema.parse(created);
+    expect(status).toBe("created");
+    const listed = await read(
+      `/v1.0/tenantRelationships/delegatedAdminRelationships?$filter=${encodeURIComponent("displayName eq 'contract gdap'")}`,
+    );
+    expect(shapeOf(listed)).toEqual(shapeOf(fixture("delegated-admin-relationships")));
+    expect(delegatedAdminRelationshipListSchema.parse(listed).value.map((found) => found.id)).toEqual([id]);
+    const locked = await create(`/v1.0/tenantRelationships/delegatedAdminRelationships/${id}/requests`, {
+      action: "lockForApproval",
+    });
+    expect(shapeOf(locked)).toEqual(shapeOf(fixture("delegated-admin-relationship-request")));
+    const after = await read(`/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`);
+    expect(delegatedAdminRelationshipSchema.parse(after).status).toBe("approvalPending");
   });
 
   it("every event it posts has the documented event's properties, no more", () => {

@@ -64,6 +64,31 @@ describe("config", () => {
     expect(() => loadConfig({ ...valid, OPERATOR_KEYS: value })).toThrow(message);
   });
 
+  it.each([
+    [undefined, "P730D"],
+    ["P90D", "P90D"],
+    ["P1D", "P1D"],
+  ])("DELEGATED_ADMIN_DURATION %s → %s", (raw, expected) => {
+    expect(loadConfig({ ...valid, DELEGATED_ADMIN_DURATION: raw }).DELEGATED_ADMIN_DURATION).toBe(expected);
+  });
+
+  it.each(["P0D", "P731D", "P2Y", "730"])(
+    "DELEGATED_ADMIN_DURATION %s is refused (Graph takes P1D to P730D)",
+    (raw) => {
+      expect(() => loadConfig({ ...valid, DELEGATED_ADMIN_DURATION: raw })).toThrow(
+        /DELEGATED_ADMIN_DURATION/,
+      );
+    },
+  );
+
+  it.each([
+    [undefined, false],
+    ["false", false],
+    ["true", true],
+  ])("MIDTERM_LICENSE_TRANSFERS %s → %s", (raw, expected) => {
+    expect(loadConfig({ ...valid, MIDTERM_LICENSE_TRANSFERS: raw }).MIDTERM_LICENSE_TRANSFERS).toBe(expected);
+  });
+
   it("takes trusted issuers only as templates naming {tenantid}", () => {
     expect(() => loadConfig({ ...valid, TRUSTED_TOKEN_ISSUERS: "https://issuer.example/fixed" })).toThrow(
       /\{tenantid\}/,

@@ -23,6 +23,8 @@ export interface RelationshipAnswerProcessingInput extends RelationshipAnswerInp
   migrations: readonly Migration[];
   /** The catalogue entries the waiting migrations refer to. */
   offers: readonly Offer[];
+  /** MC-3: setting MIDTERM_LICENSE_TRANSFERS; absent is its default, off. */
+  midtermLicenseTransfers?: boolean;
 }
 
 export interface RelationshipAnswerResult {
@@ -61,6 +63,7 @@ export function processRelationshipAnswer(
       offers: input.offers,
       relationships,
       otherMigrations: migrations,
+      midtermLicenseTransfers: input.midtermLicenseTransfers ?? false,
       now: input.now,
     });
     outcomes.push(outcome);

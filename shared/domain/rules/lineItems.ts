@@ -29,6 +29,8 @@ export interface ItemPlanningContext {
   claims: ReadonlyMap<string, readonly Migration[]>;
   /** Whether the relationship the migration runs under grants delegated admin (MIG-3). */
   delegatedAdmin: boolean;
+  /** MC-3: setting MIDTERM_LICENSE_TRANSFERS — a licence from another CSP partner may move mid-term by transfer. */
+  midtermLicenseTransfers: boolean;
   now: IsoTime;
 }
 
@@ -39,6 +41,26 @@ export function migrationPathFor(subscription: Subscription): MigrationPath {
   if (subscription.channel === "csp") return "azure-switch-partner";
   // MC-5: usage-based services from other channels get a new Azure subscription in CSP.
   return "azure-new-subscription";
+}
+
+/**
+ * MC-3: a licence-based subscription another CSP partner holds, with its term still ahead, that the
+ * request does not ask to wait for (startAt "term-end").
+ */
+function isMidtermFromOtherCsp(
+  request: MigrationItemRequest,
+  subscription: Subscription,
+  partnerId: string,
+  now: IsoTime,
+): boolean {
+  const termAhead = toMillis(subscription.termEnd) > toMillis(now);
+  return (
+    subscription.kind === "license" &&
+    subscription.channel === "csp" &&
+    subscription.partnerOfRecord !== partnerId &&
+    termAhead &&
+    request.startAt !== "term-end"
+  );
 }
 
 /** MIG-3: direct M365-admin-portal purchases billed monthly or annually may earn a credit from M365 billing support. */
@@ -83,14 +105,18 @@ export function planLineItem(request: MigrationItemRequest, context: ItemPlannin
     ]);
   }
 
-  const path = migrationPathFor(subscription);
+  // MC-3 since Partner Center's 2024 change (when the setting is on): transferred mid-term, not refused.
+  const path =
+    context.midtermLicenseTransfers && isMidtermFromOtherCsp(request, subscription, partner.id, now)
+      ? "license-transfer"
+      : migrationPathFor(subscription);
   const found: Violation[] = [
     ...scopeViolations(subscription, context),
     ...cancellationViolations(request, subscription, path, partner.id, now),
   ];
   const target =
-    path === "azure-switch-partner"
-      ? switchTarget(request, subscription)
+    path === "azure-switch-partner" || path === "license-transfer"
+      ? transferTarget(request, subscription, path === "license-transfer" ? "MC-3" : "MC-6")
       : resolveTargetOffer(request, subscription, context.offers);
   found.push(...target.violations);
   const seats = resolveSeats(request, subscription, path);
@@ -211,6 +237,15 @@ function cancellationViolations(
       ),
     );
   }
+  if (path === "license-transfer" && request.cancelOriginal === "immediately") {
+    // MC-3 (inference): a transferred licence moves as it is; there is no original left to cancel.
+    found.push(
+      violation(
+        "MC-3",
+        `License subscription ${subscription.id} from partner ${subscription.partnerOfRecord ?? "unknown"} is transferred to the new partner mid-term, not cancelled; ask "at-term-end" or "keep"`,
+      ),
+    );
+  }
   if (path === "azure-switch-partner" && request.cancelOriginal === "immediately") {
     // MC-6 (inference): a switched subscription is transferred as it is; there is no original left to cancel.
     found.push(
@@ -229,13 +264,7 @@ function cancellationViolations(
       ),
     );
   }
-  if (
-    subscription.kind === "license" &&
-    subscription.channel === "csp" &&
-    subscription.partnerOfRecord !== partnerId &&
-    termAhead &&
-    !waitsForTermEnd
-  ) {
+  if (path === "license-move" && isMidtermFromOtherCsp(request, subscription, partnerId, now)) {
     // MC-3: a license subscription cannot switch to a different CSP partner mid-term; it may wait for
     // its term end (startAt "term-end") instead. One held by this same partner is refused by MIG-1.
     found.push(
@@ -254,7 +283,12 @@ function scheduledCancelAt(
   subscription: Subscription,
   path: MigrationPath,
 ): IsoTime | null {
-  if (path === "azure-switch-partner" || request.cancelOriginal !== "at-term-end") return null;
+  if (
+    path === "azure-switch-partner" ||
+    path === "license-transfer" ||
+    request.cancelOriginal !== "at-term-end"
+  )
+    return null;
   return subscription.termEnd;
 }
 
@@ -263,16 +297,20 @@ interface TargetOffer {
   violations: Violation[];
 }
 
-/** MC-6 (inference): a switch transfers the subscription as it is, on its own offer. */
-function switchTarget(request: MigrationItemRequest, subscription: Subscription): TargetOffer {
+/** MC-6 (a switch), MC-3 (a licence transfer), inference: the subscription is transferred as it is, on its own offer. */
+function transferTarget(
+  request: MigrationItemRequest,
+  subscription: Subscription,
+  rule: "MC-3" | "MC-6",
+): TargetOffer {
   const requested = request.targetOfferId ?? subscription.offerId;
   if (requested === subscription.offerId) return { offerId: requested, violations: [] };
   return {
     offerId: requested,
     violations: [
       violation(
-        "MC-6",
-        `Azure subscription ${subscription.id} is switched on its own offer ${subscription.offerId}; it cannot change to ${requested}`,
+        rule,
+        `Subscription ${subscription.id} is transferred on its own offer ${subscription.offerId}; it cannot change to ${requested}`,
       ),
     ],
   };
@@ -384,6 +422,19 @@ function resolveSeats(
   }
   const current = subscription.seats ?? 0;
   const target = request.targetSeats ?? current;
+  if (path === "license-transfer" && target !== current) {
+    // MC-3 (inference): a transfer moves the subscription with the seats it has.
+    return {
+      targetSeats: target,
+      reduced: false,
+      violations: [
+        violation(
+          "MC-3",
+          `License subscription ${subscription.id} is transferred with its ${current} seats; targetSeats ${target} does not apply`,
+        ),
+      ],
+    };
+  }
   if (target >= current) return { targetSeats: target, reduced: false, violations: [] };
   // MIG-8 (inference from MIG-4): fewer seats leave users unlicensed; only an explicit request allows it, flagged.
   if (request.allowSeatReduction === true) return { targetSeats: target, reduced: true, violations: [] };

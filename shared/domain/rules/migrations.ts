@@ -44,6 +44,8 @@ export interface MigrationDecisionInput {
   relationships: readonly Relationship[];
   /** The customer's other migrations (this one, if present, is ignored). */
   otherMigrations: readonly Migration[];
+  /** MC-3: setting MIDTERM_LICENSE_TRANSFERS; absent is its default, off. */
+  midtermLicenseTransfers?: boolean;
   now: Instant;
 }
 
@@ -135,6 +137,7 @@ export function decideMigration(input: MigrationDecisionInput): MigrationOutcome
     offers: new Map(input.offers.map((offer) => [offer.id, offer] as const)),
     claims: claimsOf(input.otherMigrations, migration.id),
     delegatedAdmin: relationship?.delegatedAdmin ?? false,
+    midtermLicenseTransfers: input.midtermLicenseTransfers ?? false,
     now,
   });
 

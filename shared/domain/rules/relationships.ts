@@ -18,6 +18,8 @@ export interface RelationshipRequestInput {
   relationship: Relationship;
   partner: Partner;
   customer: Customer;
+  /** The registered partner the request's `indirectResellerId` names; undefined when none is (or none is named). */
+  reseller?: Partner | undefined;
   /** The customer's relationships, with any partner (this one may be among them). */
   relationships: readonly Relationship[];
   now: Instant;
@@ -57,6 +59,7 @@ export function decideRelationshipRequest(input: RelationshipRequestInput): Rela
   const forbidden = authorizeRelationshipRequest(relationship.requestedBy);
   if (forbidden !== null) found.push(forbidden);
   found.push(...tenancyViolations(partner, customer));
+  found.push(...indirectResellerViolations(relationship, partner, input.reseller));
 
   const others = input.relationships.filter((other) => other.id !== relationship.id);
   // REL-1 (inference): one invitation or active relationship per partner and customer at a time.
@@ -114,6 +117,36 @@ export function decideRelationshipRequest(input: RelationshipRequestInput): Rela
     ],
     violations: [],
   };
+}
+
+/**
+ * REL-1 (inference, two-tier CSP): only an indirect provider asks on behalf of a reseller, and only
+ * for one of its own registered indirect resellers.
+ */
+function indirectResellerViolations(
+  relationship: Relationship,
+  partner: Partner,
+  reseller: Partner | undefined,
+): Violation[] {
+  const resellerId = relationship.indirectResellerId;
+  if (resellerId === undefined) return [];
+  if (partner.kind !== "indirect-provider") {
+    return [
+      violation(
+        "REL-1",
+        `Partner ${partner.id} is ${partner.kind}; only an indirect provider asks on behalf of an indirect reseller (${resellerId})`,
+      ),
+    ];
+  }
+  if (reseller?.kind !== "indirect-reseller" || reseller.indirectProviderId !== partner.id) {
+    return [
+      violation(
+        "REL-1",
+        `${resellerId} is not a registered indirect reseller of indirect provider ${partner.id}`,
+      ),
+    ];
+  }
+  return [];
 }
 
 export type RelationshipAnswer =

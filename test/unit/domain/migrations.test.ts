@@ -51,6 +51,7 @@ describe("the happy path: a direct Office 365 subscription moves into CSP", () =
       provisionAt: NOW,
       seatReduction: false,
       newSubscriptionId: newSubscriptionId("mig-1", "sub-1"),
+      execution: "recorded",
     });
     expect(outcome.subscriptionChanges).toEqual([
       {

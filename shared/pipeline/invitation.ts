@@ -1,0 +1,183 @@
+/**
+ * Live mode: the invitation a pending relationship sends, made in Partner Center and Graph as the
+ * partner, then recorded on the relationship for GET /api/relationships/{id}:
+ * - the reseller relationship request link (REL-1; for an indirect reseller, the provider's link for it);
+ * - when delegated admin is asked (MP-2), a GDAP relationship with the roles of the partner's role
+ *   template, locked for the customer's approval.
+ * At-least-once without doubling anything in Partner Center: the link is a read; the GDAP
+ * relationship's display name is fixed by the relationship's id, so a redelivery — or a crash after
+ * Graph created it and before the table write — finds the one it made instead of creating another;
+ * it is locked only while Graph still shows it `created`; and the record is written only while the
+ * relationship is pending with no invitation. Throttling, server errors and time-outs throw
+ * (PartnerCenterError, retryable): the message is redelivered by Service Bus, nothing waits here. A
+ * refusal (another 4xx) is recorded as `invitationError`, with Partner Center's answer, and not retried.
+ */
+import {
+  type Customer,
+  delegatedAdminApprovalUrl,
+  type DelegatedAdminPlan,
+  type Invitation,
+  type PartnerCenterLink,
+  planDelegatedAdmin,
+  type Relationship,
+  toIso,
+} from "../domain/index.js";
+import { type PartnerCenterClient, PartnerCenterError } from "../partnerCenter/client.js";
+import type { DelegatedAdminRelationshipResource } from "../partnerCenter/shapes.js";
+import { put, withCustomerPartition } from "../storage/index.js";
+import type { Runtime } from "./runtime.js";
+
+export interface InvitationStep {
+  readonly notes: readonly string[];
+  readonly warn: boolean;
+  readonly attempts: number;
+  readonly writes: number;
+}
+
+const NOTHING: InvitationStep = { notes: [], warn: false, attempts: 0, writes: 0 };
+
+/** Sends (once) the invitation of a pending relationship that has none yet; in records mode, nothing. */
+export async function sendInvitation(
+  rt: Runtime,
+  customerId: string,
+  relationshipId: string,
+): Promise<InvitationStep> {
+  const client = rt.partnerCenter;
+  if (client === undefined) return NOTHING;
+  const read = await withCustomerPartition(rt.store, customerId, (state) =>
+    Promise.resolve({
+      changes: [],
+      result: {
+        relationship: state.relationships.get(relationshipId)?.value,
+        customer: state.customer?.value,
+      },
+    }),
+  );
+  const { relationship, customer } = read.result;
+  if (relationship === undefined || customer === undefined || !needsInvitation(relationship)) return NOTHING;
+  const link = (await rt.reference.partner(relationship.partnerId))?.partnerCenter;
+  if (link === undefined) {
+    return {
+      ...NOTHING,
+      notes: [
+        `partner ${relationship.partnerId} has no Partner Center link: no invitation was made in Partner Center; PUT the partner's partnerCenter, then request again`,
+      ],
+      warn: true,
+    };
+  }
+
+  let made: Pick<Relationship, "invitation" | "invitationError">;
+  try {
+    made = { invitation: await makeInvitation(rt, client, link, relationship, customer) };
+  } catch (error) {
+    // Throttling, faults and time-outs are retried by redelivery; a refusal is recorded, once.
+    if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
+    const message = error.message.slice(0, 2000);
+    made = { invitationError: { status: error.status ?? null, message, at: toIso(rt.now()) } };
+  }
+
+  const at = toIso(rt.now());
+  const done = await withCustomerPartition(rt.store, customerId, (state) => {
+    const current = state.relationships.get(relationshipId)?.value;
+    // Answered, expired or recorded by a racing delivery meanwhile: what is stored stands.
+    if (current === undefined || !needsInvitation(current))
+      return Promise.resolve({ changes: [], result: false });
+    return Promise.resolve({
+      changes: [put.relationship({ ...current, ...made, updatedAt: at })],
+      result: true,
+    });
+  });
+  const gdap = made.invitation?.delegatedAdmin;
+  const note =
+    made.invitationError !== undefined
+      ? `Partner Center refused the invitation: ${made.invitationError.message}`
+      : `invitation made in Partner Center${gdap === undefined ? "" : `; GDAP ${gdap.id} locked for approval`}`;
+  return {
+    notes: [done.result ? note : "invitation already recorded"],
+    warn: made.invitationError !== undefined,
+    attempts: read.attempts + done.attempts,
+    writes: done.receipt.operations,
+  };
+}
+
+/** The reseller link and, when delegated admin is asked, the locked GDAP relationship, as Partner Center and Graph answer. */
+async function makeInvitation(
+  rt: Runtime,
+  client: PartnerCenterClient,
+  link: PartnerCenterLink,
+  relationship: Relationship,
+  customer: Customer,
+): Promise<Invitation> {
+  // Two-tier CSP: the provider's link for its reseller, named by the reseller's Partner Center tenant.
+  const resellerId = relationship.indirectResellerId;
+  const reseller = resellerId === undefined ? undefined : await rt.reference.partner(resellerId);
+  const indirectResellerId =
+    resellerId === undefined ? undefined : (reseller?.partnerCenter?.tenantId ?? resellerId);
+  const resellerRelationshipUrl = await client.relationshipRequestLink(link, { indirectResellerId });
+  let delegatedAdmin: Invitation["delegatedAdmin"];
+  if (relationship.delegatedAdmin) {
+    const plan = planDelegatedAdmin({
+      relationshipId: relationship.id,
+      customer,
+      roleTemplate: link.delegatedAdminRoleTemplate,
+      duration: rt.config.DELEGATED_ADMIN_DURATION,
+    });
+    const gdap = await lockedDelegatedAdmin(client, link, plan);
+    delegatedAdmin = {
+      id: gdap.id,
+      displayName: plan.displayName,
+      approvalUrl: delegatedAdminApprovalUrl(gdap.id),
+      roleTemplate: plan.roleTemplate,
+      roleDefinitionIds: [...plan.roleDefinitionIds],
+      duration: plan.duration,
+      autoExtendDuration: plan.autoExtendDuration,
+    };
+  }
+  return {
+    resellerRelationshipUrl,
+    ...(resellerId === undefined ? {} : { indirectResellerId: resellerId }),
+    ...(delegatedAdmin === undefined ? {} : { delegatedAdmin }),
+    at: toIso(rt.now()),
+  };
+}
+
+function needsInvitation(relationship: Relationship): boolean {
+  return (
+    relationship.status === "pending" &&
+    relationship.invitation === undefined &&
+    relationship.invitationError === undefined
+  );
+}
+
+/**
+ * The GDAP relationship of this plan, created once and locked for approval. Found by its display name
+ * first; a create that fails because a racing delivery just made it finds that one.
+ */
+async function lockedDelegatedAdmin(
+  client: PartnerCenterClient,
+  link: PartnerCenterLink,
+  plan: DelegatedAdminPlan,
+): Promise<DelegatedAdminRelationshipResource> {
+  const named = async () => (await client.delegatedAdminRelationshipsNamed(link, plan.displayName))[0];
+  let gdap = await named();
+  if (gdap === undefined) {
+    try {
+      gdap = await client.createDelegatedAdminRelationship(link, {
+        displayName: plan.displayName,
+        duration: plan.duration,
+        customer: plan.customer,
+        accessDetails: {
+          unifiedRoles: plan.roleDefinitionIds.map((roleDefinitionId) => ({ roleDefinitionId })),
+        },
+        autoExtendDuration: plan.autoExtendDuration,
+      });
+    } catch (error) {
+      if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
+      gdap = await named();
+      if (gdap === undefined) throw error;
+    }
+  }
+  // Graph takes the lock only once, from `created`; a relationship past it was locked before.
+  if (gdap.status === "created") await client.lockForApproval(link, gdap.id);
+  return gdap;
+}
