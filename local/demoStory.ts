@@ -1,6 +1,6 @@
 /**
- * The demo's story (seed 004, "move license-based customers into CSP", with the multi-channel
- * rules of 000/001/003): a partner brings a customer who bought Office 365 licenses and Azure
+ * The demo's story (moving license-based customers into CSP, by the rules of
+ * shared/domain/RULES.md): a partner brings a customer who bought Office 365 licenses and Azure
  * through an Enterprise Agreement into CSP. Every request is made as its caller must make it: the
  * operator and the partner sign with their own keys (Idempotency-Key on POSTs), and the customer's
  * Global Administrator answers with a token of the customer's tenant (TEN-3). The originals' terms

@@ -1,6 +1,6 @@
 /**
- * Deciding a migration (seed 004 and the multi-channel rules): whether it may run at all, under which
- * relationship, what happens to each item, and the subscription changes to persist.
+ * Deciding a migration (the MIG, MC and MP rules of shared/domain/RULES.md): whether it may run at
+ * all, under which relationship, what happens to each item, and the subscription changes to persist.
  */
 import { isTerminal, transition } from "../lifecycle.js";
 import type {

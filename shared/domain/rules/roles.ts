@@ -2,9 +2,9 @@
 import type { Actor, Violation } from "../model.js";
 import { violation } from "../violations.js";
 
-/** ROLE-1: multi-channel support (reseller relationship requests), seeds 000, 001, 003. */
+/** ROLE-1 (shared/domain/RULES.md): who may ask a customer for a reseller relationship. */
 export const RELATIONSHIP_REQUEST_ROLES: readonly string[] = ["global-admin", "user-admin", "sales-agent"];
-/** ROLE-2: moving license-based customers into CSP (migrations), seed 004. */
+/** ROLE-2 (shared/domain/RULES.md): who may move license-based customers into CSP. */
 export const MIGRATION_REQUEST_ROLES: readonly string[] = ["account-admin", "sales-agent", "billing-agent"];
 
 /** ROLE-1: null when the actor may request a reseller relationship, else the violation. */
