@@ -26,7 +26,7 @@ import { fetchSigned, seedBenchPartnerKey } from "./lib/http.js";
 import { startLoadGenerator } from "./lib/load.js";
 import { startBenchReceiver } from "./lib/receiver.js";
 import { startBenchServices, type BenchServices } from "./lib/services.js";
-import { customerId, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
+import { customerId, migrationLoad, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
 import { processedCounter } from "./pipeline.js";
 
 export interface EventsOptions {
@@ -133,16 +133,9 @@ export async function eventsBench(options: EventsOptions): Promise<Figure[]> {
         const busBefore = await services.busStats();
         const start = performance.now();
         const startedAt = Date.now();
-        const { answers } = await load.run({
-          url: new URL("migrations", stack.baseUrl).href,
-          concurrency,
-          posts: Array.from({ length: count }, (_, i) => ({
-            partnerId: PARTNER_ID,
-            customerId: customerId(from + i),
-            subscriptionId: "sub-1",
-            key: `bench-events-${from + i}`,
-          })),
-        });
+        const { answers } = await load.run(
+          migrationLoad(stack.baseUrl, { from, count, concurrency, keyPrefix: "bench-events" }),
+        );
         await processed.reach(from + count);
         await until(
           async () =>

@@ -29,7 +29,7 @@ import { startProfiling } from "./lib/profile.js";
 import { rawUpserts } from "./lib/rawUpserts.js";
 import { startBenchServices, type Placement } from "./lib/services.js";
 import { storageCosts } from "./lib/storageCosts.js";
-import { customerId, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
+import { customerId, migrationLoad, putReference, seedMigratableCustomers } from "./lib/world.js";
 
 export interface PipelineOptions {
   readonly migrations: number;
@@ -80,16 +80,8 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
     });
     const load = placement === "child-process" ? await startLoadGenerator() : undefined;
     try {
-      const request = (from: number, count: number): LoadRequest => ({
-        url: new URL("migrations", stack.baseUrl).href,
-        concurrency,
-        posts: Array.from({ length: count }, (_, i) => ({
-          partnerId: PARTNER_ID,
-          customerId: customerId(from + i),
-          subscriptionId: "sub-1",
-          key: `bench-${from + i}`,
-        })),
-      });
+      const request = (from: number, count: number): LoadRequest =>
+        migrationLoad(stack.baseUrl, { from, count, concurrency, keyPrefix: "bench" });
       const post = async (work: LoadRequest): Promise<Posted[]> =>
         load === undefined
           ? mapWithConcurrency(work.posts, work.concurrency, (p) =>

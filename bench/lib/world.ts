@@ -12,6 +12,7 @@ import {
   type Subscription,
 } from "../../shared/domain/index.js";
 import { mapWithConcurrency } from "../../shared/pipeline/concurrency.js";
+import type { LoadRequest } from "./load.js";
 import {
   appendHistory,
   blankCustomerState,
@@ -45,6 +46,31 @@ const OFFER: Offer = {
 
 export function customerId(index: number): string {
   return `bench-cust-${String(index).padStart(7, "0")}`;
+}
+
+/**
+ * POSTs of one migration each for the seeded customers `from` … `from + count - 1` (each moving its
+ * sub-1, seedMigratableCustomers), with Idempotency-Keys `<keyPrefix>-<index>`.
+ */
+export function migrationLoad(
+  baseUrl: string,
+  {
+    from,
+    count,
+    concurrency,
+    keyPrefix,
+  }: { from: number; count: number; concurrency: number; keyPrefix: string },
+): LoadRequest {
+  return {
+    url: new URL("migrations", baseUrl).href,
+    concurrency,
+    posts: Array.from({ length: count }, (_, i) => ({
+      partnerId: PARTNER_ID,
+      customerId: customerId(from + i),
+      subscriptionId: "sub-1",
+      key: `${keyPrefix}-${from + i}`,
+    })),
+  };
 }
 
 export function aCustomer(id: string): Customer {

@@ -3,29 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { runDemo } from "../../local/demoStory.js";
 import type { EventEnvelope } from "../../shared/events/catalogue.js";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
-import { customerTokenFor, operatorOf, tempStateDir } from "./helpers.js";
+import type { LocalStack } from "../../local/stack.js";
+import { customerTokenFor, operatorOf, startTestStack } from "./helpers.js";
 
 /** Each story waits for its originals' terms to end (about 12 s) before the real sweep. */
 const STORY_TIMEOUT_MS = 60_000;
 
 let stack: LocalStack;
-let state: Awaited<ReturnType<typeof tempStateDir>>;
+let closeStack: () => Promise<void>;
 
 beforeAll(async () => {
-  state = await tempStateDir();
-  stack = await startLocalStack({
-    port: 0,
-    env: {},
-    localSettingsPath: false,
-    log: () => undefined,
-    stateDir: state.dir,
-  });
+  ({ stack, close: closeStack } = await startTestStack());
 });
 
 afterAll(async () => {
-  await stack.close();
-  await state.remove();
+  await closeStack();
 });
 
 const customerToken = async (customerId: string) => (await customerTokenFor(stack, customerId)).token;

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { mintCustomerToken } from "../../local/identity/index.js";
-import type { LocalStack } from "../../local/stack.js";
+import type { HostLogEntry } from "../../local/host/index.js";
+import { startLocalStack, type LocalStack } from "../../local/stack.js";
 import { signRequest } from "../../shared/auth/signing.js";
 import { partnerKeyIssuedSchema } from "../../shared/http/views.js";
 import { createTableStore, type TableStore } from "../../shared/storage/index.js";
@@ -105,6 +106,31 @@ export async function customerTokenFor(stack: LocalStack, customerId: string): P
 export async function tempStateDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "csp-e2e-state-"));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The whole local stack as `npm start` runs it, on a free port, with a state folder of its own and
+ * no local.settings.json; `close` stops it and removes the folder.
+ */
+export async function startTestStack(
+  log: (entry: HostLogEntry) => void = () => undefined,
+): Promise<{ stack: LocalStack; stateDir: string; close: () => Promise<void> }> {
+  const state = await tempStateDir();
+  const stack = await startLocalStack({
+    port: 0,
+    env: {},
+    localSettingsPath: false,
+    log,
+    stateDir: state.dir,
+  });
+  return {
+    stack,
+    stateDir: state.dir,
+    close: async () => {
+      await stack.close();
+      await state.remove();
+    },
+  };
 }
 
 /** Polls a GET until `done` holds for its body; fails with the last body when it never does. */

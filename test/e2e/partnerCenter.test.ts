@@ -19,7 +19,7 @@ import {
   type LocalPartnerCenterState,
 } from "../../local/partner-center/index.js";
 import { signatureHeaders } from "../../local/partner-center/server.js";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import type { LocalStack } from "../../local/stack.js";
 import { relationshipViewSchema, type RelationshipView } from "../../shared/http/views.js";
 import { readOutbox, type TableStore } from "../../shared/storage/index.js";
 import { customerBody, partnerBody } from "../setup/bodies.js";
@@ -30,7 +30,7 @@ import {
   operatorOf,
   queuesWorkedOff,
   stackTables,
-  tempStateDir,
+  startTestStack,
   waitFor,
   type SigningKey,
 } from "./helpers.js";
@@ -39,27 +39,19 @@ import {
 const NOWHERE = "http://127.0.0.1:9/nowhere";
 
 let stack: LocalStack;
-let state: Awaited<ReturnType<typeof tempStateDir>>;
+let closeStack: () => Promise<void>;
 let pc: LocalPartnerCenterState;
 let tables: TableStore;
 
 beforeAll(async () => {
-  state = await tempStateDir();
-  stack = await startLocalStack({
-    port: 0,
-    env: {},
-    localSettingsPath: false,
-    log: () => undefined,
-    stateDir: state.dir,
-  });
+  ({ stack, close: closeStack } = await startTestStack());
   if (stack.partnerCenter === undefined) throw new Error("the stack started no local Partner Center");
   pc = stack.partnerCenter;
   tables = stackTables(stack);
 });
 
 afterAll(async () => {
-  await stack.close();
-  await state.remove();
+  await closeStack();
 });
 
 interface World {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { HostLogEntry } from "../../local/host/index.js";
 import { loadOrCreateDevKeys } from "../../local/devKeys.js";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import type { LocalStack } from "../../local/stack.js";
 import { problemSchema } from "../../shared/http/problem.js";
 import { migrationViewSchema, relationshipViewSchema, sweepReportSchema } from "../../shared/http/views.js";
 import { subscriptionSchema } from "../../shared/domain/model.js";
@@ -21,7 +21,7 @@ import {
   issuePartnerKey,
   operatorOf,
   probePort,
-  tempStateDir,
+  startTestStack,
   waitFor,
   type Caller,
   type SigningKey,
@@ -38,26 +38,19 @@ const OFFICE_TERM_END_SECONDS = 16;
 const AZURE_TERM_END_SECONDS = 12;
 
 let stack: LocalStack;
-let state: Awaited<ReturnType<typeof tempStateDir>>;
+let stateDir: string;
+let closeStack: () => Promise<void>;
 let operator: SigningKey;
 let partner: SigningKey | undefined;
 const log: HostLogEntry[] = [];
 
 beforeAll(async () => {
-  state = await tempStateDir();
-  stack = await startLocalStack({
-    port: 0,
-    env: {},
-    localSettingsPath: false,
-    log: (entry) => log.push(entry),
-    stateDir: state.dir,
-  });
+  ({ stack, stateDir, close: closeStack } = await startTestStack((entry) => log.push(entry)));
   operator = operatorOf(stack);
 });
 
 afterAll(async () => {
-  await stack.close();
-  await state.remove();
+  await closeStack();
 });
 
 const send = (as: Caller, method: "GET" | "PUT" | "POST", path: string, body?: unknown, key?: string) =>
@@ -95,10 +88,10 @@ describe("the local stack", () => {
     expect(stack.tables.kind).toBe("started");
     expect(stack.serviceBus.kind).toBe("started");
     // Its own development operator key, kept in the state folder it was given.
-    const devKeys = await loadOrCreateDevKeys(state.dir);
+    const devKeys = await loadOrCreateDevKeys(stateDir);
     expect(stack.operatorKey).toEqual(devKeys.operatorKey);
     expect(stack.ownOperatorKey).toBe(true);
-    expect(stack.identity.stateDir).toBe(state.dir);
+    expect(stack.identity.stateDir).toBe(stateDir);
     expect(stack.identity.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.baseUrl).toMatch(new RegExp(`^http://(localhost|127\\.0\\.0\\.1):${stack.port}/api/$`));
     // Health needs no proof at all.

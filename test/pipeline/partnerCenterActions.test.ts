@@ -13,7 +13,6 @@ import { getRelationship } from "../../functions/getRelationship.js";
 import { postAcceptance } from "../../functions/postAcceptance.js";
 import { postMigration } from "../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
-import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
 import { processRelationshipMessage } from "../../functions/processRelationshipMessage.js";
 import { putCustomer } from "../../functions/putCustomer.js";
 import { putOffer } from "../../functions/putOffer.js";
@@ -32,22 +31,14 @@ import { testTableStore, uniqueId } from "../setup/tables.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { call, usePipelineHttp } from "./http/support.js";
+import { workOffQueues } from "./http/queues.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
 const context = () => new InvocationContext({ functionName: "pc-actions", invocationId: "pc-actions" });
 const actor = { userId: "ann@contoso", role: "global-admin" };
 
-/** Delivers every message on both queues to its processor until none is left. */
-async function processQueues(): Promise<void> {
-  for (let round = 0; round < 5; round += 1) {
-    const relationships = await http.drain(QUEUES.relationships);
-    for (const message of relationships) await processRelationshipMessage(message.body, context());
-    const migrations = await http.drain(QUEUES.migrations);
-    for (const message of migrations) await processMigrationMessage(message.body, context());
-    if (relationships.length + migrations.length === 0) return;
-  }
-}
+const processQueues = () => workOffQueues(http, context);
 
 /** Runs `body` with these settings, then restores the file's (live mode, defaults). */
 async function withSettings<T>(settings: Record<string, string>, body: () => Promise<T>): Promise<T> {

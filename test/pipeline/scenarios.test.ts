@@ -28,6 +28,7 @@ import { sweepQueuedCustomer } from "../../shared/pipeline/sweep.js";
 import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
 import { call, usePipelineHttp } from "./http/support.js";
+import { workOffQueues } from "./http/queues.js";
 
 const http = usePipelineHttp(import.meta.url);
 const context = () => new InvocationContext({ functionName: "scenario", invocationId: "scenario" });
@@ -36,16 +37,7 @@ const DAY = 86_400_000;
 const termEnd = new Date(Date.now() + 120 * DAY).toISOString();
 const termStart = new Date(Date.now() - 245 * DAY).toISOString();
 
-/** Delivers every message now on both queues to its processor, until both are empty. */
-async function processQueues(): Promise<void> {
-  for (let round = 0; round < 5; round += 1) {
-    const relationships = await http.drain(QUEUES.relationships);
-    for (const message of relationships) await processRelationshipMessage(message.body, context());
-    const migrations = await http.drain(QUEUES.migrations);
-    for (const message of migrations) await processMigrationMessage(message.body, context());
-    if (relationships.length + migrations.length === 0) return;
-  }
-}
+const processQueues = () => workOffQueues(http, context);
 
 async function seed(options: { customerRegion?: string; isCspPartner?: boolean } = {}) {
   const partnerId = uniqueId("contoso");
