@@ -169,7 +169,18 @@ async function runStory(
     ],
     [
       OFFERS.microsoft365E3,
-      { name: "Microsoft 365 E3", kind: "license", discontinued: false, equivalentOfferIds: [] },
+      {
+        name: "Microsoft 365 E3",
+        kind: "license",
+        discontinued: false,
+        equivalentOfferIds: [],
+        // What live mode buys it as in Partner Center (the local one sells any catalog item id).
+        partnerCenter: {
+          catalogItemId: "DEMO0M365E3:0001:DEMO0SKU001",
+          termDuration: "P1Y",
+          billingCycle: "annual",
+        },
+      },
     ],
     [OFFERS.azurePlan, { name: "Azure plan", kind: "usage", discontinued: false, equivalentOfferIds: [] }],
   ];

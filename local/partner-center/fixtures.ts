@@ -14,6 +14,8 @@ const FIXTURES = [
   "relationship-request",
   "delegated-admin-relationships",
   "delegated-admin-relationship-request",
+  "cart",
+  "cart-checkout-result",
 ] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 

@@ -45,6 +45,27 @@ interface DelegatedAdmin {
   };
 }
 
+interface Cart {
+  id: string;
+  partnerTenantId: string;
+  customerId: string;
+  lineItems: { catalogItemId: string; quantity: number; billingCycle: string; termDuration: string }[];
+  status: "Active" | "Ordered";
+  createdAt: string;
+  /** The checkout's answer, repeated to every later checkout of the cart. */
+  checkout?: Json;
+}
+
+/** An order a checkout made, as the test controls list it. */
+export interface PlacedOrder {
+  id: string;
+  partnerTenantId: string;
+  customerId: string;
+  cartId: string;
+  lineItems: { catalogItemId: string; quantity: number; subscriptionId: string }[];
+  at: string;
+}
+
 export interface RecordedRequest {
   at: string;
   method: string;
@@ -99,6 +120,8 @@ export interface LocalPartnerCenter {
   subject: string;
   requests: () => readonly RecordedRequest[];
   deliveries: () => readonly Delivery[];
+  /** Every order its checkouts made, oldest first. */
+  orders: () => readonly PlacedOrder[];
   /** Every GDAP relationship it holds, as Graph would list it to its partner. */
   delegatedAdminRelationships: () => readonly Json[];
   /** The signature headers this Partner Center would send with `body` (in-process tests only). */
@@ -116,6 +139,10 @@ export async function startLocalPartnerCenter(
   const customersOf = new Map<string, "reseller" | "indirect-reseller">();
   const declined = new Set<string>();
   const delegated = new Map<string, DelegatedAdmin>();
+  const carts = new Map<string, Cart>();
+  /** `${partnerTenantId}\n${customerId}\n${MS-RequestId}` → the cart that request made. */
+  const cartsByRequest = new Map<string, string>();
+  const orders: PlacedOrder[] = [];
   const accessTokens = new Map<string, { tenantId: string; expiresAt: number }>();
   const requests: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
@@ -178,6 +205,69 @@ export async function startLocalPartnerCenter(
   function delegatedAdminOf(partner: PartnerTenant | undefined, id: string): DelegatedAdmin | undefined {
     const found = delegated.get(id);
     return found !== undefined && found.partnerTenantId === partner?.tenantId ? found : undefined;
+  }
+
+  function customerNotFound(customerId: string): Answer {
+    return {
+      status: 404,
+      body: {
+        code: 600026,
+        description: `Customer ${customerId} was not found`,
+        errorName: "CustomerNotFound",
+      },
+    };
+  }
+
+  /** A Cart as Partner Center answers it, from the documented example with this cart's values put in. */
+  function cartResource(cart: Cart): Json {
+    const template = fixture("cart");
+    const line = (template.lineItems as Json[])[0] ?? {};
+    const expires = new Date(Date.parse(cart.createdAt) + 7 * 86_400_000).toISOString();
+    return {
+      ...template,
+      id: cart.id,
+      creationTimestamp: cart.createdAt,
+      lastModifiedTimestamp: cart.createdAt,
+      expirationTimestamp: expires,
+      lineItems: cart.lineItems.map((item, index) => ({ ...line, id: index, ...item })),
+      status: cart.status,
+    };
+  }
+
+  /** The CartCheckoutResult of a checkout, from the documented example with this order put in. */
+  function checkoutResult(cart: Cart, order: PlacedOrder): Json {
+    const template = fixture("cart-checkout-result");
+    const orderTemplate = (template.orders as Json[])[0] ?? {};
+    const lineTemplate = (orderTemplate.lineItems as Json[])[0] ?? {};
+    return {
+      ...template,
+      orders: [
+        {
+          ...orderTemplate,
+          id: order.id,
+          alternateId: order.id.slice(0, 12).toLowerCase(),
+          referenceCustomerId: order.customerId,
+          billingCycle: cart.lineItems[0]?.billingCycle ?? "monthly",
+          creationDate: order.at,
+          lineItems: order.lineItems.map((item, index) => ({
+            ...lineTemplate,
+            lineItemNumber: index,
+            offerId: item.catalogItemId,
+            subscriptionId: item.subscriptionId,
+            termDuration: cart.lineItems[index]?.termDuration ?? "P1Y",
+            quantity: item.quantity,
+            links: {
+              subscription: {
+                uri: `/customers/${order.customerId}/subscriptions/${item.subscriptionId}`,
+                method: "GET",
+                headers: [],
+              },
+            },
+          })),
+        },
+      ],
+      orderErrors: [],
+    };
   }
 
   const graphNotFound: Answer = {
@@ -256,16 +346,7 @@ export async function startLocalPartnerCenter(
         const customerId = params.customerId ?? "";
         const relationship =
           partner === undefined ? undefined : customersOf.get(customerKey(partner.tenantId, customerId));
-        if (relationship === undefined) {
-          return {
-            status: 404,
-            body: {
-              code: 600026,
-              description: `Customer ${customerId} was not found`,
-              errorName: "CustomerNotFound",
-            },
-          };
-        }
+        if (relationship === undefined) return customerNotFound(customerId);
         const template = fixture("customer");
         const profile = template.companyProfile as Json;
         return {
@@ -420,6 +501,96 @@ export async function startLocalPartnerCenter(
         };
       },
     },
+    // Partner Center: create a cart. The same MS-RequestId answers the cart it made, never a second one.
+    {
+      method: "POST",
+      pattern: "/v1/customers/{customerId}/carts",
+      auth: true,
+      handle: ({ params, body, headers, partner }) => {
+        const customerId = params.customerId ?? "";
+        if (partner === undefined || !customersOf.has(customerKey(partner.tenantId, customerId)))
+          return customerNotFound(customerId);
+        const requestId = headers["ms-requestid"];
+        const requestKey =
+          typeof requestId === "string" ? `${partner.tenantId}\n${customerId}\n${requestId}` : undefined;
+        const earlier =
+          requestKey === undefined ? undefined : carts.get(cartsByRequest.get(requestKey) ?? "");
+        if (earlier !== undefined) return { status: 201, body: cartResource(earlier) };
+        const request = JSON.parse(body) as { lineItems?: Record<string, unknown>[] };
+        const lineItems = (request.lineItems ?? []).map((line) => ({
+          catalogItemId: line.catalogItemId,
+          quantity: line.quantity,
+          billingCycle: line.billingCycle,
+          termDuration: line.termDuration,
+        }));
+        const valid = (line: (typeof lineItems)[number]): line is Cart["lineItems"][number] =>
+          typeof line.catalogItemId === "string" &&
+          line.catalogItemId.length > 0 &&
+          Number.isInteger(line.quantity) &&
+          Number(line.quantity) > 0 &&
+          typeof line.billingCycle === "string" &&
+          typeof line.termDuration === "string";
+        const accepted = lineItems.filter(valid);
+        if (accepted.length === 0 || accepted.length !== lineItems.length) {
+          return {
+            status: 400,
+            body: {
+              code: 800002,
+              description:
+                "lineItems must hold at least one item, each with catalogItemId, a positive quantity, billingCycle and termDuration",
+            },
+          };
+        }
+        const cart: Cart = {
+          id: randomUUID(),
+          partnerTenantId: partner.tenantId,
+          customerId,
+          lineItems: accepted,
+          status: "Active",
+          createdAt: new Date().toISOString(),
+        };
+        carts.set(cart.id, cart);
+        if (requestKey !== undefined) cartsByRequest.set(requestKey, cart.id);
+        return { status: 201, body: cartResource(cart) };
+      },
+    },
+    // Partner Center: check a cart out. A cart checked out before answers the orders it made then.
+    {
+      method: "POST",
+      pattern: "/v1/customers/{customerId}/carts/{cartId}/checkout",
+      auth: true,
+      handle: ({ params, partner }) => {
+        const customerId = params.customerId ?? "";
+        const cart = carts.get(params.cartId ?? "");
+        if (
+          cart === undefined ||
+          cart.partnerTenantId !== partner?.tenantId ||
+          cart.customerId !== customerId
+        ) {
+          return {
+            status: 404,
+            body: { code: 800030, description: `Cart ${params.cartId ?? ""} was not found` },
+          };
+        }
+        if (cart.checkout !== undefined) return { status: 201, body: cart.checkout };
+        const order: PlacedOrder = {
+          id: randomBytes(16).toString("base64url"),
+          partnerTenantId: cart.partnerTenantId,
+          customerId,
+          cartId: cart.id,
+          lineItems: cart.lineItems.map((line) => ({
+            catalogItemId: line.catalogItemId,
+            quantity: line.quantity,
+            subscriptionId: randomUUID(),
+          })),
+          at: new Date().toISOString(),
+        };
+        orders.push(order);
+        cart.status = "Ordered";
+        cart.checkout = checkoutResult(cart, order);
+        return { status: 201, body: cart.checkout };
+      },
+    },
     {
       method: "GET",
       pattern: CERTIFICATE_PATH,
@@ -560,6 +731,12 @@ export async function startLocalPartnerCenter(
     },
     {
       method: "GET",
+      pattern: "/_control/orders",
+      auth: false,
+      handle: () => ({ status: 200, body: orders }),
+    },
+    {
+      method: "GET",
       pattern: "/_control/deliveries",
       auth: false,
       handle: () => ({ status: 200, body: deliveries }),
@@ -649,6 +826,7 @@ export async function startLocalPartnerCenter(
     subject,
     requests: () => requests,
     deliveries: () => deliveries,
+    orders: () => orders,
     delegatedAdminRelationships: delegatedAdminList,
     sign: (body) => signatureHeaders(signing, baseUrl, body),
     close: () =>

@@ -5,6 +5,7 @@ export * from "./lifecycle.js";
 export * from "./outcomes.js";
 export * from "./provisioning.js";
 export * from "./delegatedAdmin.js";
+export * from "./orders.js";
 export * from "./time.js";
 export * from "./violations.js";
 export * from "./rules/roles.js";

@@ -189,6 +189,19 @@ export const offerSchema = z
     kind: subscriptionKindSchema,
     discontinued: z.boolean(),
     equivalentOfferIds: z.array(idSchema).max(100),
+    /** What Partner Center sells this offer as; without it the offer cannot be bought in live mode. */
+    partnerCenter: z
+      .strictObject({
+        /** Partner Center's catalog item id (product:sku:availability). */
+        catalogItemId: z.string().min(1).max(200),
+        /** ISO 8601 duration, e.g. P1Y or P1M. */
+        termDuration: z
+          .string()
+          .regex(/^P\d+[YMD]$/)
+          .max(16),
+        billingCycle: billingCycleSchema,
+      })
+      .optional(),
   })
   .meta({ id: "Offer" });
 export type Offer = z.infer<typeof offerSchema>;
@@ -379,12 +392,31 @@ export type MigrationItemRequest = z.infer<typeof migrationItemRequestSchema>;
 /**
  * `recorded`: the service wrote the partner's subscription into its own tables and nothing was
  * ordered or transferred in Partner Center — a record of what the partner is to do there, not an order.
+ * Live mode, licence items: `ordering` until Partner Center's checkout answers, then `ordered` (the
+ * order is on the item) or `order-failed` (Partner Center refused, or the offer cannot be bought).
  */
-export const lineItemExecutionSchema = z.enum(["recorded"]).meta({
+export const lineItemExecutionSchema = z.enum(["recorded", "ordering", "ordered", "order-failed"]).meta({
   id: "LineItemExecution",
   description:
-    "How a provisioned line item was carried out. `recorded`: written in this service's tables only; nothing was ordered or transferred in Partner Center.",
+    "How a provisioned line item was carried out. `recorded`: written in this service's tables only; nothing was ordered or transferred in Partner Center. Live mode, licence items: `ordering` while the purchase in Partner Center is under way, `ordered` once its checkout answered (see `order`), `order-failed` when it cannot be bought (see `orderError`).",
 });
+
+/** Live mode: the purchase Partner Center made for a licence item (cart and checkout). */
+export const lineItemOrderSchema = z
+  .strictObject({
+    /** Partner Center's order id. */
+    id: z.string().min(1).max(200),
+    /** The subscription Partner Center created for the customer. */
+    subscriptionId: z.string().min(1).max(200),
+    cartId: z.string().min(1).max(200),
+    /** The MS-RequestId sent with cart and checkout, fixed per line item so no retry buys twice. */
+    requestId: z.uuid(),
+    catalogItemId: z.string().min(1).max(200),
+    quantity: z.number().int().min(0),
+    at: isoTimeSchema,
+  })
+  .meta({ id: "LineItemOrder" });
+export type LineItemOrder = z.infer<typeof lineItemOrderSchema>;
 export type LineItemExecution = z.infer<typeof lineItemExecutionSchema>;
 
 export const lineItemSchema = z
@@ -416,6 +448,20 @@ export const lineItemSchema = z
     newSubscriptionId: idSchema.nullable().optional(),
     /** How a provisioned item was carried out; set when it is provisioned. */
     execution: lineItemExecutionSchema.optional(),
+    /** Live mode: the order Partner Center made for this licence item. */
+    order: lineItemOrderSchema.optional(),
+    /**
+     * Live mode: why the item could not be bought — Partner Center's refusal (status and answer) or,
+     * with status null and a rule, what the service found missing (e.g. the offer's catalog item).
+     */
+    orderError: z
+      .strictObject({
+        status: z.number().int().nullable(),
+        rule: ruleIdSchema.optional(),
+        message: z.string().min(1).max(2000),
+        at: isoTimeSchema,
+      })
+      .optional(),
   })
   .meta({ id: "LineItem" });
 export type LineItem = z.infer<typeof lineItemSchema>;

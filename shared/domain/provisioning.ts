@@ -14,6 +14,8 @@ export interface ProvisioningContext {
   migrationId: string;
   partnerId: string;
   now: IsoTime;
+  /** Live mode: a licence item's subscription is then bought in Partner Center (execution `ordering`). */
+  ordersInPartnerCenter?: boolean;
 }
 
 export interface ItemStep {
@@ -95,8 +97,10 @@ export function provisionItem(
     status,
     provisionAt: now,
     newSubscriptionId: partnerSubscription.id,
-    // Nothing here reaches Partner Center yet: the item is a record of what the partner does there.
-    execution: "recorded",
+    // Live mode buys a licence item's subscription after this commits (shared/pipeline/orders.ts);
+    // anything else is a record of what the partner does in Partner Center.
+    execution:
+      context.ordersInPartnerCenter === true && item.path === "license-move" ? "ordering" : "recorded",
     // MIG-2: an immediate cancellation happens now, when the replacement exists, and is never refunded.
     cancelAt: immediately ? now : item.cancelAt,
     refundNote: immediately ? refundNoteFor(original, now) : item.refundNote,

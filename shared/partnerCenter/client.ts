@@ -14,6 +14,11 @@ import type { Config } from "../config.js";
 import type { PartnerCenterLink } from "../domain/model.js";
 import type { SecretReader } from "./secrets.js";
 import {
+  type CartCheckoutResult,
+  cartCheckoutResultSchema,
+  type CartLineItemCreation,
+  type CartResource,
+  cartSchema,
   type CustomerResource,
   customerResourceSchema,
   type DelegatedAdminRelationshipCreation,
@@ -122,6 +127,41 @@ export class PartnerCenterClient {
     );
   }
 
+  /**
+   * Creates a cart for the customer. `requestId` (MS-RequestId) makes it idempotent: the same id
+   * answers the cart it made the first time, never a second one.
+   */
+  async createCart(
+    link: PartnerCenterLink,
+    customerId: string,
+    lineItems: readonly CartLineItemCreation[],
+    requestId: string,
+  ): Promise<CartResource> {
+    const url = this.partnerCenterUrl(`v1/customers/${encodeURIComponent(customerId)}/carts`);
+    const body = await this.post(
+      link,
+      PARTNER_CENTER_SCOPE,
+      url,
+      { lineItems },
+      { "ms-requestid": requestId },
+    );
+    return cartSchema.parse(body);
+  }
+
+  /** Checks a cart out; Partner Center answers a cart already checked out with the orders it made then. */
+  async checkoutCart(
+    link: PartnerCenterLink,
+    customerId: string,
+    cartId: string,
+    requestId: string,
+  ): Promise<CartCheckoutResult> {
+    const url = this.partnerCenterUrl(
+      `v1/customers/${encodeURIComponent(customerId)}/carts/${encodeURIComponent(cartId)}/checkout`,
+    );
+    const body = await this.post(link, PARTNER_CENTER_SCOPE, url, undefined, { "ms-requestid": requestId });
+    return cartCheckoutResultSchema.parse(body);
+  }
+
   private partnerCenterUrl(path: string): URL {
     return new URL(path, withSlash(this.settings.PARTNER_CENTER_ENDPOINT));
   }
@@ -140,7 +180,13 @@ export class PartnerCenterClient {
     return response.json();
   }
 
-  private async post(link: PartnerCenterLink, scope: string, url: URL, body: unknown): Promise<unknown> {
+  private async post(
+    link: PartnerCenterLink,
+    scope: string,
+    url: URL,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
     const token = await this.accessToken(link, scope);
     const response = await send(url, {
       method: "POST",
@@ -148,8 +194,9 @@ export class PartnerCenterClient {
         authorization: `Bearer ${token}`,
         accept: "application/json",
         "content-type": "application/json",
+        ...headers,
       },
-      body: JSON.stringify(body),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (!response.ok) throw await failure(`POST ${url.pathname}`, response);
     return response.json();

@@ -1,6 +1,6 @@
 /**
  * Microsoft's shapes this service reads, as zod schemas: Partner Center's webhook event, its
- * Customer and RelationshipRequest resources, and Graph's delegatedAdminRelationship and its requests. The documented examples they are
+ * Customer, RelationshipRequest, Cart and CartCheckoutResult resources, and Graph's delegatedAdminRelationship and its requests. The documented examples they are
  * checked against are in local/partner-center/fixtures/ (test/contract/partnerCenter.test.ts).
  * Microsoft adds fields to its resources, so only the event (whose five fields are the whole
  * documented payload) is strict; resources are read for the fields named here.
@@ -75,6 +75,54 @@ export const delegatedAdminRelationshipRequestSchema = z.object({
   action: z.string().min(1),
   status: z.string().min(1),
 });
+
+/** POST /v1/customers/{id}/carts: one line item of the cart the service asks for. */
+export interface CartLineItemCreation {
+  readonly id: number;
+  readonly catalogItemId: string;
+  readonly quantity: number;
+  readonly billingCycle: string;
+  readonly termDuration: string;
+}
+
+/** The Cart resource POST /v1/customers/{id}/carts answers (201). */
+export const cartSchema = z.object({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  lineItems: z.array(
+    z.object({ id: z.coerce.number().int(), catalogItemId: z.string().min(1), quantity: z.number().int() }),
+  ),
+});
+export type CartResource = z.infer<typeof cartSchema>;
+
+/** The CartCheckoutResult POST …/carts/{cartId}/checkout answers: the orders made and those that failed. */
+export const cartCheckoutResultSchema = z.object({
+  orders: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        status: z.string().optional(),
+        lineItems: z.array(
+          z.object({
+            lineItemNumber: z.number().int(),
+            subscriptionId: z.string().min(1).optional(),
+            quantity: z.number().int().optional(),
+          }),
+        ),
+      }),
+    )
+    .default([]),
+  orderErrors: z
+    .array(
+      z.object({
+        orderGroupId: z.string().optional(),
+        code: z.union([z.string(), z.number()]),
+        description: z.string(),
+      }),
+    )
+    .default([]),
+});
+export type CartCheckoutResult = z.infer<typeof cartCheckoutResultSchema>;
 
 /** The OAuth token endpoint's answer. */
 export const tokenResponseSchema = z.object({

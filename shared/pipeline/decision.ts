@@ -24,6 +24,8 @@ import type { Runtime } from "./runtime.js";
 export interface DecisionInputs {
   /** MC-3: setting MIDTERM_LICENSE_TRANSFERS. */
   readonly midtermLicenseTransfers: boolean;
+  /** PARTNER_CENTER_MODE=live: licence items are bought in Partner Center once the decision commits. */
+  readonly ordersInPartnerCenter: boolean;
   readonly state: CustomerState;
   readonly migration: Migration;
   readonly partner: Partner | undefined;
@@ -49,6 +51,7 @@ export async function gatherDecisionInputs(
   ]);
   return {
     midtermLicenseTransfers: rt.config.MIDTERM_LICENSE_TRANSFERS,
+    ordersInPartnerCenter: rt.config.PARTNER_CENTER_MODE === "live",
     state,
     migration,
     partner,
@@ -85,6 +88,7 @@ export function decideFromState(inputs: DecisionInputs): Decision {
     relationships: valuesOf(state.relationships),
     otherMigrations: valuesOf(state.migrations),
     midtermLicenseTransfers: inputs.midtermLicenseTransfers,
+    ordersInPartnerCenter: inputs.ordersInPartnerCenter,
     now,
   });
   const changes = toChanges(outcome);

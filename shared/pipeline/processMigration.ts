@@ -12,6 +12,7 @@ import { type CustomerState, withCustomerPartitionForMessage } from "../storage/
 import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
+import { placeOrders } from "./orders.js";
 import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -50,7 +51,15 @@ export async function processMigration(
     return { changes: decided.changes, result };
   });
   await relayOrRetry(rt, done);
-  return { ...done.result, attempts: done.attempts, writes: done.receipt.operations };
+  // Live mode: its licence items are bought in Partner Center (again after a crash, never twice).
+  const ordered = await placeOrders(rt, customerId, (migration) => migration.id === migrationId);
+  return {
+    ...done.result,
+    notes: [...done.result.notes, ...ordered.notes],
+    warn: done.result.warn || ordered.warn,
+    attempts: done.attempts + ordered.attempts,
+    writes: done.receipt.operations + ordered.writes,
+  };
 }
 
 /**

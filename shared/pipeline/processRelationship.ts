@@ -49,6 +49,7 @@ import {
 } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { sendInvitation } from "./invitation.js";
+import { placeOrders } from "./orders.js";
 import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -98,15 +99,22 @@ export async function processRelationship(
       writes: first.writes + invited.writes,
     };
   }
-  if (!done.result.waitersLeft) return first;
-  const rest = await settleWaitingMigrations(rt, customerId, relationshipId);
+  const rest = done.result.waitersLeft
+    ? await settleWaitingMigrations(rt, customerId, relationshipId)
+    : { moved: [], notes: [], warn: false, attempts: 0, writes: 0 };
+  // Live mode: the licence items of the migrations it resumed are bought in Partner Center (once).
+  const ordered = await placeOrders(
+    rt,
+    customerId,
+    (migration) => migration.relationshipId === relationshipId,
+  );
   return {
     ...first,
     moved: [...first.moved, ...rest.moved],
-    notes: [...first.notes, ...rest.notes],
-    warn: first.warn || rest.warn,
-    attempts: first.attempts + rest.attempts,
-    writes: first.writes + rest.writes,
+    notes: [...first.notes, ...rest.notes, ...ordered.notes],
+    warn: first.warn || rest.warn || ordered.warn,
+    attempts: first.attempts + rest.attempts + ordered.attempts,
+    writes: first.writes + rest.writes + ordered.writes,
   };
 }
 
@@ -228,6 +236,7 @@ async function decideAnswer(
       migrations: valuesOf(state.migrations),
       offers: await offersForMigrations(rt.reference, waiting, subscriptions),
       midtermLicenseTransfers: rt.config.MIDTERM_LICENSE_TRANSFERS,
+      ordersInPartnerCenter: rt.config.PARTNER_CENTER_MODE === "live",
     });
     relationship = result.relationship;
     resumed = result.migrations;

@@ -10,6 +10,8 @@ import { partnerCenterControl } from "../../local/partner-center/controls.js";
 import { fixture, fixtureNames, type FixtureName } from "../../local/partner-center/fixtures.js";
 import { startLocalPartnerCenter, type LocalPartnerCenter } from "../../local/partner-center/server.js";
 import {
+  cartCheckoutResultSchema,
+  cartSchema,
   customerResourceSchema,
   delegatedAdminRelationshipListSchema,
   delegatedAdminRelationshipRequestSchema,
@@ -27,6 +29,8 @@ const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: b
   "relationship-request": relationshipRequestResourceSchema,
   "delegated-admin-relationships": delegatedAdminRelationshipListSchema,
   "delegated-admin-relationship-request": delegatedAdminRelationshipRequestSchema,
+  cart: cartSchema,
+  "cart-checkout-result": cartCheckoutResultSchema,
 };
 
 /** Where every value sits and what type it is: the shape, without the values. */
@@ -86,10 +90,10 @@ async function read(path: string): Promise<unknown> {
   return response.json();
 }
 
-async function create(path: string, body: unknown): Promise<unknown> {
+async function create(path: string, body: unknown, headers: Record<string, string> = {}): Promise<unknown> {
   const response = await fetch(`${pc.url}${path}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
   });
   expect(response.status).toBe(201);
@@ -160,6 +164,32 @@ describe("the local Partner Center answers in those shapes", () => {
     expect(shapeOf(locked)).toEqual(shapeOf(fixture("delegated-admin-relationship-request")));
     const after = await read(`/v1.0/tenantRelationships/delegatedAdminRelationships/${id}`);
     expect(delegatedAdminRelationshipSchema.parse(after).status).toBe("approvalPending");
+  });
+
+  it("a cart and its checkout: Partner Center's shapes; the same MS-RequestId and a second checkout buy nothing more", async () => {
+    const requestId = { "ms-requestid": "0f5b8f7e-2a1c-4d3e-9b6a-7c8d9e0f1a2b" };
+    const lineItems = [
+      { id: 0, catalogItemId: "EXMPL:0001:EXMPL", quantity: 3, billingCycle: "monthly", termDuration: "P1Y" },
+    ];
+    const cart = await create(`/v1/customers/${customerId}/carts`, { lineItems }, requestId);
+    expect(shapeOf(cart)).toEqual(shapeOf(fixture("cart")));
+    const { id } = cartSchema.parse(cart);
+    const again = cartSchema.parse(
+      await create(`/v1/customers/${customerId}/carts`, { lineItems }, requestId),
+    );
+    expect(again.id).toBe(id);
+    const checkout = await create(`/v1/customers/${customerId}/carts/${id}/checkout`, {}, requestId);
+    expect(shapeOf(checkout)).toEqual(shapeOf(fixture("cart-checkout-result")));
+    const result = cartCheckoutResultSchema.parse(checkout);
+    const repeated = await create(`/v1/customers/${customerId}/carts/${id}/checkout`, {}, requestId);
+    expect(cartCheckoutResultSchema.parse(repeated)).toEqual(result);
+    expect(pc.orders()).toMatchObject([
+      {
+        id: result.orders[0]?.id,
+        cartId: id,
+        lineItems: [{ quantity: 3, catalogItemId: "EXMPL:0001:EXMPL" }],
+      },
+    ]);
   });
 
   it("every event it posts has the documented event's properties, no more", () => {

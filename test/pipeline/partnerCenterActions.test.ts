@@ -180,7 +180,9 @@ describe("records mode: a provisioned item is a record, and says so", () => {
     const schemas = (buildOpenApiDocument() as { components: { schemas: Record<string, unknown> } })
       .components.schemas;
     expect(JSON.stringify(schemas.LineItem)).toContain("LineItemExecution");
-    expect(schemas.LineItemExecution).toMatchObject({ enum: ["recorded"] });
+    expect(schemas.LineItemExecution).toMatchObject({
+      enum: ["recorded", "ordering", "ordered", "order-failed"],
+    });
   });
 });
 

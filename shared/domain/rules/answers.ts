@@ -25,6 +25,8 @@ export interface RelationshipAnswerProcessingInput extends RelationshipAnswerInp
   offers: readonly Offer[];
   /** MC-3: setting MIDTERM_LICENSE_TRANSFERS; absent is its default, off. */
   midtermLicenseTransfers?: boolean;
+  /** Live mode: licence items are bought in Partner Center (see MigrationDecisionInput). */
+  ordersInPartnerCenter?: boolean;
 }
 
 export interface RelationshipAnswerResult {
@@ -64,6 +66,7 @@ export function processRelationshipAnswer(
       relationships,
       otherMigrations: migrations,
       midtermLicenseTransfers: input.midtermLicenseTransfers ?? false,
+      ordersInPartnerCenter: input.ordersInPartnerCenter ?? false,
       now: input.now,
     });
     outcomes.push(outcome);

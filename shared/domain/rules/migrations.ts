@@ -46,6 +46,8 @@ export interface MigrationDecisionInput {
   otherMigrations: readonly Migration[];
   /** MC-3: setting MIDTERM_LICENSE_TRANSFERS; absent is its default, off. */
   midtermLicenseTransfers?: boolean;
+  /** Live mode: licence items are bought in Partner Center after the decision commits (execution `ordering`). */
+  ordersInPartnerCenter?: boolean;
   now: Instant;
 }
 
@@ -183,6 +185,7 @@ export function decideMigration(input: MigrationDecisionInput): MigrationOutcome
     { ...migration, items, relationshipId: relationship.id },
     input.subscriptions,
     now,
+    input.ordersInPartnerCenter ?? false,
   );
 }
 
@@ -228,9 +231,10 @@ function proceed(
   migration: Migration,
   subscriptions: readonly Subscription[],
   now: IsoTime,
+  ordersInPartnerCenter: boolean,
 ): MigrationOutcome {
   const provisioning = transition("migration", migration.status, "provisioning");
-  const context = { migrationId: migration.id, partnerId: migration.partnerId, now };
+  const context = { migrationId: migration.id, partnerId: migration.partnerId, now, ordersInPartnerCenter };
   const changes: SubscriptionChange[] = [];
   const items = migration.items.map((item) => {
     if (item.status !== "planned") return item;

@@ -1,0 +1,165 @@
+/**
+ * Live mode: the licence items a decision provisioned (execution `ordering`) are bought in Partner
+ * Center as the partner — a cart with the target offer's catalogue item, quantity = seats, then its
+ * checkout — outside the partition transaction; each result is then recorded on its item (`ordered`
+ * with the order, or `order-failed` with the reason) in a unit of work of its own.
+ * At-least-once without buying twice: cart and checkout carry an MS-RequestId fixed per line item
+ * (orderRequestId), and a checked-out cart answers the order it made, so a redelivery — or a crash
+ * between checkout and the table write — asks again and gets the same order, recorded once (only
+ * while the item is still `ordering`). Throttling, server errors and time-outs throw
+ * (PartnerCenterError, retryable): Service Bus redelivers, nothing waits here. A refusal (another 4xx,
+ * or order errors in the checkout's answer) is recorded, once, and not retried.
+ */
+import {
+  awaitsOrder,
+  type LineItem,
+  type Migration,
+  orderRequestId,
+  type PartnerCenterLink,
+  planOrder,
+  type RuleId,
+  toIso,
+} from "../domain/index.js";
+import { type PartnerCenterClient, PartnerCenterError } from "../partnerCenter/client.js";
+import { put, withCustomerPartition } from "../storage/index.js";
+import type { Runtime } from "./runtime.js";
+
+export interface OrdersStep {
+  readonly notes: readonly string[];
+  readonly warn: boolean;
+  readonly attempts: number;
+  readonly writes: number;
+}
+
+type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
+
+const NOTHING: OrdersStep = { notes: [], warn: false, attempts: 0, writes: 0 };
+
+/** Buys (once) every item still `ordering` of the customer's migrations `select` picks; in records mode, nothing. */
+export async function placeOrders(
+  rt: Runtime,
+  customerId: string,
+  select: (migration: Migration) => boolean,
+): Promise<OrdersStep> {
+  const client = rt.partnerCenter;
+  if (client === undefined) return NOTHING;
+  const read = await withCustomerPartition(rt.store, customerId, (state) =>
+    Promise.resolve({
+      changes: [],
+      result: [...state.migrations.values()]
+        .map((entry) => entry.value)
+        .filter((migration) => select(migration) && migration.items.some(awaitsOrder)),
+    }),
+  );
+  let step: OrdersStep = { ...NOTHING, attempts: read.attempts };
+  for (const migration of read.result) {
+    const link = (await rt.reference.partner(migration.partnerId))?.partnerCenter;
+    for (const item of migration.items.filter(awaitsOrder)) {
+      const outcome = await buy(rt, client, link, migration, item);
+      const recorded = await record(rt, customerId, migration.id, item.subscriptionId, outcome);
+      const note = recorded.done
+        ? outcome.order !== undefined
+          ? `${item.subscriptionId}: ordered in Partner Center (order ${outcome.order.id}, subscription ${outcome.order.subscriptionId})`
+          : `${item.subscriptionId}: not bought: ${outcome.orderError?.message ?? ""}`
+        : `${item.subscriptionId}: order already recorded`;
+      step = {
+        notes: [...step.notes, note],
+        warn: step.warn || outcome.orderError !== undefined,
+        attempts: step.attempts + recorded.attempts,
+        writes: step.writes + recorded.writes,
+      };
+    }
+  }
+  return step;
+}
+
+async function buy(
+  rt: Runtime,
+  client: PartnerCenterClient,
+  link: PartnerCenterLink | undefined,
+  migration: Migration,
+  item: LineItem,
+): Promise<Outcome> {
+  const at = toIso(rt.now());
+  const failed = (status: number | null, message: string, rule?: RuleId) => ({
+    execution: "order-failed" as const,
+    orderError: { status, ...(rule === undefined ? {} : { rule }), message: message.slice(0, 2000), at },
+  });
+  if (link === undefined) {
+    return failed(
+      null,
+      `partner ${migration.partnerId} has no Partner Center link: nothing was bought; PUT the partner's partnerCenter`,
+    );
+  }
+  const offer =
+    item.targetOfferId === null
+      ? undefined
+      : (await rt.reference.offersById([item.targetOfferId])).get(item.targetOfferId);
+  const plan = planOrder(item, offer);
+  if (plan.kind === "cannot") return failed(null, plan.message, plan.rule);
+  const requestId = orderRequestId(migration.id, item.subscriptionId);
+  try {
+    const cart = await client.createCart(
+      link,
+      migration.customerId,
+      [
+        {
+          id: 0,
+          catalogItemId: plan.catalogItemId,
+          quantity: plan.quantity,
+          billingCycle: plan.billingCycle,
+          termDuration: plan.termDuration,
+        },
+      ],
+      requestId,
+    );
+    const result = await client.checkoutCart(link, migration.customerId, cart.id, requestId);
+    const order = result.orders[0];
+    const subscriptionId = order?.lineItems[0]?.subscriptionId;
+    if (order === undefined || subscriptionId === undefined) {
+      const refused = result.orderErrors.map((error) => `${String(error.code)}: ${error.description}`);
+      return failed(null, `Partner Center made no order: ${refused.join("; ") || "its checkout named none"}`);
+    }
+    return {
+      execution: "ordered",
+      order: {
+        id: order.id,
+        subscriptionId,
+        cartId: cart.id,
+        requestId,
+        catalogItemId: plan.catalogItemId,
+        quantity: plan.quantity,
+        at,
+      },
+    };
+  } catch (error) {
+    // Throttling, faults and time-outs are retried by redelivery; a refusal is recorded, once.
+    if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
+    return failed(error.status ?? null, `Partner Center refused the order: ${error.message}`);
+  }
+}
+
+/** Writes the outcome on the item while it is still `ordering`; a racing delivery's record stands. */
+async function record(
+  rt: Runtime,
+  customerId: string,
+  migrationId: string,
+  subscriptionId: string,
+  outcome: Outcome,
+): Promise<{ done: boolean; attempts: number; writes: number }> {
+  const at = toIso(rt.now());
+  const done = await withCustomerPartition(rt.store, customerId, (state) => {
+    const current = state.migrations.get(migrationId)?.value;
+    const item = current?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
+    if (current === undefined || item === undefined || !awaitsOrder(item))
+      return Promise.resolve({ changes: [], result: false });
+    const items = current.items.map((candidate) =>
+      candidate === item ? { ...candidate, ...outcome } : candidate,
+    );
+    return Promise.resolve({
+      changes: [put.migration({ ...current, items, updatedAt: at })],
+      result: true,
+    });
+  });
+  return { done: done.result, attempts: done.attempts, writes: done.receipt.operations };
+}
