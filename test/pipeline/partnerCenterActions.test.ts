@@ -23,15 +23,14 @@ import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import { ENTRA_ROLE_DEFINITIONS } from "../../shared/domain/index.js";
 import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
-import { ReferenceCache } from "../../shared/pipeline/referenceCache.js";
-import { resetRuntime, runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
-import { FaultInjector } from "../drills/faults.js";
+import { resetRuntime } from "../../shared/pipeline/runtime.js";
 import { asCustomer } from "../setup/callers.js";
-import { testTableStore, uniqueId } from "../setup/tables.js";
+import { uniqueId } from "../setup/tables.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { call, usePipelineHttp } from "./http/support.js";
 import { workOffQueues } from "./http/queues.js";
+import { withTableWriteFault } from "./http/storeFault.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
@@ -318,21 +317,10 @@ describe("live mode: one GDAP relationship, however often the message comes", ()
     expect((await relationshipOf(relationshipId)).invitation).toBeUndefined();
 
     // Redelivered: it finds that relationship and locks it; then the process dies before the write lands.
-    const faults = new FaultInjector();
-    const store = testTableStore(import.meta.url, { policies: [faults.policy] });
-    const live = runtime();
-    setRuntimeForTests({ store, reference: new ReferenceCache(store) });
-    try {
-      faults.arm({
-        timing: "before-sending",
-        matches: (request) =>
-          typeof request.body === "string" && request.body.includes("resellerRelationshipUrl"),
-      });
+    const fired = await withTableWriteFault(import.meta.url, "resellerRelationshipUrl", async () => {
       await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/injected fault/);
-      expect(faults.fired).toHaveLength(1);
-    } finally {
-      setRuntimeForTests({ store: live.store, reference: live.reference });
-    }
+    });
+    expect(fired).toBe(1);
     expect(gdapOf(world.tenantId)).toMatchObject([{ status: "approvalPending" }]);
     expect((await relationshipOf(relationshipId)).invitation).toBeUndefined();
 

@@ -13,7 +13,6 @@ import { postAcceptance } from "../../functions/postAcceptance.js";
 import { postMigration } from "../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
-import { processRelationshipMessage } from "../../functions/processRelationshipMessage.js";
 import { putCustomer } from "../../functions/putCustomer.js";
 import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
@@ -23,14 +22,14 @@ import { orderRequestId } from "../../shared/domain/index.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import type { MigrationView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
-import { ReferenceCache } from "../../shared/pipeline/referenceCache.js";
-import { resetRuntime, runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
-import { FaultInjector } from "../drills/faults.js";
+import { resetRuntime } from "../../shared/pipeline/runtime.js";
 import { asCustomer } from "../setup/callers.js";
-import { testTableStore, uniqueId } from "../setup/tables.js";
+import { uniqueId } from "../setup/tables.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { call, usePipelineHttp } from "./http/support.js";
+import { workOffQueues } from "./http/queues.js";
+import { withTableWriteFault } from "./http/storeFault.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
@@ -38,15 +37,7 @@ const context = () => new InvocationContext({ functionName: "pc-orders", invocat
 const actor = { userId: "ann@contoso", role: "global-admin" };
 const sold = { catalogItemId: "CFQ7TTC0TEST:0001:CFQ7TTC0SKU1", termDuration: "P1Y", billingCycle: "annual" };
 
-async function processQueues(): Promise<void> {
-  for (let round = 0; round < 5; round += 1) {
-    const relationships = await http.drain(QUEUES.relationships);
-    for (const message of relationships) await processRelationshipMessage(message.body, context());
-    const migrations = await http.drain(QUEUES.migrations);
-    for (const message of migrations) await processMigrationMessage(message.body, context());
-    if (relationships.length + migrations.length === 0) return;
-  }
-}
+const processQueues = () => workOffQueues(http, context);
 
 async function inRecordsMode(body: () => Promise<void>): Promise<void> {
   const mode = (value: string) => {
@@ -217,21 +208,11 @@ describe("live mode: a migration buys each licence item once", () => {
     const migrationId = await submitMigration(found, ["ea-1"]);
     const [message] = await http.drain(QUEUES.migrations);
     const requestId = orderRequestId(migrationId, "ea-1");
-    const faults = new FaultInjector();
-    const store = testTableStore(import.meta.url, { policies: [faults.policy] });
-    const live = runtime();
-    setRuntimeForTests({ store, reference: new ReferenceCache(store) });
-    try {
-      // The decision commits; Partner Center checks out; the write recording the order never lands.
-      faults.arm({
-        timing: "before-sending",
-        matches: (request) => typeof request.body === "string" && request.body.includes(requestId),
-      });
+    // The decision commits; Partner Center checks out; the write recording the order never lands.
+    const fired = await withTableWriteFault(import.meta.url, requestId, async () => {
       await expect(processMigrationMessage(message?.body, context())).rejects.toThrow(/injected fault/);
-      expect(faults.fired).toHaveLength(1);
-    } finally {
-      setRuntimeForTests({ store: live.store, reference: live.reference });
-    }
+    });
+    expect(fired).toBe(1);
     expect(ordersOf(found.tenantId)).toHaveLength(1);
     expect((await migrationOf(migrationId)).items[0]).toMatchObject({ execution: "ordering" });
 
