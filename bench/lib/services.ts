@@ -75,6 +75,9 @@ export async function startBenchServices(options: BenchServicesOptions = {}): Pr
       TABLES_CONNECTION: azurite.connectionString,
       TABLES_PREFIX: prefix,
       ServiceBusConnection: broker.connectionString,
+      // The service's own path, as before orders reached Partner Center: a stack started with no
+      // mode would run `live` against a local Partner Center, and buy (or fail to buy) every item.
+      PARTNER_CENTER_MODE: "records",
       ...BENCH_CALLER_SETTINGS,
     }),
     store: (prefix, storeOptions = {}) =>
