@@ -49,6 +49,15 @@ export class PartnerCenterError extends Error {
   }
 }
 
+/**
+ * Partner Center's refusal in `error`, to record once; anything else — throttling, a server error, a
+ * time-out, or no Partner Center error at all — is thrown again, so Service Bus redelivers.
+ */
+export function refusalIn(error: unknown): PartnerCenterError {
+  if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
+  return error;
+}
+
 export type PartnerCenterSettings = Pick<
   Config,
   "PARTNER_CENTER_ENDPOINT" | "GRAPH_ENDPOINT" | "PARTNER_CENTER_TOKEN_ENDPOINT"

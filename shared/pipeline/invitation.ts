@@ -22,43 +22,28 @@ import {
   type Relationship,
   toIso,
 } from "../domain/index.js";
-import { type PartnerCenterClient, PartnerCenterError } from "../partnerCenter/client.js";
+import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { DelegatedAdminRelationshipResource } from "../partnerCenter/shapes.js";
-import { put, withCustomerPartition } from "../storage/index.js";
+import { loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
+import { NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { Runtime } from "./runtime.js";
-
-export interface InvitationStep {
-  readonly notes: readonly string[];
-  readonly warn: boolean;
-  readonly attempts: number;
-  readonly writes: number;
-}
-
-const NOTHING: InvitationStep = { notes: [], warn: false, attempts: 0, writes: 0 };
 
 /** Sends (once) the invitation of a pending relationship that has none yet; in records mode, nothing. */
 export async function sendInvitation(
   rt: Runtime,
   customerId: string,
   relationshipId: string,
-): Promise<InvitationStep> {
+): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
-  if (client === undefined) return NOTHING;
-  const read = await withCustomerPartition(rt.store, customerId, (state) =>
-    Promise.resolve({
-      changes: [],
-      result: {
-        relationship: state.relationships.get(relationshipId)?.value,
-        customer: state.customer?.value,
-      },
-    }),
-  );
-  const { relationship, customer } = read.result;
-  if (relationship === undefined || customer === undefined || !needsInvitation(relationship)) return NOTHING;
+  if (client === undefined) return NO_STEP;
+  const state = await loadCustomerState(rt.store, customerId);
+  const relationship = state.relationships.get(relationshipId)?.value;
+  const customer = state.customer?.value;
+  if (relationship === undefined || customer === undefined || !needsInvitation(relationship)) return NO_STEP;
   const link = (await rt.reference.partner(relationship.partnerId))?.partnerCenter;
   if (link === undefined) {
     return {
-      ...NOTHING,
+      ...NO_STEP,
       notes: [
         `partner ${relationship.partnerId} has no Partner Center link: no invitation was made in Partner Center; PUT the partner's partnerCenter, then request again`,
       ],
@@ -70,10 +55,10 @@ export async function sendInvitation(
   try {
     made = { invitation: await makeInvitation(rt, client, link, relationship, customer) };
   } catch (error) {
-    // Throttling, faults and time-outs are retried by redelivery; a refusal is recorded, once.
-    if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
-    const message = error.message.slice(0, 2000);
-    made = { invitationError: { status: error.status ?? null, message, at: toIso(rt.now()) } };
+    // A refusal is recorded, once; throttling, faults and time-outs are retried by redelivery.
+    const refusal = refusalIn(error);
+    const message = refusal.message.slice(0, 2000);
+    made = { invitationError: { status: refusal.status ?? null, message, at: toIso(rt.now()) } };
   }
 
   const at = toIso(rt.now());
@@ -95,7 +80,7 @@ export async function sendInvitation(
   return {
     notes: [done.result ? note : "invitation already recorded"],
     warn: made.invitationError !== undefined,
-    attempts: read.attempts + done.attempts,
+    attempts: done.attempts,
     writes: done.receipt.operations,
   };
 }
@@ -172,7 +157,7 @@ async function lockedDelegatedAdmin(
         autoExtendDuration: plan.autoExtendDuration,
       });
     } catch (error) {
-      if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
+      refusalIn(error);
       gdap = await named();
       if (gdap === undefined) throw error;
     }

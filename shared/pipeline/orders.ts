@@ -20,39 +20,27 @@ import {
   type RuleId,
   toIso,
 } from "../domain/index.js";
-import { type PartnerCenterClient, PartnerCenterError } from "../partnerCenter/client.js";
-import { put, withCustomerPartition } from "../storage/index.js";
+import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
+import { loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
+import { NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { Runtime } from "./runtime.js";
 
-export interface OrdersStep {
-  readonly notes: readonly string[];
-  readonly warn: boolean;
-  readonly attempts: number;
-  readonly writes: number;
-}
-
 type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
-
-const NOTHING: OrdersStep = { notes: [], warn: false, attempts: 0, writes: 0 };
 
 /** Buys (once) every item still `ordering` of the customer's migrations `select` picks; in records mode, nothing. */
 export async function placeOrders(
   rt: Runtime,
   customerId: string,
   select: (migration: Migration) => boolean,
-): Promise<OrdersStep> {
+): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
-  if (client === undefined) return NOTHING;
-  const read = await withCustomerPartition(rt.store, customerId, (state) =>
-    Promise.resolve({
-      changes: [],
-      result: [...state.migrations.values()]
-        .map((entry) => entry.value)
-        .filter((migration) => select(migration) && migration.items.some(awaitsOrder)),
-    }),
-  );
-  let step: OrdersStep = { ...NOTHING, attempts: read.attempts };
-  for (const migration of read.result) {
+  if (client === undefined) return NO_STEP;
+  const state = await loadCustomerState(rt.store, customerId);
+  const awaiting = [...state.migrations.values()]
+    .map((entry) => entry.value)
+    .filter((migration) => select(migration) && migration.items.some(awaitsOrder));
+  let step = NO_STEP;
+  for (const migration of awaiting) {
     const link = (await rt.reference.partner(migration.partnerId))?.partnerCenter;
     for (const item of migration.items.filter(awaitsOrder)) {
       const outcome = await buy(rt, client, link, migration, item);
@@ -133,9 +121,9 @@ async function buy(
       },
     };
   } catch (error) {
-    // Throttling, faults and time-outs are retried by redelivery; a refusal is recorded, once.
-    if (!(error instanceof PartnerCenterError) || error.retryable) throw error;
-    return failed(error.status ?? null, `Partner Center refused the order: ${error.message}`);
+    // A refusal is recorded, once; throttling, faults and time-outs are retried by redelivery.
+    const refusal = refusalIn(error);
+    return failed(refusal.status ?? null, `Partner Center refused the order: ${refusal.message}`);
   }
 }
 

@@ -17,7 +17,7 @@ import {
 import type { PartnerCenterEventMessage } from "../messaging/messages.js";
 import type { PartnerCenterClient } from "../partnerCenter/client.js";
 import { HANDLED_EVENTS, type HandledEvent, resourceIdOf } from "../partnerCenter/shapes.js";
-import { withCustomerPartition, withCustomerPartitionForMessage } from "../storage/index.js";
+import { loadCustomerState, withCustomerPartitionForMessage } from "../storage/index.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { relationshipChanges } from "./persist.js";
 import { processRelationship } from "./processRelationship.js";
@@ -90,19 +90,14 @@ async function confirmAcceptance(
   addLogFields({ customerId });
   const customer = await client.customer(link, customerId);
   const confirmed = customer !== undefined && customer.companyProfile.tenantId === customerId;
-  const read = await withCustomerPartition(rt.store, customerId, (state) =>
-    Promise.resolve({
-      changes: [],
-      result: acceptanceFromPartnerCenter({
-        partnerId: message.partnerId,
-        customerId,
-        relationships: valuesOf(state.relationships),
-        confirmed,
-        now: rt.now(),
-      }),
-    }),
-  );
-  const decision = read.result;
+  const state = await loadCustomerState(rt.store, customerId);
+  const decision = acceptanceFromPartnerCenter({
+    partnerId: message.partnerId,
+    customerId,
+    relationships: valuesOf(state.relationships),
+    confirmed,
+    now: rt.now(),
+  });
   if ("violation" in decision) {
     return nothing(customerId, `${decision.violation.rule}: ${decision.violation.message}`, true);
   }

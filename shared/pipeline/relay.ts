@@ -21,6 +21,7 @@ import {
   type CustomerState,
   type OutboxPointer,
 } from "../storage/index.js";
+import type { IndexKey } from "../storage/indexPlan.js";
 import { isOlderThan } from "../storage/indexes.js";
 import type { Runtime } from "./runtime.js";
 
@@ -52,18 +53,31 @@ export async function relayCommitted(
     warn(`events of customer ${outbox.customerId} left for the relay timer: ${String(error)}`);
     return false;
   }
+  await clearSent(rt, outbox.customerId, [outbox], warn);
+  return true;
+}
+
+/**
+ * Clears sent events' outbox rows and pointers. A failure only warns: they were sent, so a later
+ * relay (the timer's, or the message's redelivery) sends them once more under the same ids.
+ */
+async function clearSent(
+  rt: RelayRuntime,
+  customerId: string,
+  rows: readonly { readonly rowKey: string; readonly indexKey?: IndexKey | undefined }[],
+  warn: (line: string) => void,
+): Promise<void> {
+  const pointers = rows.flatMap((row) => (row.indexKey === undefined ? [] : [row.indexKey]));
   try {
     await clearOutbox(
       rt.store,
-      outbox.customerId,
-      [outbox.rowKey],
-      outbox.indexKey === undefined ? [] : [outbox.indexKey],
+      customerId,
+      rows.map((row) => row.rowKey),
+      pointers,
     );
   } catch (error) {
-    // Sent: the timer sends them once more (same ids) and clears them.
-    warn(`events of customer ${outbox.customerId} sent, not cleared: ${String(error)}`);
+    warn(`events of customer ${customerId} sent, not cleared: ${String(error)}`);
   }
-  return true;
 }
 
 /**
@@ -84,17 +98,7 @@ export async function relayOrRetry(
   const rows = [...done.state.outbox, ...(done.receipt.outbox === undefined ? [] : [done.receipt.outbox])];
   if (rows.length === 0) return;
   await rt.sendEvents(eventMessages(rows.flatMap((row) => row.events)));
-  const pointers = done.receipt.outbox?.indexKey === undefined ? [] : [done.receipt.outbox.indexKey];
-  try {
-    await clearOutbox(
-      rt.store,
-      done.state.customerId,
-      rows.map((row) => row.rowKey),
-      pointers,
-    );
-  } catch (error) {
-    warn(`events of customer ${done.state.customerId} sent, not cleared: ${String(error)}`);
-  }
+  await clearSent(rt, done.state.customerId, rows, warn);
 }
 
 export interface RelayReport {
