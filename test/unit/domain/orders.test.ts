@@ -1,0 +1,42 @@
+/** MIG-1 in live mode: what buying a licence item takes, and the MS-RequestId that keeps it one purchase. */
+import { describe, expect, it } from "vitest";
+
+import { type Offer, orderRequestId, planOrder } from "../../../shared/domain/index.js";
+import { decide, item, offer, onlyItem } from "./fixtures.js";
+
+const sold: NonNullable<Offer["partnerCenter"]> = {
+  catalogItemId: "CFQ7TTC0LF8Q:0001:CFQ7TTC0K0KS",
+  termDuration: "P1Y",
+  billingCycle: "monthly",
+};
+const provisioned = onlyItem(decide([item({ subscriptionId: "sub-1", targetSeats: 25 })]));
+
+describe("planOrder (MIG-1)", () => {
+  it.each([
+    [
+      "an offer Partner Center sells",
+      offer({ partnerCenter: sold }),
+      25,
+      { kind: "buy", ...sold, quantity: 25 },
+    ],
+    ["an offer naming no catalog item", offer(), 25, { kind: "cannot", rule: "MIG-1" }],
+    ["no offer at all", undefined, 25, { kind: "cannot", rule: "MIG-1" }],
+    ["no seats to buy", offer({ partnerCenter: sold }), 0, { kind: "cannot", rule: "MIG-1" }],
+  ] as const)("%s", (_case, target, seats, expected) => {
+    expect(planOrder({ ...provisioned, targetSeats: seats }, target)).toMatchObject(expected);
+  });
+
+  it("says what to PUT when the offer names no catalog item", () => {
+    const plan = planOrder(provisioned, offer());
+    expect(plan.kind === "cannot" && plan.message).toMatch(/PUT the offer/);
+  });
+});
+
+describe("orderRequestId", () => {
+  it("is one UUID per line item, the same on every retry", () => {
+    const first = orderRequestId("mig-1", "sub-1");
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(orderRequestId("mig-1", "sub-1")).toBe(first);
+    expect(new Set([first, orderRequestId("mig-1", "sub-2"), orderRequestId("mig-2", "sub-1")]).size).toBe(3);
+  });
+});
