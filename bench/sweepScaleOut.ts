@@ -42,6 +42,7 @@ export async function sweepScaleOutBench(options: { subscriptions: number }): Pr
       },
     });
     const seedSeconds = (performance.now() - seedStart) / 1000;
+    process.stderr.write(`sweep scale-out: seeded in ${round(seedSeconds, 1)} s\n`);
     // The hosts' settings, and this process's for its sends.
     Object.assign(process.env, { ...services.appSettings(PREFIX), SWEEP_SCHEDULE: NO_TIMER });
     resetConfigForTests();
@@ -49,7 +50,11 @@ export async function sweepScaleOutBench(options: { subscriptions: number }): Pr
 
     const nights: Night[] = [];
     for (const [night, hosts] of HOSTS_BY_NIGHT.entries()) {
-      nights.push(await sweepWith(hosts, nightAsOf(night), services, runtime));
+      const swept = await sweepWith(hosts, nightAsOf(night), services, runtime);
+      nights.push(swept);
+      process.stderr.write(
+        `sweep scale-out: night ${night + 1} by ${hosts} host(s): ${round(swept.seconds, 1)} s\n`,
+      );
     }
     const secondsWith = (hosts: number) =>
       nights.filter((night) => night.hosts === hosts).reduce((sum, night) => sum + night.seconds, 0);
