@@ -18,11 +18,13 @@ import { putCustomer } from "../../functions/putCustomer.js";
 import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
-import { resetConfigForTests } from "../../shared/config.js";
+import { getConfig, resetConfigForTests } from "../../shared/config.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import { ENTRA_ROLE_DEFINITIONS } from "../../shared/domain/index.js";
 import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
+import { PartnerCenterClient } from "../../shared/partnerCenter/client.js";
+import { secretReaderFor } from "../../shared/partnerCenter/secrets.js";
 import { resetRuntime } from "../../shared/pipeline/runtime.js";
 import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
@@ -349,6 +351,25 @@ describe("live mode: one GDAP relationship, however often the message comes", ()
       gdapOf(world.tenantId)[0]?.id,
     );
     expect(gdapOf(world.tenantId)).toHaveLength(1);
+  });
+});
+
+describe("live mode: one token exchange per partner and API at a time", () => {
+  it("calls that need a token at the same moment share one exchange, later ones use it", async () => {
+    const { link, tenantId } = await partnerCenter.link(uniqueId("contoso"));
+    const client = new PartnerCenterClient(getConfig(), secretReaderFor(getConfig()));
+    const exchanges = () =>
+      partnerCenter
+        .pc()
+        .requests()
+        .filter((request) => request.path === `/${tenantId}/oauth2/v2.0/token`).length;
+    const customers = ["a", "b", "c", "d", "e", "f"].map((suffix) => uniqueId(`token-${suffix}`));
+    await Promise.all(customers.map((customerId) => client.customer(link, customerId)));
+    expect(exchanges()).toBe(1);
+    await Promise.all([client.customer(link, "later"), client.relationshipRequestLink(link, {})]);
+    // Graph's token is another API's: one more exchange, and Partner Center's is reused.
+    await client.delegatedAdminRelationshipsNamed(link, "none");
+    expect(exchanges()).toBe(2);
   });
 });
 
