@@ -92,6 +92,14 @@ export const BENCHMARKS = {
     forward: (args) => (args.n === undefined ? [] : ["--n", args.n]),
     run: async (args) => (await import("./events.js")).eventsBench({ migrations: args.n ?? 300 }),
   },
+  "partner-center": {
+    about:
+      "N customers (--n, default 40) onboarded in live mode against the local Partner Center — relationship request with delegated admin, acceptance there, a licence migration: Partner Center calls per migration, by kind, counted from its request log",
+    runs: [[]],
+    forward: (args) => (args.n === undefined ? [] : ["--n", args.n]),
+    run: async (args) =>
+      (await import("./partnerCenter.js")).partnerCenterBench({ migrations: args.n ?? 40 }),
+  },
 } as const satisfies Record<string, Benchmark>;
 
 export type BenchmarkName = keyof typeof BENCHMARKS;

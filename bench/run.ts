@@ -8,6 +8,7 @@
  *   tsx bench/run.ts intake
  *   tsx bench/run.ts cold-start        (the bundle in dist/deploy)
  *   tsx bench/run.ts events [--n 300]   (N migrations without, then N with a webhook subscription)
+ *   tsx bench/run.ts partner-center [--n 40]   (N customers onboarded in live mode, local Partner Center)
  *
  * A benchmark of compiled code builds first when dist/ lacks it (lib/build.ts).
  */

@@ -1,5 +1,6 @@
-/** Plain-text tables for the demo's output: a migration's line items and a history. */
+/** Plain-text tables for the demo's output: a migration's line items, a history, Partner Center's orders. */
 import type { HistoryEntry, LineItem } from "../shared/domain/model.js";
+import type { PlacedOrder } from "./partner-center/server.js";
 
 /** Left-aligned columns separated by two spaces, a rule under the header. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
@@ -46,5 +47,21 @@ export function historyTable(history: readonly HistoryEntry[]): string[] {
       entry.rules.join(",") || "-",
       entry.note ?? "",
     ]),
+  );
+}
+
+/** One row per line of each order, as the local Partner Center holds it. */
+export function ordersTable(orders: readonly PlacedOrder[]): string[] {
+  return renderTable(
+    ["order", "catalog item", "quantity", "MS-RequestId", "subscription"],
+    orders.flatMap((order) =>
+      order.lineItems.map((line) => [
+        order.id,
+        line.catalogItemId,
+        String(line.quantity),
+        order.requestId ?? "-",
+        line.subscriptionId,
+      ]),
+    ),
   );
 }

@@ -39,11 +39,12 @@ import {
   type RelationshipView,
   type SweepReport,
 } from "../shared/http/views.js";
-import { historyTable, lineItemsTable } from "./demoFormat.js";
+import { historyTable, lineItemsTable, ordersTable } from "./demoFormat.js";
 import { startEventReceiver, type EventReceiver } from "./eventReceiver.js";
-import { acceptInPartnerCenter } from "./partner-center/controls.js";
+import { acceptInPartnerCenter, partnerCenterOrders } from "./partner-center/controls.js";
 import { linkLocalPartner } from "./partner-center/link.js";
 import type { LocalPartnerCenterState } from "./partner-center/index.js";
+import type { PlacedOrder } from "./partner-center/server.js";
 import { pollUntil } from "./poll.js";
 import { createPortalClient, expectBody, type PortalClient } from "./portalClient.js";
 
@@ -80,6 +81,8 @@ export interface DemoResult {
   readonly completed: boolean;
   /** What the partner portal's webhook receiver got, every signature verified. */
   readonly events: readonly EventEnvelope[];
+  /** The orders the local Partner Center received for the customer (none without one). */
+  readonly partnerCenterOrders: readonly PlacedOrder[];
 }
 
 const DAY_MS = 86_400_000;
@@ -343,6 +346,10 @@ async function runStory(
   });
   expectStatus("migration", scheduled.status, "awaiting-term-end", scheduled.violations);
   for (const line of lineItemsTable(scheduled.items)) out(`   ${line}`);
+  const orders =
+    partnerCenter === undefined
+      ? []
+      : await ordersReceived(partnerCenter.url, customerId, await ordered(api, scheduled.id, wait), out);
 
   out("");
   out(
@@ -441,7 +448,47 @@ async function runStory(
     completed,
     partnerKeyId: partnerKey.keyId,
     events: [...receiver.events],
+    partnerCenterOrders: orders,
   };
+}
+
+/** Live mode: the migration once Partner Center's checkout answered for every licence item it buys. */
+function ordered(
+  api: PortalClient,
+  migrationId: string,
+  wait: { timeoutMs: number; intervalMs: number; out: (line: string) => void },
+): Promise<MigrationView> {
+  const buying = (view: MigrationView) => view.items.filter((item) => item.execution === "ordering");
+  return pollUntil<MigrationView>({
+    ...wait,
+    label: `Partner Center's checkout for migration ${migrationId}`,
+    read: () => getView(api, `migrations/${migrationId}`, migrationViewSchema),
+    statusOf: (view) => (buying(view).length === 0 ? "checked out" : "ordering"),
+    done: (view) => buying(view).length === 0,
+  });
+}
+
+/** The orders the local Partner Center holds for the customer, read from it, and the items' record of them. */
+async function ordersReceived(
+  partnerCenterUrl: string,
+  customerId: string,
+  migration: MigrationView,
+  out: (line: string) => void,
+): Promise<PlacedOrder[]> {
+  const orders = (await partnerCenterOrders(partnerCenterUrl)).filter(
+    (order) => order.customerId === customerId,
+  );
+  out(
+    `   The local Partner Center received ${orders.length} order(s) for ${customerId} (GET /_control/orders):`,
+  );
+  for (const line of ordersTable(orders)) out(`   ${line}`);
+  for (const item of migration.items) {
+    if (item.order !== undefined)
+      out(`   ${item.subscriptionId}: ordered as ${item.order.id} (MS-RequestId ${item.order.requestId})`);
+    else if (item.orderError !== undefined)
+      out(`   ${item.subscriptionId}: not bought: ${item.orderError.message}`);
+  }
+  return orders;
 }
 
 async function put<T>(

@@ -2,7 +2,9 @@
  * The local Partner Center's test controls over HTTP (README.md beside this file), as the demo, the
  * linking of a partner and the tests drive it: the one client of `/_control/`.
  */
-import type { Delivery, RecordedRequest } from "./server.js";
+import { z } from "zod";
+
+import type { Delivery, PlacedOrder, RecordedRequest } from "./server.js";
 
 /** POSTs a test control and reads its JSON answer; any answer but 200 throws, naming it. */
 export async function partnerCenterControl<T = Record<string, unknown>>(
@@ -38,4 +40,25 @@ export async function partnerCenterRequests(partnerCenterUrl: string): Promise<R
   const response = await fetch(`${partnerCenterUrl}/_control/requests`);
   if (!response.ok) throw new Error(`/_control/requests answered ${response.status}`);
   return (await response.json()) as RecordedRequest[];
+}
+
+const placedOrdersSchema = z.array(
+  z.strictObject({
+    id: z.string(),
+    partnerTenantId: z.string(),
+    customerId: z.string(),
+    cartId: z.string(),
+    requestId: z.string().optional(),
+    lineItems: z.array(
+      z.strictObject({ catalogItemId: z.string(), quantity: z.number(), subscriptionId: z.string() }),
+    ),
+    at: z.string(),
+  }),
+) satisfies z.ZodType<PlacedOrder[]>;
+
+/** Every order the local Partner Center's checkouts made, oldest first. */
+export async function partnerCenterOrders(partnerCenterUrl: string): Promise<PlacedOrder[]> {
+  const response = await fetch(`${partnerCenterUrl}/_control/orders`);
+  if (!response.ok) throw new Error(`/_control/orders answered ${response.status}`);
+  return placedOrdersSchema.parse(await response.json());
 }

@@ -52,6 +52,8 @@ interface Cart {
   lineItems: { catalogItemId: string; quantity: number; billingCycle: string; termDuration: string }[];
   status: "Active" | "Ordered";
   createdAt: string;
+  /** The MS-RequestId the cart was created with, if any. */
+  requestId?: string;
   /** The checkout's answer, repeated to every later checkout of the cart. */
   checkout?: Json;
 }
@@ -62,6 +64,8 @@ export interface PlacedOrder {
   partnerTenantId: string;
   customerId: string;
   cartId: string;
+  /** The MS-RequestId its cart was created with, if any. */
+  requestId?: string;
   lineItems: { catalogItemId: string; quantity: number; subscriptionId: string }[];
   at: string;
 }
@@ -548,6 +552,7 @@ export async function startLocalPartnerCenter(
           lineItems: accepted,
           status: "Active",
           createdAt: new Date().toISOString(),
+          ...(typeof requestId === "string" ? { requestId } : {}),
         };
         carts.set(cart.id, cart);
         if (requestKey !== undefined) cartsByRequest.set(requestKey, cart.id);
@@ -578,6 +583,7 @@ export async function startLocalPartnerCenter(
           partnerTenantId: cart.partnerTenantId,
           customerId,
           cartId: cart.id,
+          ...(cart.requestId === undefined ? {} : { requestId: cart.requestId }),
           lineItems: cart.lineItems.map((line) => ({
             catalogItemId: line.catalogItemId,
             quantity: line.quantity,

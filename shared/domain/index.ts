@@ -12,6 +12,7 @@ export * from "./rules/roles.js";
 export * from "./rules/tenancy.js";
 export * from "./rules/callers.js";
 export * from "./rules/relationships.js";
+export * from "./rules/invitations.js";
 export * from "./rules/lineItems.js";
 export * from "./rules/migrations.js";
 export * from "./rules/answers.js";

@@ -16,7 +16,8 @@ type Table<S extends string> = Readonly<Record<S, readonly S[]>>;
 
 export const RELATIONSHIP_TRANSITIONS: Table<RelationshipStatus> = {
   submitted: ["rejected", "pending"],
-  pending: ["active", "declined", "expired"],
+  // rejected from pending: Partner Center refused to make the invitation (REL-4).
+  pending: ["active", "declined", "expired", "rejected"],
   active: ["removed"],
   rejected: [],
   declined: [],

@@ -12,6 +12,7 @@ export const RULE_IDS = [
   "REL-1",
   "REL-2",
   "REL-3",
+  "REL-4",
   "MP-1",
   "MP-2",
   "MP-3",

@@ -1,6 +1,7 @@
 /**
  * The events this service pushes to partners' portals, in Partner Center's naming style: one per
- * status a relationship, a migration or a line item enters, plus `test`. Each is the same envelope
+ * status a relationship, a migration or a line item enters, `relationship-invitation-made` when the
+ * invitation made in Partner Center is recorded (live mode), plus `test`. Each is the same envelope
  * with its own `type`; the OpenAPI document's `webhooks` section is generated from these schemas.
  */
 import { createHash } from "node:crypto";
@@ -9,6 +10,7 @@ import { z } from "zod";
 
 import {
   idSchema,
+  invitationSchema,
   isoTimeSchema,
   LINE_ITEM_STATUSES,
   MIGRATION_STATUSES,
@@ -24,9 +26,13 @@ const RELATIONSHIP_NAMES: Readonly<Partial<Record<(typeof RELATIONSHIP_STATUSES)
   active: "relationship-accepted",
 };
 
-/** The event a resource entering a status raises. */
-export function eventTypeFor(kind: ResourceKind, status: string): string {
+/** A relationship's step that stays pending: the invitation made in Partner Center was recorded. */
+export const INVITATION_MADE_EVENT_TYPE = "relationship-invitation-made";
+
+/** The event a resource's status step raises: entering `status`, from `from` when known. */
+export function eventTypeFor(kind: ResourceKind, status: string, from?: string | null): string {
   if (kind === "relationship") {
+    if (status === "pending" && from === "pending") return INVITATION_MADE_EVENT_TYPE;
     return RELATIONSHIP_NAMES[status as keyof typeof RELATIONSHIP_NAMES] ?? `relationship-${status}`;
   }
   return `${kind}-${status}`;
@@ -45,6 +51,7 @@ export const EVENT_TYPES: readonly { readonly type: string; readonly kind: Resou
   ...(Object.keys(STATUSES) as ResourceKind[]).flatMap((kind) =>
     STATUSES[kind].map((status) => ({ type: eventTypeFor(kind, status), kind })),
   ),
+  { type: INVITATION_MADE_EVENT_TYPE, kind: "relationship" },
   { type: TEST_EVENT_TYPE, kind: "webhook" },
 ];
 
@@ -66,6 +73,8 @@ export const eventDataSchema = z
     from: z.string().nullable(),
     rules: z.array(z.string()),
     note: z.string().max(2000).optional(),
+    /** `relationship-invitation-made` only: the links the customer opens, as GET /api/relationships/{id} shows them. */
+    invitation: invitationSchema.optional(),
   })
   .meta({ id: "EventData" });
 

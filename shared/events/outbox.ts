@@ -5,8 +5,14 @@
  * resource belongs to (a line item's on its migration's), so they commit with the change itself and
  * a retried commit, deciding on a reloaded state, numbers the same steps the same way. Pure.
  */
-import type { HistoryEntry } from "../domain/model.js";
-import { eventIdFor, eventTypeFor, type EventEnvelope, type ResourceKind } from "./catalogue.js";
+import type { HistoryEntry, Invitation } from "../domain/model.js";
+import {
+  eventIdFor,
+  eventTypeFor,
+  INVITATION_MADE_EVENT_TYPE,
+  type EventEnvelope,
+  type ResourceKind,
+} from "./catalogue.js";
 
 /** Events raised so far per resource id, as stored on one entity row. */
 export type EventCounters = Readonly<Record<string, number>>;
@@ -16,6 +22,8 @@ export interface StatusStep {
   /** The line item's subscription id, for a line item's step. */
   readonly lineItem?: string | undefined;
   readonly entry: HistoryEntry;
+  /** A relationship's step: the invitation the relationship holds after the commit, if any. */
+  readonly invitation?: Invitation | undefined;
 }
 
 export interface OutboxPlan {
@@ -46,9 +54,11 @@ export function planOutbox(
     const resource = resourceOf(step);
     const sequence = (entityCounters[resource.id] ?? 0) + 1;
     entityCounters[resource.id] = sequence;
+    const type = eventTypeFor(resource.kind, step.entry.to, step.entry.from);
+    const invitation = type === INVITATION_MADE_EVENT_TYPE ? step.invitation : undefined;
     events.push({
       id: eventIdFor(customerId, resource.kind, resource.id, sequence),
-      type: eventTypeFor(resource.kind, step.entry.to),
+      type,
       occurredAt: step.entry.at,
       partnerId: partnerOf(step.entity.kind, step.entity.id),
       customerId,
@@ -58,6 +68,7 @@ export function planOutbox(
         from: step.entry.from,
         rules: [...step.entry.rules],
         ...(step.entry.note === undefined ? {} : { note: step.entry.note }),
+        ...(invitation === undefined ? {} : { invitation }),
       },
     });
   }

@@ -2,7 +2,8 @@
  * The one way this service reaches Partner Center's REST API and Microsoft Graph: as a partner,
  * through the secure application model. The partner's app id, app secret and consented refresh
  * token (the secrets named by the partner record, read from Key Vault) are exchanged at the token
- * endpoint for an access token per API, cached until shortly before it expires.
+ * endpoint for an access token per API, cached until shortly before it expires; calls that need one
+ * at the same moment wait for a single exchange.
  *
  * Written on fetch rather than @azure/msal-node: the secure application model keeps the partner's
  * consented refresh token in Key Vault and redeems it at each renewal, while MSAL holds refresh tokens
@@ -65,6 +66,7 @@ export type PartnerCenterSettings = Pick<
 
 export class PartnerCenterClient {
   private readonly tokens = new Map<string, { value: string; expiresAt: number }>();
+  private readonly exchanges = new Map<string, Promise<string>>();
 
   constructor(
     private readonly settings: PartnerCenterSettings,
@@ -211,10 +213,22 @@ export class PartnerCenterClient {
     return response.json();
   }
 
-  private async accessToken(link: PartnerCenterLink, scope: string): Promise<string> {
+  private accessToken(link: PartnerCenterLink, scope: string): Promise<string> {
     const cacheKey = `${link.tenantId}\n${link.applicationId}\n${scope}`;
     const cached = this.tokens.get(cacheKey);
-    if (cached !== undefined && cached.expiresAt > this.now().getTime()) return cached.value;
+    if (cached !== undefined && cached.expiresAt > this.now().getTime()) return Promise.resolve(cached.value);
+    // Calls that find no token together share one exchange, rather than one each.
+    let exchange = this.exchanges.get(cacheKey);
+    if (exchange === undefined) {
+      exchange = this.exchangeToken(link, scope, cacheKey).finally(() => {
+        this.exchanges.delete(cacheKey);
+      });
+      this.exchanges.set(cacheKey, exchange);
+    }
+    return exchange;
+  }
+
+  private async exchangeToken(link: PartnerCenterLink, scope: string, cacheKey: string): Promise<string> {
     const [refreshToken, applicationSecret] = await Promise.all([
       this.secrets(link.refreshTokenSecret),
       this.secrets(link.applicationSecret),

@@ -10,22 +10,32 @@
  * it is locked only while Graph still shows it `created`; and the record is written only while the
  * relationship is pending with no invitation. Throttling, server errors and time-outs throw
  * (PartnerCenterError, retryable): the message is redelivered by Service Bus, nothing waits here. A
- * refusal (another 4xx) is recorded as `invitationError`, with Partner Center's answer, and not retried.
+ * refusal (another 4xx) is not retried: the relationship is rejected with it (REL-4, kept as
+ * `invitationError`), with the migrations waiting on it. Either way the commit raises its event
+ * (`relationship-invitation-made` or `relationship-rejected`), relayed as the message's own.
  */
 import {
+  awaitsInvitation,
   type Customer,
   delegatedAdminApprovalUrl,
   type DelegatedAdminPlan,
   type Invitation,
+  type InvitationRefusal,
   type PartnerCenterLink,
   planDelegatedAdmin,
+  recordInvitation,
+  refuseInvitation,
   type Relationship,
+  SYSTEM_ACTOR,
   toIso,
 } from "../domain/index.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { DelegatedAdminRelationshipResource } from "../partnerCenter/shapes.js";
-import { loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
+import { loadCustomerState, withCustomerPartitionForMessage } from "../storage/index.js";
 import { NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
+import { outcomeChanges } from "./persist.js";
+import { valuesOf } from "./processing.js";
+import { relayOrRetry } from "./relay.js";
 import type { Runtime } from "./runtime.js";
 
 /** Sends (once) the invitation of a pending relationship that has none yet; in records mode, nothing. */
@@ -39,7 +49,7 @@ export async function sendInvitation(
   const state = await loadCustomerState(rt.store, customerId);
   const relationship = state.relationships.get(relationshipId)?.value;
   const customer = state.customer?.value;
-  if (relationship === undefined || customer === undefined || !needsInvitation(relationship)) return NO_STEP;
+  if (relationship === undefined || customer === undefined || !awaitsInvitation(relationship)) return NO_STEP;
   const link = (await rt.reference.partner(relationship.partnerId))?.partnerCenter;
   if (link === undefined) {
     return {
@@ -51,35 +61,45 @@ export async function sendInvitation(
     };
   }
 
-  let made: Pick<Relationship, "invitation" | "invitationError">;
+  let made: { invitation: Invitation } | { refusal: InvitationRefusal };
   try {
     made = { invitation: await makeInvitation(rt, client, link, relationship, customer) };
   } catch (error) {
-    // A refusal is recorded, once; throttling, faults and time-outs are retried by redelivery.
+    // A refusal is final (REL-4); throttling, faults and time-outs are retried by redelivery.
     const refusal = refusalIn(error);
-    const message = refusal.message.slice(0, 2000);
-    made = { invitationError: { status: refusal.status ?? null, message, at: toIso(rt.now()) } };
+    made = { refusal: { status: refusal.status ?? null, message: refusal.message } };
   }
 
-  const at = toIso(rt.now());
-  const done = await withCustomerPartition(rt.store, customerId, (state) => {
+  const now = rt.now();
+  const done = await withCustomerPartitionForMessage(rt.store, customerId, (state) => {
     const current = state.relationships.get(relationshipId)?.value;
     // Answered, expired or recorded by a racing delivery meanwhile: what is stored stands.
-    if (current === undefined || !needsInvitation(current))
-      return Promise.resolve({ changes: [], result: false });
-    return Promise.resolve({
-      changes: [put.relationship({ ...current, ...made, updatedAt: at })],
-      result: true,
-    });
+    if (current === undefined) return Promise.resolve({ changes: [], result: false });
+    const outcome =
+      "invitation" in made
+        ? { relationship: recordInvitation(current, made.invitation, now), migrations: [] }
+        : refuseInvitation({
+            relationship: current,
+            refusal: made.refusal,
+            migrations: valuesOf(state.migrations),
+            now,
+          });
+    const changes = outcomeChanges(
+      { relationships: [outcome.relationship], migrations: outcome.migrations },
+      () => undefined,
+      { at: toIso(now), by: SYSTEM_ACTOR },
+    );
+    return Promise.resolve({ changes, result: outcome.relationship.changed });
   });
-  const gdap = made.invitation?.delegatedAdmin;
+  await relayOrRetry(rt, done);
+  const gdap = "invitation" in made ? made.invitation.delegatedAdmin : undefined;
   const note =
-    made.invitationError !== undefined
-      ? `Partner Center refused the invitation: ${made.invitationError.message}`
+    "refusal" in made
+      ? `REL-4: Partner Center refused the invitation, the relationship is rejected: ${made.refusal.message}`
       : `invitation made in Partner Center${gdap === undefined ? "" : `; GDAP ${gdap.id} locked for approval`}`;
   return {
     notes: [done.result ? note : "invitation already recorded"],
-    warn: made.invitationError !== undefined,
+    warn: "refusal" in made,
     attempts: done.attempts,
     writes: done.receipt.operations,
   };
@@ -124,14 +144,6 @@ async function makeInvitation(
     ...(delegatedAdmin === undefined ? {} : { delegatedAdmin }),
     at: toIso(rt.now()),
   };
-}
-
-function needsInvitation(relationship: Relationship): boolean {
-  return (
-    relationship.status === "pending" &&
-    relationship.invitation === undefined &&
-    relationship.invitationError === undefined
-  );
 }
 
 /**

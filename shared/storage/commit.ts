@@ -18,6 +18,7 @@
 import type { TransactionAction } from "@azure/data-tables";
 import type { z } from "zod";
 
+import type { Invitation } from "../domain/model.js";
 import type { EventEnvelope } from "../events/catalogue.js";
 import { planOutbox, type EventCounters, type StatusStep } from "../events/outbox.js";
 import { EVENT_COUNTERS, STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
@@ -284,9 +285,13 @@ function valuesAfter(state: CustomerState, puts: readonly EntityPut[]) {
 /** The events of the commit's relationship and migration status steps (see shared/events/outbox.ts). */
 function outboxOf(state: CustomerState, puts: readonly EntityPut[], histories: readonly HistoryAppend[]) {
   const partners = new Map<string, string>();
+  const invitations = new Map<string, Invitation>();
   for (const change of puts) {
     if (change.kind === "relationship" || change.kind === "migration") {
       partners.set(`${change.kind}|${change.value.id}`, change.value.partnerId);
+    }
+    if (change.kind === "relationship" && change.value.invitation !== undefined) {
+      invitations.set(change.value.id, change.value.invitation);
     }
   }
   const steps: StatusStep[] = [];
@@ -294,7 +299,8 @@ function outboxOf(state: CustomerState, puts: readonly EntityPut[], histories: r
     const { kind, id } = change.entity;
     // A step of an entity this commit does not put is refused below; it raises nothing.
     if ((kind === "relationship" || kind === "migration") && partners.has(`${kind}|${id}`)) {
-      steps.push({ entity: { kind, id }, lineItem: change.lineItem, entry: change.entry });
+      const invitation = kind === "relationship" ? invitations.get(id) : undefined;
+      steps.push({ entity: { kind, id }, lineItem: change.lineItem, entry: change.entry, invitation });
     }
   }
   return planOutbox(

@@ -127,6 +127,29 @@ describe("the demo's story", () => {
       expect(result.sweep).toMatchObject({ dryRun: false, transitions: [] });
       expect(result.sweep.queued).toBeGreaterThanOrEqual(1);
       expect(output).toMatch(/POST admin\/sweep → 200 {2}as of \S+: \d+ of \d+ customer\(s\) queued/);
+
+      // Live mode: the licence item was bought in the local Partner Center, once; the demo shows the
+      // order as Partner Center holds it, and it is the one the line item records.
+      const office = result.migration.items.find((item) => item.subscriptionId === "ea-o365-e3");
+      expect(office?.execution).toBe("ordered");
+      expect(result.partnerCenterOrders).toEqual([
+        expect.objectContaining({
+          id: office?.order?.id,
+          customerId: result.customerId,
+          requestId: office?.order?.requestId,
+          lineItems: [
+            expect.objectContaining({ catalogItemId: "DEMO0M365E3:0001:DEMO0SKU001", quantity: 25 }),
+          ],
+        }),
+      ]);
+      expect(output).toContain(
+        `The local Partner Center received 1 order(s) for ${result.customerId} (GET /_control/orders):`,
+      );
+      expect(output).toMatch(
+        new RegExp(
+          `${office?.order?.id ?? "?"} +DEMO0M365E3:0001:DEMO0SKU001 +25 +${office?.order?.requestId ?? "?"} +\\S+`,
+        ),
+      );
     },
   );
 
@@ -149,6 +172,8 @@ describe("the demo's story", () => {
       expect(lines).toContainEqual(expect.stringMatching(/PUT partners\/contoso-csp → 200 {2}updated/));
       // The partner gets a key of its own for each telling.
       expect(result.partnerKeyId).toMatch(/^pk_[a-z0-9]{26}$/);
+      // No local Partner Center, nothing ordered there to show.
+      expect(result.partnerCenterOrders).toEqual([]);
     },
   );
 

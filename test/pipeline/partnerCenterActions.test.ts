@@ -18,11 +18,14 @@ import { putCustomer } from "../../functions/putCustomer.js";
 import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
-import { resetConfigForTests } from "../../shared/config.js";
+import { getConfig, resetConfigForTests } from "../../shared/config.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import { ENTRA_ROLE_DEFINITIONS } from "../../shared/domain/index.js";
+import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
+import { PartnerCenterClient } from "../../shared/partnerCenter/client.js";
+import { secretReaderFor } from "../../shared/partnerCenter/secrets.js";
 import { resetRuntime } from "../../shared/pipeline/runtime.js";
 import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
@@ -185,6 +188,42 @@ describe("records mode: a provisioned item is a record, and says so", () => {
   });
 });
 
+/** The events relayed so far about one customer (the partner-events queue, drained), each relay's in order. */
+const relayed: EventEnvelope[] = [];
+async function eventsOf(customerId: string): Promise<EventEnvelope[]> {
+  for (const message of await http.drain(QUEUES.events))
+    relayed.push((message.body as { event: EventEnvelope }).event);
+  return relayed.filter((event) => event.customerId === customerId);
+}
+
+/** A migration of one licence subscription of the customer's, posted by the partner; its id. */
+async function requestMigration(world: Parties): Promise<string> {
+  const subscriptionId = "ea-1";
+  const offer = await call(putOffer, "PUT", "/api/offers/o365-e3", {
+    params: { offerId: "o365-e3" },
+    body: { name: "Office 365 E3", kind: "license", discontinued: false, equivalentOfferIds: [] },
+  });
+  expect(offer.status, offer.text).toBeLessThan(300);
+  const stored = await call(
+    putSubscription,
+    "PUT",
+    `/api/customers/${world.customerId}/subscriptions/${subscriptionId}`,
+    { params: { customerId: world.customerId, subscriptionId }, body: subscriptionBody },
+  );
+  expect(stored.status, stored.text).toBe(201);
+  const requested = await call(postMigration, "POST", "/api/migrations", {
+    key: uniqueId("mig"),
+    body: {
+      partnerId: world.partnerId,
+      customerId: world.customerId,
+      actor: { userId: "bob@contoso", role: "account-admin" },
+      items: [{ subscriptionId, cancelOriginal: "at-term-end" }],
+    },
+  });
+  expect(requested.status, requested.text).toBe(202);
+  return (requested.body as { id: string }).id;
+}
+
 /** The GDAP relationships the local Partner Center holds for a partner tenant. */
 function gdapOf(tenantId: string): Record<string, unknown>[] {
   return partnerCenter
@@ -242,6 +281,20 @@ describe("live mode: the invitation is made in Partner Center and shown", () => 
       "POST /v1.0/tenantRelationships/delegatedAdminRelationships",
       `POST /v1.0/tenantRelationships/delegatedAdminRelationships/${String(gdap?.id)}/requests`,
     ]);
+    // The partner's portal learns the links from an event of their own, after the pending one.
+    const events = (await eventsOf(world.customerId)).filter((event) => event.resource.id === relationshipId);
+    expect(events.map((event) => [event.type, event.sequence, event.data.from, event.data.rules])).toEqual([
+      ["relationship-requested", 1, null, []],
+      ["relationship-invitation-sent", 2, "submitted", ["REL-1"]],
+      ["relationship-invitation-made", 3, "pending", ["REL-1", "MP-2"]],
+    ]);
+    expect(events[2]?.resource.status).toBe("pending");
+    expect(events[2]?.data.invitation).toEqual(invitation);
+    expect(relationship.history.at(-1)).toMatchObject({
+      from: "pending",
+      to: "pending",
+      rules: ["REL-1", "MP-2"],
+    });
   });
 
   it("Global Administrator among the roles: the GDAP relationship is not auto-extended; no delegated admin, no GDAP", async () => {
@@ -352,22 +405,75 @@ describe("live mode: one GDAP relationship, however often the message comes", ()
   });
 });
 
-describe("live mode: a refusal is recorded, not retried", () => {
-  it("Partner Center answering 400 records its answer on the relationship; a redelivery asks nothing more", async () => {
+describe("live mode: one token exchange per partner and API at a time", () => {
+  it("calls that need a token at the same moment share one exchange, later ones use it", async () => {
+    const { link, tenantId } = await partnerCenter.link(uniqueId("contoso"));
+    const client = new PartnerCenterClient(getConfig(), secretReaderFor(getConfig()));
+    const exchanges = () =>
+      partnerCenter
+        .pc()
+        .requests()
+        .filter((request) => request.path === `/${tenantId}/oauth2/v2.0/token`).length;
+    const customers = ["a", "b", "c", "d", "e", "f"].map((suffix) => uniqueId(`token-${suffix}`));
+    await Promise.all(customers.map((customerId) => client.customer(link, customerId)));
+    expect(exchanges()).toBe(1);
+    await Promise.all([client.customer(link, "later"), client.relationshipRequestLink(link, {})]);
+    // Graph's token is another API's: one more exchange, and Partner Center's is reused.
+    await client.delegatedAdminRelationshipsNamed(link, "none");
+    expect(exchanges()).toBe(2);
+  });
+});
+
+describe("live mode: a refusal rejects the relationship (REL-4), not retried", () => {
+  it("Partner Center answering 400: rejected with its answer, the waiting migration too, the portal told; a redelivery asks nothing more; a new request is made", async () => {
     const world = await parties();
     const relationshipId = await requestRelationship(world, true);
     const [message] = await http.drain(QUEUES.relationships);
+    // Throttled first, so the relationship is pending and a migration comes to wait on it.
+    await partnerCenter.control("faults", { status: 429, count: 1, path: "relationshiprequests$" });
+    await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/429/);
+    expect((await relationshipOf(relationshipId)).status).toBe("pending");
+    const migrationId = await requestMigration(world);
+    await processQueues();
+    expect((await migrationOf(migrationId)).status).toBe("awaiting-relationship");
+
     await partnerCenter.control("faults", { status: 400, count: 1, path: "relationshiprequests$" });
     await processRelationshipMessage(message?.body, context());
     const relationship = await relationshipOf(relationshipId);
-    expect(relationship.status).toBe("pending");
+    expect(relationship.status).toBe("rejected");
     expect(relationship.invitation).toBeUndefined();
     expect(relationship.invitationError).toMatchObject({ status: 400 });
     expect(relationship.invitationError?.message).toMatch(/Injected by the local Partner Center/);
+    expect(relationship.violations.map((found) => found.rule)).toEqual(["REL-4"]);
+    expect(relationship.violations[0]?.message).toMatch(
+      /^Partner Center refused .*400 .*Injected by the local Partner Center.*request the relationship again$/,
+    );
+    const migration = await migrationOf(migrationId);
+    expect(migration.status).toBe("rejected");
+    expect(migration.violations.map((found) => found.rule)).toEqual(["REL-4"]);
+    const events = await eventsOf(world.customerId);
+    expect(
+      events.find((event) => event.resource.id === relationshipId && event.type === "relationship-rejected"),
+    ).toMatchObject({ data: { from: "pending", rules: ["REL-4"] } });
+    expect(events.find((event) => event.type === "relationship-rejected")?.data.note).toContain(
+      "Injected by the local Partner Center",
+    );
+    expect(
+      events.some((event) => event.resource.id === migrationId && event.type === "migration-rejected"),
+    ).toBe(true);
+
     const asked = askedAs(world.tenantId).length;
     await processRelationshipMessage(message?.body, context());
     expect(askedAs(world.tenantId)).toHaveLength(asked);
     expect(gdapOf(world.tenantId)).toEqual([]);
+    expect((await relationshipOf(relationshipId)).status).toBe("rejected");
+
+    // The partner asks again: REL-1 no longer counts the rejected one, and the invitation is made.
+    const again = await requestRelationship(world, true);
+    await processQueues();
+    const retried = await relationshipOf(again);
+    expect(retried.status).toBe("pending");
+    expect(retried.invitation?.delegatedAdmin?.id).toBe(gdapOf(world.tenantId)[0]?.id);
   });
 });
 

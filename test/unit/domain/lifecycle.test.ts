@@ -21,6 +21,7 @@ const LEGAL: Record<LifecycleKind, [string, string][]> = {
     ["pending", "active"],
     ["pending", "declined"],
     ["pending", "expired"],
+    ["pending", "rejected"],
     ["active", "removed"],
   ],
   migration: [

@@ -44,11 +44,21 @@ describe("the event catalogue", () => {
     expect(EVENT_TYPES.map((entry) => entry.type)).toContain(type);
   });
 
-  it("has one type per status of every lifecycle, and test, all distinct", () => {
+  it.each([
+    ["pending", "pending", "relationship-invitation-made"],
+    ["submitted", "pending", "relationship-invitation-sent"],
+    ["pending", "rejected", "relationship-rejected"],
+    [null, "submitted", "relationship-requested"],
+  ] as const)("names a relationship's step %s → %s %s", (from, to, type) => {
+    expect(eventTypeFor("relationship", to, from)).toBe(type);
+    expect(EVENT_TYPES.map((entry) => entry.type)).toContain(type);
+  });
+
+  it("has one type per status of every lifecycle, the invitation made, and test, all distinct", () => {
     const types = EVENT_TYPES.map((entry) => entry.type);
     expect(new Set(types).size).toBe(types.length);
     expect(types).toHaveLength(
-      RELATIONSHIP_STATUSES.length + MIGRATION_STATUSES.length + LINE_ITEM_STATUSES.length + 1,
+      RELATIONSHIP_STATUSES.length + MIGRATION_STATUSES.length + LINE_ITEM_STATUSES.length + 2,
     );
   });
 

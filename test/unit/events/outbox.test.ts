@@ -76,6 +76,29 @@ describe("the events of a commit's status steps", () => {
     });
   });
 
+  it("a relationship's step that stays pending is the invitation made, carrying the invitation; no other step carries it", () => {
+    const invitation = {
+      resellerRelationshipUrl: "https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship",
+      at: AT,
+    };
+    const plan = planOutbox(
+      "cust-1",
+      [
+        { ...step("relationship", "rel-1", "pending", "pending"), invitation },
+        { ...step("relationship", "rel-1", "pending", "active"), invitation },
+      ],
+      () => "partner-1",
+      () => ({ "rel-1": 2 }),
+    );
+    expect(plan.events.map((event) => [event.type, event.sequence, event.resource.status])).toEqual([
+      ["relationship-invitation-made", 3, "pending"],
+      ["relationship-accepted", 4, "active"],
+    ]);
+    expect(plan.events[0]?.data.invitation).toEqual(invitation);
+    expect(plan.events[1]?.data).not.toHaveProperty("invitation");
+    for (const event of plan.events) expect(eventEnvelopeSchema.parse(event)).toEqual(event);
+  });
+
   it("derives the same events from the same steps and counters (a retried commit)", () => {
     const steps = [step("relationship", "rel-1", "pending", "active")];
     const once = planOutbox(
