@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 
 import { makeSigningCertificate, type SigningCertificate } from "./certificate.js";
 import { fixture, type Json } from "./fixtures.js";
+import { type LocalTransfer, localTransfers } from "./transfers.js";
 
 export const CERTIFICATE_PATH = "/certificates/partner-center-signing.pem";
 export const DEFAULT_SUBJECT = "local.partnercenter.test";
@@ -92,12 +93,12 @@ export interface Delivery {
 }
 
 type Handler = (call: Call) => Promise<Answer> | Answer;
-interface Answer {
+export interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
-interface Call {
+export interface Call {
   params: Record<string, string>;
   query: URLSearchParams;
   body: string;
@@ -105,7 +106,7 @@ interface Call {
   /** The partner tenant of a valid bearer token. */
   partner: PartnerTenant | undefined;
 }
-interface Route {
+export interface Route {
   method: string;
   /** Segments; `{name}` matches one segment. */
   pattern: string;
@@ -122,6 +123,8 @@ export interface LocalPartnerCenter {
   deliveries: () => readonly Delivery[];
   /** Every order its checkouts made, oldest first. */
   orders: () => readonly PlacedOrder[];
+  /** Every transfer the service created, oldest first. */
+  transfers: () => readonly LocalTransfer[];
   /** Every GDAP relationship it holds, as Graph would list it to its partner. */
   delegatedAdminRelationships: () => readonly Json[];
   /** The signature headers this Partner Center would send with `body` (in-process tests only). */
@@ -269,6 +272,11 @@ export async function startLocalPartnerCenter(
       orderErrors: [],
     };
   }
+
+  const transfers = localTransfers({
+    isCustomerOf: (partnerTenantId, customerId) => customersOf.has(customerKey(partnerTenantId, customerId)),
+    customerNotFound,
+  });
 
   const graphNotFound: Answer = {
     status: 404,
@@ -591,6 +599,8 @@ export async function startLocalPartnerCenter(
         return { status: 201, body: cart.checkout };
       },
     },
+    // Partner Center: transfers from another partner, and their test controls (transfers.ts).
+    ...transfers.routes,
     {
       method: "GET",
       pattern: CERTIFICATE_PATH,
@@ -827,6 +837,7 @@ export async function startLocalPartnerCenter(
     requests: () => requests,
     deliveries: () => deliveries,
     orders: () => orders,
+    transfers: transfers.list,
     delegatedAdminRelationships: delegatedAdminList,
     sign: (body) => signatureHeaders(signing, baseUrl, body),
     close: () =>
