@@ -50,7 +50,7 @@ interface Cart {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  lineItems: { catalogItemId: string; quantity: number; billingCycle: string; termDuration: string }[];
+  lineItems: { catalogItemId: string; quantity: number; billingCycle: string; termDuration?: string }[];
   status: "Active" | "Ordered";
   createdAt: string;
   /** The checkout's answer, repeated to every later checkout of the cart. */
@@ -525,19 +525,29 @@ export async function startLocalPartnerCenter(
           requestKey === undefined ? undefined : carts.get(cartsByRequest.get(requestKey) ?? "");
         if (earlier !== undefined) return { status: 201, body: cartResource(earlier) };
         const request = JSON.parse(body) as { lineItems?: Record<string, unknown>[] };
-        const lineItems = (request.lineItems ?? []).map((line) => ({
-          catalogItemId: line.catalogItemId,
-          quantity: line.quantity,
-          billingCycle: line.billingCycle,
-          termDuration: line.termDuration,
-        }));
+        const lineItems = (request.lineItems ?? []).map(
+          (
+            line,
+          ): {
+            catalogItemId: unknown;
+            quantity: unknown;
+            billingCycle: unknown;
+            termDuration?: unknown;
+          } => ({
+            catalogItemId: line.catalogItemId,
+            quantity: line.quantity,
+            billingCycle: line.billingCycle,
+            ...(line.termDuration === undefined ? {} : { termDuration: line.termDuration }),
+          }),
+        );
         const valid = (line: (typeof lineItems)[number]): line is Cart["lineItems"][number] =>
           typeof line.catalogItemId === "string" &&
           line.catalogItemId.length > 0 &&
           Number.isInteger(line.quantity) &&
           Number(line.quantity) > 0 &&
           typeof line.billingCycle === "string" &&
-          typeof line.termDuration === "string";
+          // An Azure plan has no term.
+          (line.termDuration === undefined || typeof line.termDuration === "string");
         const accepted = lineItems.filter(valid);
         if (accepted.length === 0 || accepted.length !== lineItems.length) {
           return {
@@ -545,7 +555,7 @@ export async function startLocalPartnerCenter(
             body: {
               code: 800002,
               description:
-                "lineItems must hold at least one item, each with catalogItemId, a positive quantity, billingCycle and termDuration",
+                "lineItems must hold at least one item, each with catalogItemId, a positive quantity, billingCycle and (but for an Azure plan) termDuration",
             },
           };
         }

@@ -147,21 +147,22 @@ function failed(at: string, error: Omit<NonNullable<LineItem["transferError"]>, 
 /** Poll `message.poll` of an item's transfer: records what Partner Center says, and schedules the next poll. */
 export async function pollTransfer(rt: Runtime, message: TransferPollMessage): Promise<ProcessingResult> {
   const { customerId, migrationId, subscriptionId, transferId, poll } = message;
+  const client = rt.partnerCenter;
+  const state = client === undefined ? undefined : await loadCustomerState(rt.store, customerId);
+  const migration = state?.migrations.get(migrationId)?.value;
   const result = (
     notes: string[],
     warn: boolean,
     written = { attempts: 0, writes: 0 },
   ): ProcessingResult => ({
     customerId,
-    moved: [{ kind: "migration", id: migrationId, from: undefined, path: [] }],
+    // A poll moves no migration status; `from` says which one the migration is in.
+    moved: [{ kind: "migration", id: migrationId, from: migration?.status, path: [] }],
     notes,
     warn,
     ...written,
   });
-  const client = rt.partnerCenter;
   if (client === undefined) return result([`records mode: transfer ${transferId} is not followed`], true);
-  const state = await loadCustomerState(rt.store, customerId);
-  const migration = state.migrations.get(migrationId)?.value;
   const item = migration?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
   const due = (candidate: LineItem) =>
     awaitsTransferCompletion(candidate) &&
