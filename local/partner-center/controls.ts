@@ -3,6 +3,7 @@
  * linking of a partner and the tests drive it: the one client of `/_control/`.
  */
 import type { Delivery, RecordedRequest } from "./server.js";
+import type { LocalTransfer } from "./transfers.js";
 
 /** POSTs a test control and reads its JSON answer; any answer but 200 throws, naming it. */
 export async function partnerCenterControl<T = Record<string, unknown>>(
@@ -38,4 +39,11 @@ export async function partnerCenterRequests(partnerCenterUrl: string): Promise<R
   const response = await fetch(`${partnerCenterUrl}/_control/requests`);
   if (!response.ok) throw new Error(`/_control/requests answered ${response.status}`);
   return (await response.json()) as RecordedRequest[];
+}
+
+/** Every transfer the service created in the local Partner Center, oldest first. */
+export async function partnerCenterTransfers(partnerCenterUrl: string): Promise<LocalTransfer[]> {
+  const response = await fetch(`${partnerCenterUrl}/_control/transfers`);
+  if (!response.ok) throw new Error(`/_control/transfers answered ${response.status}`);
+  return (await response.json()) as LocalTransfer[];
 }
