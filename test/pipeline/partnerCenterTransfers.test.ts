@@ -295,6 +295,32 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
   });
 });
 
+describe("live mode: Partner Center throttled or down, nothing waits in a function", () => {
+  it("429 on the creation and 500 on a poll throw, so Service Bus redelivers; the next delivery carries on", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, "azure-csp");
+    await partnerCenter.control("faults", {
+      status: 429,
+      retryAfterSeconds: 1,
+      count: 1,
+      path: "/transfers$",
+    });
+    await expect(processMigrationMessage(message, context())).rejects.toThrow(/429/);
+    expect(transfersOf(found.tenantId)).toEqual([]);
+    expect((await itemOf(migrationId))?.execution).toBe("transferring");
+    await processMigrationMessage(message, context());
+    expect(transfersOf(found.tenantId)).toHaveLength(1);
+
+    const [first] = await nextDue();
+    await partnerCenter.control("faults", { status: 500, count: 1, path: "/transfers/[^/]+$" });
+    await expect(processMigrationMessage(first?.body, context())).rejects.toThrow(/500/);
+    expect((await itemOf(migrationId))?.transfer?.polls).toBe(0);
+    await processMigrationMessage(first?.body, context());
+    await followPolls();
+    expect(await itemOf(migrationId)).toMatchObject({ execution: "transferred", transfer: { polls: 2 } });
+  });
+});
+
 describe("live mode, MC-3: a licence from another CSP partner moves mid-term by transfer", () => {
   it("the transfer names the licence product type and its seats, and is followed to Complete", async () => {
     const found = await world();
