@@ -185,7 +185,21 @@ async function runStory(
         },
       },
     ],
-    [OFFERS.azurePlan, { name: "Azure plan", kind: "usage", discontinued: false, equivalentOfferIds: [] }],
+    [
+      OFFERS.azurePlan,
+      {
+        name: "Azure plan",
+        kind: "usage",
+        discontinued: false,
+        equivalentOfferIds: [],
+        // Live mode buys one Azure plan of it (MC-5): billed one-time, no term of its own.
+        partnerCenter: {
+          catalogItemId: "DEMO0AZURE:0001:DEMO0PLAN01",
+          termDuration: "P1M",
+          billingCycle: "monthly",
+        },
+      },
+    ],
   ];
   for (const [id, offer] of offers) {
     const note = offer.discontinued

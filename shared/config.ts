@@ -133,6 +133,11 @@ const settingsSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((value) => value === "true"),
+  /**
+   * Live mode: a transfer from another CSP partner (MC-6, MC-3) is first asked after this long, each
+   * next time twice as long (at most an hour between polls, 30 polls in all).
+   */
+  PARTNER_CENTER_TRANSFER_POLL_SECONDS: z.coerce.number().min(0.1).max(3_600).default(60),
   /** Partner Center's REST API. */
   PARTNER_CENTER_ENDPOINT: z.url().default("https://api.partnercenter.microsoft.com"),
   /** Microsoft Graph (delegated admin relationships), without the version. */

@@ -40,6 +40,7 @@ export const AZURE_SETTING_PLAN: Readonly<Record<keyof Config, Plan>> = {
   PARTNER_CENTER_ENDPOINT: { kind: "optional" },
   DELEGATED_ADMIN_DURATION: { kind: "optional" },
   MIDTERM_LICENSE_TRANSFERS: { kind: "optional" },
+  PARTNER_CENTER_TRANSFER_POLL_SECONDS: { kind: "optional" },
   GRAPH_ENDPOINT: { kind: "optional" },
   PARTNER_CENTER_TOKEN_ENDPOINT: { kind: "optional" },
   PARTNER_CENTER_CERTIFICATE_ORIGINS: { kind: "optional" },

@@ -5,6 +5,7 @@
 import { z } from "zod";
 
 import type { Delivery, PlacedOrder, RecordedRequest } from "./server.js";
+import type { LocalTransfer } from "./transfers.js";
 
 /** POSTs a test control and reads its JSON answer; any answer but 200 throws, naming it. */
 export async function partnerCenterControl<T = Record<string, unknown>>(
@@ -61,4 +62,11 @@ export async function partnerCenterOrders(partnerCenterUrl: string): Promise<Pla
   const response = await fetch(`${partnerCenterUrl}/_control/orders`);
   if (!response.ok) throw new Error(`/_control/orders answered ${response.status}`);
   return placedOrdersSchema.parse(await response.json());
+}
+
+/** Every transfer the service created in the local Partner Center, oldest first. */
+export async function partnerCenterTransfers(partnerCenterUrl: string): Promise<LocalTransfer[]> {
+  const response = await fetch(`${partnerCenterUrl}/_control/transfers`);
+  if (!response.ok) throw new Error(`/_control/transfers answered ${response.status}`);
+  return (await response.json()) as LocalTransfer[];
 }

@@ -16,6 +16,7 @@ const FIXTURES = [
   "delegated-admin-relationship-request",
   "cart",
   "cart-checkout-result",
+  "transfer",
 ] as const;
 export type FixtureName = (typeof FIXTURES)[number];
 

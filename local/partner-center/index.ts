@@ -9,6 +9,7 @@ export {
   partnerCenterControl,
   partnerCenterOrders,
   partnerCenterRequests,
+  partnerCenterTransfers,
 } from "./controls.js";
 export { linkLocalPartner, type LocalPartnerLink } from "./link.js";
 export { startLocalPartnerCenter, type LocalPartnerCenter } from "./server.js";

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 
 import { makeSigningCertificate, type SigningCertificate } from "./certificate.js";
 import { fixture, type Json } from "./fixtures.js";
+import { type LocalTransfer, localTransfers } from "./transfers.js";
 
 export const CERTIFICATE_PATH = "/certificates/partner-center-signing.pem";
 export const DEFAULT_SUBJECT = "local.partnercenter.test";
@@ -49,7 +50,7 @@ interface Cart {
   id: string;
   partnerTenantId: string;
   customerId: string;
-  lineItems: { catalogItemId: string; quantity: number; billingCycle: string; termDuration: string }[];
+  lineItems: { catalogItemId: string; quantity: number; billingCycle: string; termDuration?: string }[];
   status: "Active" | "Ordered";
   createdAt: string;
   /** The MS-RequestId the cart was created with, if any. */
@@ -96,12 +97,12 @@ export interface Delivery {
 }
 
 type Handler = (call: Call) => Promise<Answer> | Answer;
-interface Answer {
+export interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
 }
-interface Call {
+export interface Call {
   params: Record<string, string>;
   query: URLSearchParams;
   body: string;
@@ -109,7 +110,7 @@ interface Call {
   /** The partner tenant of a valid bearer token. */
   partner: PartnerTenant | undefined;
 }
-interface Route {
+export interface Route {
   method: string;
   /** Segments; `{name}` matches one segment. */
   pattern: string;
@@ -126,6 +127,8 @@ export interface LocalPartnerCenter {
   deliveries: () => readonly Delivery[];
   /** Every order its checkouts made, oldest first. */
   orders: () => readonly PlacedOrder[];
+  /** Every transfer the service created, oldest first. */
+  transfers: () => readonly LocalTransfer[];
   /** Every GDAP relationship it holds, as Graph would list it to its partner. */
   delegatedAdminRelationships: () => readonly Json[];
   /** The signature headers this Partner Center would send with `body` (in-process tests only). */
@@ -273,6 +276,11 @@ export async function startLocalPartnerCenter(
       orderErrors: [],
     };
   }
+
+  const transfers = localTransfers({
+    isCustomerOf: (partnerTenantId, customerId) => customersOf.has(customerKey(partnerTenantId, customerId)),
+    customerNotFound,
+  });
 
   const graphNotFound: Answer = {
     status: 404,
@@ -521,19 +529,29 @@ export async function startLocalPartnerCenter(
           requestKey === undefined ? undefined : carts.get(cartsByRequest.get(requestKey) ?? "");
         if (earlier !== undefined) return { status: 201, body: cartResource(earlier) };
         const request = JSON.parse(body) as { lineItems?: Record<string, unknown>[] };
-        const lineItems = (request.lineItems ?? []).map((line) => ({
-          catalogItemId: line.catalogItemId,
-          quantity: line.quantity,
-          billingCycle: line.billingCycle,
-          termDuration: line.termDuration,
-        }));
+        const lineItems = (request.lineItems ?? []).map(
+          (
+            line,
+          ): {
+            catalogItemId: unknown;
+            quantity: unknown;
+            billingCycle: unknown;
+            termDuration?: unknown;
+          } => ({
+            catalogItemId: line.catalogItemId,
+            quantity: line.quantity,
+            billingCycle: line.billingCycle,
+            ...(line.termDuration === undefined ? {} : { termDuration: line.termDuration }),
+          }),
+        );
         const valid = (line: (typeof lineItems)[number]): line is Cart["lineItems"][number] =>
           typeof line.catalogItemId === "string" &&
           line.catalogItemId.length > 0 &&
           Number.isInteger(line.quantity) &&
           Number(line.quantity) > 0 &&
           typeof line.billingCycle === "string" &&
-          typeof line.termDuration === "string";
+          // An Azure plan has no term.
+          (line.termDuration === undefined || typeof line.termDuration === "string");
         const accepted = lineItems.filter(valid);
         if (accepted.length === 0 || accepted.length !== lineItems.length) {
           return {
@@ -541,7 +559,7 @@ export async function startLocalPartnerCenter(
             body: {
               code: 800002,
               description:
-                "lineItems must hold at least one item, each with catalogItemId, a positive quantity, billingCycle and termDuration",
+                "lineItems must hold at least one item, each with catalogItemId, a positive quantity, billingCycle and (but for an Azure plan) termDuration",
             },
           };
         }
@@ -597,6 +615,8 @@ export async function startLocalPartnerCenter(
         return { status: 201, body: cart.checkout };
       },
     },
+    // Partner Center: transfers from another partner, and their test controls (transfers.ts).
+    ...transfers.routes,
     {
       method: "GET",
       pattern: CERTIFICATE_PATH,
@@ -833,6 +853,7 @@ export async function startLocalPartnerCenter(
     requests: () => requests,
     deliveries: () => deliveries,
     orders: () => orders,
+    transfers: transfers.list,
     delegatedAdminRelationships: delegatedAdminList,
     sign: (body) => signatureHeaders(signing, baseUrl, body),
     close: () =>

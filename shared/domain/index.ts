@@ -6,6 +6,7 @@ export * from "./outcomes.js";
 export * from "./provisioning.js";
 export * from "./delegatedAdmin.js";
 export * from "./orders.js";
+export * from "./transfers.js";
 export * from "./time.js";
 export * from "./violations.js";
 export * from "./rules/roles.js";

@@ -393,14 +393,18 @@ export type MigrationItemRequest = z.infer<typeof migrationItemRequestSchema>;
 /**
  * `recorded`: the service wrote the partner's subscription into its own tables and nothing was
  * ordered or transferred in Partner Center — a record of what the partner is to do there, not an order.
- * Live mode, licence items: `ordering` until Partner Center's checkout answers, then `ordered` (the
- * order is on the item) or `order-failed` (Partner Center refused, or the offer cannot be bought).
+ * Live mode, licence items and new Azure plans (MC-5): `ordering` until Partner Center's checkout
+ * answers, then `ordered` (the order is on the item) or `order-failed` (Partner Center refused, or the
+ * offer cannot be bought). Transfers (MC-6, MC-3 `license-transfer`): `transferring` until Partner
+ * Center says the transfer is complete (`transferred`) or failed (`transfer-failed`).
  */
-export const lineItemExecutionSchema = z.enum(["recorded", "ordering", "ordered", "order-failed"]).meta({
-  id: "LineItemExecution",
-  description:
-    "How a provisioned line item was carried out. `recorded`: written in this service's tables only; nothing was ordered or transferred in Partner Center. Live mode, licence items: `ordering` while the purchase in Partner Center is under way, `ordered` once its checkout answered (see `order`), `order-failed` when it cannot be bought (see `orderError`).",
-});
+export const lineItemExecutionSchema = z
+  .enum(["recorded", "ordering", "ordered", "order-failed", "transferring", "transferred", "transfer-failed"])
+  .meta({
+    id: "LineItemExecution",
+    description:
+      "How a provisioned line item was carried out. `recorded`: written in this service's tables only; nothing was ordered or transferred in Partner Center. Live mode, licence items and new Azure plans (MC-5): `ordering` while the purchase in Partner Center is under way, `ordered` once its checkout answered (see `order`), `order-failed` when it cannot be bought (see `orderError`). Live mode, transfers from another CSP partner (MC-6, and MC-3 `license-transfer`): `transferring` while Partner Center carries the transfer out (see `transfer`), `transferred` once it is complete, `transfer-failed` when it failed (see `transferError`).",
+  });
 
 /** Live mode: the purchase Partner Center made for a licence item (cart and checkout). */
 export const lineItemOrderSchema = z
@@ -418,6 +422,29 @@ export const lineItemOrderSchema = z
   })
   .meta({ id: "LineItemOrder" });
 export type LineItemOrder = z.infer<typeof lineItemOrderSchema>;
+
+/** Live mode, MC-6 and MC-3 (`license-transfer`): the transfer Partner Center carries out for the item. */
+export const lineItemTransferSchema = z
+  .strictObject({
+    /** The partner the subscription moves from: its partner of record when the item was provisioned. */
+    sourcePartnerId: idSchema.nullable(),
+    /** Partner Center's product type of what is transferred: AzureSubscription (MC-6) or OnlineServicesNCE (MC-3). */
+    productType: z.enum(["AzureSubscription", "OnlineServicesNCE"]),
+    /** The MS-RequestId the transfer is created with, fixed per line item so no retry creates two. */
+    requestId: z.uuid(),
+    /** Partner Center's transfer id, once created. */
+    id: z.string().min(1).max(200).optional(),
+    /** Partner Center's last status of the transfer (e.g. Active, Complete). */
+    status: z.string().min(1).max(64).optional(),
+    /** How many times Partner Center was asked how the transfer is going. */
+    polls: z.number().int().min(0),
+    /** The subscription(s) the transfer made under the partner, once complete. */
+    newSubscriptionIds: z.array(z.string().min(1).max(200)).max(100).optional(),
+    createdAt: isoTimeSchema.optional(),
+    completedAt: isoTimeSchema.optional(),
+  })
+  .meta({ id: "LineItemTransfer" });
+export type LineItemTransfer = z.infer<typeof lineItemTransferSchema>;
 export type LineItemExecution = z.infer<typeof lineItemExecutionSchema>;
 
 export const lineItemSchema = z
@@ -458,6 +485,21 @@ export const lineItemSchema = z
     orderError: z
       .strictObject({
         status: z.number().int().nullable(),
+        rule: ruleIdSchema.optional(),
+        message: z.string().min(1).max(2000),
+        at: isoTimeSchema,
+      })
+      .optional(),
+    /** Live mode: the transfer of a subscription from another CSP partner (MC-6, MC-3). */
+    transfer: lineItemTransferSchema.optional(),
+    /**
+     * Live mode: why the transfer failed — Partner Center's code and description, or, with a rule,
+     * what the service found missing or that it gave up waiting.
+     */
+    transferError: z
+      .strictObject({
+        status: z.number().int().nullable(),
+        code: z.string().min(1).max(200).nullable(),
         rule: ruleIdSchema.optional(),
         message: z.string().min(1).max(2000),
         at: isoTimeSchema,

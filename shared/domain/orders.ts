@@ -1,21 +1,25 @@
 /**
  * Live mode: what buying a licence item's subscription in Partner Center takes (MIG-1 step 2) — the
- * cart line of the target offer's catalogue item, quantity = seats — and the MS-RequestId that keeps
- * every retry of it one purchase. Pure: the pipeline (shared/pipeline/orders.ts) makes the calls.
+ * cart line of the target offer's catalogue item, quantity = seats — or a new Azure plan (MC-5: the
+ * Azure offer's catalogue item, quantity 1, billed one-time as Partner Center sells Azure plans, no
+ * term), and the MS-RequestId that keeps every retry of it one purchase. Pure: the pipeline (shared/pipeline/orders.ts) makes the calls.
  */
-import { createHash } from "node:crypto";
-
 import type { LineItem, Offer, RuleId } from "./model.js";
+import { fixedRequestId } from "./requestIds.js";
 
 export type OrderPlan =
   | {
       readonly kind: "buy";
       readonly catalogItemId: string;
       readonly quantity: number;
-      readonly termDuration: string;
+      /** Absent for an Azure plan, which has no term. */
+      readonly termDuration?: string;
       readonly billingCycle: string;
     }
   | { readonly kind: "cannot"; readonly rule: RuleId; readonly message: string };
+
+/** Partner Center's billing cycle for an Azure plan: usage is billed as it comes, the plan itself once. */
+export const AZURE_PLAN_BILLING_CYCLE = "one_time";
 
 /** Still to be bought: provisioned in live mode, its checkout not yet recorded. */
 export function awaitsOrder(item: LineItem): boolean {
@@ -28,12 +32,7 @@ export function awaitsOrder(item: LineItem): boolean {
  * with the same id and Partner Center answers the same cart and order.
  */
 export function orderRequestId(migrationId: string, originalSubscriptionId: string): string {
-  const hex = createHash("sha256")
-    .update(`order\u0000${migrationId}\u0000${originalSubscriptionId}`)
-    .digest("hex");
-  // RFC 9562 layout, version 8 (custom) and the RFC variant.
-  const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return fixedRequestId("order", migrationId, originalSubscriptionId);
 }
 
 /** The cart line for an item, or why it cannot be bought (the offer is not one Partner Center sells as named). */
@@ -42,8 +41,17 @@ export function planOrder(item: LineItem, offer: Offer | undefined): OrderPlan {
   if (offer?.partnerCenter === undefined) {
     return {
       kind: "cannot",
-      rule: "MIG-1",
+      rule: item.path === "azure-new-subscription" ? "MC-5" : "MIG-1",
       message: `Offer ${offerId} has no Partner Center catalog item (partnerCenter.catalogItemId, termDuration, billingCycle): the subscription cannot be bought; PUT the offer with them`,
+    };
+  }
+  if (item.path === "azure-new-subscription") {
+    // MC-5: one Azure plan; its usage is billed as it comes, so no seats, term or billing cycle of the offer's.
+    return {
+      kind: "buy",
+      catalogItemId: offer.partnerCenter.catalogItemId,
+      quantity: 1,
+      billingCycle: AZURE_PLAN_BILLING_CYCLE,
     };
   }
   if (item.targetSeats === null || item.targetSeats < 1) {

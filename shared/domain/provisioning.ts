@@ -9,12 +9,16 @@ import { transition } from "./lifecycle.js";
 import type { IsoTime, LineItem, RuleId, Subscription } from "./model.js";
 import type { SubscriptionChange } from "./outcomes.js";
 import { isAtOrBefore, sameTermLengthFrom, toMillis } from "./time.js";
+import { isTransferPath, pendingTransfer } from "./transfers.js";
 
 export interface ProvisioningContext {
   migrationId: string;
   partnerId: string;
   now: IsoTime;
-  /** Live mode: a licence item's subscription is then bought in Partner Center (execution `ordering`). */
+  /**
+   * Live mode: a licence item's subscription or a new Azure plan is then bought in Partner Center
+   * (execution `ordering`), a subscription from another CSP partner transferred (`transferring`).
+   */
   ordersInPartnerCenter?: boolean;
 }
 
@@ -97,16 +101,29 @@ export function provisionItem(
     status,
     provisionAt: now,
     newSubscriptionId: partnerSubscription.id,
-    // Live mode buys a licence item's subscription after this commits (shared/pipeline/orders.ts);
-    // anything else is a record of what the partner does in Partner Center.
-    execution:
-      context.ordersInPartnerCenter === true && item.path === "license-move" ? "ordering" : "recorded",
+    // Live mode buys (shared/pipeline/orders.ts) or transfers (shared/pipeline/transfers.ts) after
+    // this commits; in records mode this is a record of what the partner does in Partner Center.
+    ...liveExecution(item, original, context),
     // MIG-2: an immediate cancellation happens now, when the replacement exists, and is never refunded.
     cancelAt: immediately ? now : item.cancelAt,
     refundNote: immediately ? refundNoteFor(original, now) : item.refundNote,
   };
   const retired = retireOriginalIfDue(provisioned, original, context);
   return { item: retired.item, changes: [change, ...retired.changes] };
+}
+
+/** How a provisioned item is carried out: in live mode bought or transferred, else recorded. */
+function liveExecution(
+  item: LineItem,
+  original: Subscription,
+  context: ProvisioningContext,
+): Pick<LineItem, "execution" | "transfer"> {
+  if (context.ordersInPartnerCenter !== true || item.path === null) return { execution: "recorded" };
+  if (isTransferPath(item.path)) {
+    return { execution: "transferring", transfer: pendingTransfer(item.path, original, context.migrationId) };
+  }
+  // MIG-1 (a licence) and MC-5 (a new Azure plan) are bought with a cart.
+  return { execution: "ordering" };
 }
 
 /**

@@ -51,6 +51,27 @@ export const migrationMessageSchema = z.object({
 });
 export type MigrationMessage = z.infer<typeof migrationMessageSchema>;
 
+/**
+ * Live mode, on the migration queue: ask Partner Center how a line item's transfer is going (poll
+ * `poll`, scheduled). Its request id is fixed by the item and the poll, so a re-send is dropped.
+ */
+export const transferPollMessageSchema = z.object({
+  ...base,
+  type: z.literal("transfer-poll"),
+  migrationId: idSchema,
+  subscriptionId: idSchema,
+  transferId: z.string().min(1).max(200),
+  poll: z.number().int().min(1).max(1_000),
+});
+export type TransferPollMessage = z.infer<typeof transferPollMessageSchema>;
+
+/** Everything the migration queue carries. */
+export const migrationQueueMessageSchema = z.discriminatedUnion("type", [
+  migrationMessageSchema,
+  transferPollMessageSchema,
+]);
+export type MigrationQueueMessage = z.infer<typeof migrationQueueMessageSchema>;
+
 /** A due-index entry as the sweep read it (shared/storage/indexes.ts DueEntry). */
 const dueEntrySchema = z.object({
   kind: z.enum(["term-end", "invitation"]),
@@ -84,7 +105,7 @@ export const bulkChunkMessageSchema = z.object({
 });
 export type BulkChunkMessage = z.infer<typeof bulkChunkMessageSchema>;
 
-export type QueueMessage = RelationshipMessage | MigrationMessage | BulkChunkMessage;
+export type QueueMessage = RelationshipMessage | MigrationQueueMessage | BulkChunkMessage;
 
 /** A webhook subscription's name: the last segment of its path. */
 export const webhookNameSchema = z

@@ -29,7 +29,10 @@ import {
   delegatedAdminRelationshipSchema,
   relationshipRequestResourceSchema,
   tokenResponseSchema,
+  type TransferEntityResource,
+  transferEntitySchema,
 } from "./shapes.js";
+import type { TransferCreation } from "../domain/transfers.js";
 
 /** Partner Center's resource for tokens; the same in every cloud this service serves. */
 export const PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/.default";
@@ -171,6 +174,34 @@ export class PartnerCenterClient {
     );
     const body = await this.post(link, PARTNER_CENTER_SCOPE, url, undefined, { "ms-requestid": requestId });
     return cartCheckoutResultSchema.parse(body);
+  }
+
+  /**
+   * Creates a transfer of the customer's subscriptions from another partner to this one.
+   * `requestId` (MS-RequestId) makes it idempotent: the same id answers the transfer it made first.
+   */
+  async createTransfer(
+    link: PartnerCenterLink,
+    customerId: string,
+    creation: TransferCreation,
+    requestId: string,
+  ): Promise<TransferEntityResource> {
+    const url = this.partnerCenterUrl(`v1/customers/${encodeURIComponent(customerId)}/transfers`);
+    const body = await this.post(link, PARTNER_CENTER_SCOPE, url, creation, { "ms-requestid": requestId });
+    return transferEntitySchema.parse(body);
+  }
+
+  /** A transfer as Partner Center shows it now; undefined when it does not know it (404). */
+  async transfer(
+    link: PartnerCenterLink,
+    customerId: string,
+    transferId: string,
+  ): Promise<TransferEntityResource | undefined> {
+    const url = this.partnerCenterUrl(
+      `v1/customers/${encodeURIComponent(customerId)}/transfers/${encodeURIComponent(transferId)}`,
+    );
+    const body = await this.get(link, PARTNER_CENTER_SCOPE, url);
+    return body === undefined ? undefined : transferEntitySchema.parse(body);
   }
 
   private partnerCenterUrl(path: string): URL {

@@ -1,6 +1,6 @@
 /**
  * Microsoft's shapes this service reads, as zod schemas: Partner Center's webhook event, its
- * Customer, RelationshipRequest, Cart and CartCheckoutResult resources, and Graph's delegatedAdminRelationship and its requests. The documented examples they are
+ * Customer, RelationshipRequest, Cart, CartCheckoutResult and TransferEntity resources, and Graph's delegatedAdminRelationship and its requests. The documented examples they are
  * checked against are in local/partner-center/fixtures/ (test/contract/partnerCenter.test.ts).
  * Microsoft adds fields to its resources, so only the event (whose five fields are the whole
  * documented payload) is strict; resources are read for the fields named here.
@@ -82,7 +82,8 @@ export interface CartLineItemCreation {
   readonly catalogItemId: string;
   readonly quantity: number;
   readonly billingCycle: string;
-  readonly termDuration: string;
+  /** Absent for an Azure plan. */
+  readonly termDuration?: string;
 }
 
 /** The Cart resource POST /v1/customers/{id}/carts answers (201). */
@@ -123,6 +124,36 @@ export const cartCheckoutResultSchema = z.object({
     .default([]),
 });
 export type CartCheckoutResult = z.infer<typeof cartCheckoutResultSchema>;
+
+/**
+ * The TransferEntity POST /v1/customers/{id}/transfers answers (201) and GET …/transfers/{id} reads:
+ * its status (Active while it runs, then Complete, or a failure) and, per line item, the
+ * subscription moved, its own status, Partner Center's error and the subscription it became.
+ */
+export const transferEntitySchema = z.object({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  lineItems: z
+    .array(
+      z.object({
+        subscriptionId: z.string().min(1).optional(),
+        status: z.string().optional(),
+        transferError: z
+          .object({ code: z.coerce.string().optional(), description: z.string().optional() })
+          .nullable()
+          .optional()
+          .transform((error) => error ?? undefined),
+        targetSubscriptionId: z
+          .string()
+          .min(1)
+          .nullable()
+          .optional()
+          .transform((id) => id ?? undefined),
+      }),
+    )
+    .default([]),
+});
+export type TransferEntityResource = z.infer<typeof transferEntitySchema>;
 
 /** The OAuth token endpoint's answer. */
 export const tokenResponseSchema = z.object({

@@ -96,7 +96,7 @@ async function buy(
           catalogItemId: plan.catalogItemId,
           quantity: plan.quantity,
           billingCycle: plan.billingCycle,
-          termDuration: plan.termDuration,
+          ...(plan.termDuration === undefined ? {} : { termDuration: plan.termDuration }),
         },
       ],
       requestId,

@@ -9,3 +9,13 @@ export interface PartnerCenterStep {
 
 /** Nothing to do: records mode, or nothing left to make in Partner Center. */
 export const NO_STEP: PartnerCenterStep = { notes: [], warn: false, attempts: 0, writes: 0 };
+
+/** Two steps as one report. */
+export function combineSteps(first: PartnerCenterStep, second: PartnerCenterStep): PartnerCenterStep {
+  return {
+    notes: [...first.notes, ...second.notes],
+    warn: first.warn || second.warn,
+    attempts: first.attempts + second.attempts,
+    writes: first.writes + second.writes,
+  };
+}

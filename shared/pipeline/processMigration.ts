@@ -13,6 +13,8 @@ import { decideFromState, gatherDecisionInputs, type Decision } from "./decision
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { placeOrders } from "./orders.js";
+import { combineSteps } from "./partnerCenterStep.js";
+import { startTransfers } from "./transfers.js";
 import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -51,8 +53,13 @@ export async function processMigration(
     return { changes: decided.changes, result };
   });
   await relayOrRetry(rt, done);
-  // Live mode: its licence items are bought in Partner Center (again after a crash, never twice).
-  const ordered = await placeOrders(rt, customerId, (migration) => migration.id === migrationId);
+  // Live mode: its licence items and Azure plans are bought in Partner Center, its subscriptions from
+  // other CSP partners transferred (again after a crash, never twice).
+  const thisOne = (migration: Migration) => migration.id === migrationId;
+  const ordered = combineSteps(
+    await placeOrders(rt, customerId, thisOne),
+    await startTransfers(rt, customerId, thisOne),
+  );
   return {
     ...done.result,
     notes: [...done.result.notes, ...ordered.notes],

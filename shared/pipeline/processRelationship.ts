@@ -50,6 +50,8 @@ import {
 import { addLogFields } from "../telemetry/logFields.js";
 import { sendInvitation } from "./invitation.js";
 import { placeOrders } from "./orders.js";
+import { combineSteps } from "./partnerCenterStep.js";
+import { startTransfers } from "./transfers.js";
 import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -102,11 +104,11 @@ export async function processRelationship(
   const rest = done.result.waitersLeft
     ? await settleWaitingMigrations(rt, customerId, relationshipId)
     : { moved: [], notes: [], warn: false, attempts: 0, writes: 0 };
-  // Live mode: the licence items of the migrations it resumed are bought in Partner Center (once).
-  const ordered = await placeOrders(
-    rt,
-    customerId,
-    (migration) => migration.relationshipId === relationshipId,
+  // Live mode: what the migrations it resumed buy or transfer is made in Partner Center (once).
+  const resumed = (migration: Migration) => migration.relationshipId === relationshipId;
+  const ordered = combineSteps(
+    await placeOrders(rt, customerId, resumed),
+    await startTransfers(rt, customerId, resumed),
   );
   return {
     ...first,

@@ -19,6 +19,7 @@ import {
   partnerCenterEventSchema,
   relationshipRequestResourceSchema,
   tokenResponseSchema,
+  transferEntitySchema,
 } from "../../shared/partnerCenter/shapes.js";
 
 const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: boolean } }> = {
@@ -31,6 +32,7 @@ const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: b
   "delegated-admin-relationship-request": delegatedAdminRelationshipRequestSchema,
   cart: cartSchema,
   "cart-checkout-result": cartCheckoutResultSchema,
+  transfer: transferEntitySchema,
 };
 
 /** Where every value sits and what type it is: the shape, without the values. */
@@ -190,6 +192,64 @@ describe("the local Partner Center answers in those shapes", () => {
         lineItems: [{ quantity: 3, catalogItemId: "EXMPL:0001:EXMPL" }],
       },
     ]);
+  });
+
+  it("a transfer: Partner Center's shapes; the same MS-RequestId makes no second; Active until read twice, then Complete", async () => {
+    const requestId = { "ms-requestid": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" };
+    const creation = {
+      sourcePartnerTenantId: "contract-source-partner",
+      targetPartnerTenantId: tenantId,
+      customerEmailId: "",
+      transferType: 5,
+      targetProductTypes: ["AzureSubscription"],
+      lineItems: [{ id: 0, subscriptionId: "azure-sub-1", quantity: 1 }],
+    };
+    const made = transferEntitySchema.parse(
+      await create(`/v1/customers/${customerId}/transfers`, creation, requestId),
+    );
+    expect(made).toMatchObject({ status: "Active", lineItems: [{ subscriptionId: "azure-sub-1" }] });
+    const again = transferEntitySchema.parse(
+      await create(`/v1/customers/${customerId}/transfers`, creation, requestId),
+    );
+    expect(again.id).toBe(made.id);
+    expect(
+      transferEntitySchema.parse(await read(`/v1/customers/${customerId}/transfers/${made.id}`)).status,
+    ).toBe("Active");
+    const done = await read(`/v1/customers/${customerId}/transfers/${made.id}`);
+    expect(shapeOf(done)).toEqual(shapeOf(fixture("transfer")));
+    const complete = transferEntitySchema.parse(done);
+    expect(complete.status).toBe("Complete");
+    expect(complete.lineItems[0]?.targetSubscriptionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(pc.transfers()).toMatchObject([
+      {
+        id: made.id,
+        sourcePartnerTenantId: "contract-source-partner",
+        targetProductTypes: ["AzureSubscription"],
+      },
+    ]);
+  });
+
+  it("a failed transfer answers Partner Center's code and description on its line item", async () => {
+    const made = transferEntitySchema.parse(
+      await create(
+        `/v1/customers/${customerId}/transfers`,
+        {
+          sourcePartnerTenantId: "contract-source-partner",
+          targetProductTypes: ["OnlineServicesNCE"],
+          lineItems: [{ id: 0, subscriptionId: "licence-sub-1", quantity: 5 }],
+        },
+        { "ms-requestid": "2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e" },
+      ),
+    );
+    await partnerCenterControl(pc.url, `transfers/${made.id}/fail`, {
+      code: "800120",
+      description: "Not eligible",
+    });
+    const failed = transferEntitySchema.parse(await read(`/v1/customers/${customerId}/transfers/${made.id}`));
+    expect(failed).toMatchObject({
+      status: "Failed",
+      lineItems: [{ status: "Failed", transferError: { code: "800120", description: "Not eligible" } }],
+    });
   });
 
   it("every event it posts has the documented event's properties, no more", () => {

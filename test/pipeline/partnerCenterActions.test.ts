@@ -183,7 +183,15 @@ describe("records mode: a provisioned item is a record, and says so", () => {
       .components.schemas;
     expect(JSON.stringify(schemas.LineItem)).toContain("LineItemExecution");
     expect(schemas.LineItemExecution).toMatchObject({
-      enum: ["recorded", "ordering", "ordered", "order-failed"],
+      enum: [
+        "recorded",
+        "ordering",
+        "ordered",
+        "order-failed",
+        "transferring",
+        "transferred",
+        "transfer-failed",
+      ],
     });
   });
 });
@@ -526,8 +534,14 @@ describe("MIDTERM_LICENSE_TRANSFERS, both settings, through the live stack (MC-3
         const [line] = migration.items;
         expect(line?.path).toBe(path);
         expect(line?.violations.map((found) => found.rule)).toEqual(rules);
+        // Live mode transfers it in Partner Center; the partner it moves from is none the service
+        // knows, so nothing is transferred and the item says why (test/pipeline/partnerCenterTransfers.test.ts).
         if (status === "completed")
-          expect(line).toMatchObject({ newSubscriptionId: "csp-1", execution: "recorded" });
+          expect(line).toMatchObject({
+            newSubscriptionId: "csp-1",
+            execution: "transfer-failed",
+            transferError: { rule: "MC-3", status: null },
+          });
       });
     },
   );

@@ -188,7 +188,15 @@ describe("live mode: a migration buys each licence item once", () => {
       .components.schemas;
     expect(JSON.stringify(schemas.LineItem)).toContain("LineItemOrder");
     expect(schemas.LineItemExecution).toMatchObject({
-      enum: ["recorded", "ordering", "ordered", "order-failed"],
+      enum: [
+        "recorded",
+        "ordering",
+        "ordered",
+        "order-failed",
+        "transferring",
+        "transferred",
+        "transfer-failed",
+      ],
     });
   });
 

@@ -46,7 +46,7 @@ export interface MigrationDecisionInput {
   otherMigrations: readonly Migration[];
   /** MC-3: setting MIDTERM_LICENSE_TRANSFERS; absent is its default, off. */
   midtermLicenseTransfers?: boolean;
-  /** Live mode: licence items are bought in Partner Center after the decision commits (execution `ordering`). */
+  /** Live mode: items are bought (`ordering`) or transferred (`transferring`) in Partner Center after the decision commits. */
   ordersInPartnerCenter?: boolean;
   now: Instant;
 }

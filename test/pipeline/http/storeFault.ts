@@ -6,11 +6,12 @@ import { testTableStore } from "../../setup/tables.js";
 
 /**
  * Runs `run` while the runtime's table store fails (before sending) the first request whose body
- * contains `needle`, then puts the runtime's own store back. Answers how many requests it failed.
+ * contains `needle` (or, given a test, whose body it holds for), then puts the runtime's own store
+ * back. Answers how many requests it failed.
  */
 export async function withTableWriteFault(
   fileUrl: string,
-  needle: string,
+  needle: string | ((body: string) => boolean),
   run: () => Promise<void>,
 ): Promise<number> {
   const faults = new FaultInjector();
@@ -20,7 +21,9 @@ export async function withTableWriteFault(
   try {
     faults.arm({
       timing: "before-sending",
-      matches: (request) => typeof request.body === "string" && request.body.includes(needle),
+      matches: (request) =>
+        typeof request.body === "string" &&
+        (typeof needle === "string" ? request.body.includes(needle) : needle(request.body)),
     });
     await run();
     return faults.fired.length;

@@ -1,4 +1,7 @@
-/** MIG-1 in live mode: what buying a licence item takes, and the MS-RequestId that keeps it one purchase. */
+/**
+ * MIG-1 and MC-5 in live mode: what buying a licence item or a new Azure plan takes, and the
+ * MS-RequestId that keeps it one purchase.
+ */
 import { describe, expect, it } from "vitest";
 
 import { type Offer, orderRequestId, planOrder } from "../../../shared/domain/index.js";
@@ -24,6 +27,30 @@ describe("planOrder (MIG-1)", () => {
     ["no seats to buy", offer({ partnerCenter: sold }), 0, { kind: "cannot", rule: "MIG-1" }],
   ] as const)("%s", (_case, target, seats, expected) => {
     expect(planOrder({ ...provisioned, targetSeats: seats }, target)).toMatchObject(expected);
+  });
+
+  const azurePlan = onlyItem(decide([item({ subscriptionId: "azure-1" })], { ordersInPartnerCenter: true }));
+  const azureSold: NonNullable<Offer["partnerCenter"]> = {
+    catalogItemId: "DZH318Z0BPS6:0001:DZH318Z0BML6",
+    termDuration: "P1M",
+    billingCycle: "monthly",
+  };
+  it.each([
+    [
+      "MC-5: one Azure plan, billed one-time, no term",
+      offer({ id: "azure-plan", kind: "usage", partnerCenter: azureSold }),
+      { kind: "buy", catalogItemId: azureSold.catalogItemId, quantity: 1, billingCycle: "one_time" },
+    ],
+    [
+      "MC-5: an Azure offer naming no catalog item",
+      offer({ id: "azure-plan", kind: "usage" }),
+      { kind: "cannot", rule: "MC-5" },
+    ],
+  ] as const)("%s", (_case, target, expected) => {
+    expect(azurePlan).toMatchObject({ path: "azure-new-subscription", execution: "ordering" });
+    const plan = planOrder(azurePlan, target);
+    expect(plan).toEqual(expected.kind === "buy" ? expected : expect.objectContaining(expected));
+    expect(plan).not.toHaveProperty("termDuration");
   });
 
   it("says what to PUT when the offer names no catalog item", () => {

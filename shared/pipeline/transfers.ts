@@ -1,0 +1,294 @@
+/**
+ * Live mode: a subscription from another CSP partner (MC-6 Azure; MC-3 `license-transfer`, a licence
+ * moved mid-term) is transferred in Partner Center as the new partner, then followed to its end.
+ * - Start (after the decision commits): POST …/transfers for each item still `transferring` with no
+ *   transfer id, recorded on the item in a unit of work of its own, then poll 1 is scheduled on the
+ *   migration queue. The MS-RequestId is fixed per line item (transferRequestId), so a redelivery — or
+ *   a crash between Partner Center's answer and the table write — asks again and gets the same
+ *   transfer; an item whose transfer is recorded but never polled gets its first poll (again: its
+ *   message id is fixed, so Service Bus drops a second).
+ * - Poll n: GET …/transfers/{id}; complete → `transferred` with the new subscription ids; failed →
+ *   `transfer-failed` with Partner Center's code and description; still running → poll n+1 is
+ *   scheduled (twice the wait, judgePoll) before poll n is recorded, so a crash between the two only
+ *   repeats the read. A poll the item has already counted changes nothing; after the last poll
+ *   allowed the item fails. Nothing here sleeps: throttling, server errors and time-outs throw
+ *   (retryable) and Service Bus redelivers; a refusal is recorded once.
+ */
+import { createHash } from "node:crypto";
+
+import {
+  awaitsTransferCompletion,
+  awaitsTransferCreation,
+  isTransferPath,
+  judgePoll,
+  type LineItem,
+  type LineItemTransfer,
+  type Migration,
+  planTransfer,
+  pollDelaySeconds,
+  type RuleId,
+  toIso,
+} from "../domain/index.js";
+import { QUEUES, type TransferPollMessage } from "../messaging/messages.js";
+import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
+import type { TransferEntityResource } from "../partnerCenter/shapes.js";
+import { type CustomerState, loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
+import { NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
+import type { ProcessingResult } from "./processing.js";
+import type { Runtime } from "./runtime.js";
+
+type Outcome = Pick<LineItem, "execution" | "transfer" | "transferError">;
+
+/** Creates (once) the transfer of every selected migration's item awaiting one, and schedules its first poll. */
+export async function startTransfers(
+  rt: Runtime,
+  customerId: string,
+  select: (migration: Migration) => boolean,
+): Promise<PartnerCenterStep> {
+  const client = rt.partnerCenter;
+  if (client === undefined) return NO_STEP;
+  const state = await loadCustomerState(rt.store, customerId);
+  const unstarted = (item: LineItem) =>
+    awaitsTransferCreation(item) || (awaitsTransferCompletion(item) && item.transfer?.polls === 0);
+  let step = NO_STEP;
+  for (const migration of [...state.migrations.values()].map((entry) => entry.value)) {
+    if (!select(migration)) continue;
+    for (const item of migration.items.filter(unstarted)) {
+      const transfer = item.transfer;
+      if (transfer === undefined) continue;
+      let note: string;
+      let warn = false;
+      let written = { attempts: 0, writes: 0 };
+      let created = transfer.id;
+      if (created === undefined) {
+        const outcome = await create(rt, client, state, migration, item, transfer);
+        const recorded = await record(
+          rt,
+          customerId,
+          migration.id,
+          item.subscriptionId,
+          awaitsTransferCreation,
+          outcome,
+        );
+        written = recorded;
+        created = recorded.done ? outcome.transfer?.id : undefined;
+        warn = outcome.transferError !== undefined;
+        note = !recorded.done
+          ? `${item.subscriptionId}: transfer already recorded`
+          : outcome.transferError === undefined
+            ? `${item.subscriptionId}: transfer ${created ?? ""} created in Partner Center`
+            : `${item.subscriptionId}: not transferred: ${outcome.transferError.message}`;
+      } else note = `${item.subscriptionId}: transfer ${created} recorded, its first poll scheduled again`;
+      if (created !== undefined) await schedulePoll(rt, migration, item.subscriptionId, created, 1);
+      step = {
+        notes: [...step.notes, note],
+        warn: step.warn || warn,
+        attempts: step.attempts + written.attempts,
+        writes: step.writes + written.writes,
+      };
+    }
+  }
+  return step;
+}
+
+async function create(
+  rt: Runtime,
+  client: PartnerCenterClient,
+  state: CustomerState,
+  migration: Migration,
+  item: LineItem,
+  transfer: LineItemTransfer,
+): Promise<Outcome> {
+  const at = toIso(rt.now());
+  const rule: RuleId = item.path === "license-transfer" ? "MC-3" : "MC-6";
+  const link = (await rt.reference.partner(migration.partnerId))?.partnerCenter;
+  if (link === undefined) {
+    return failed(at, {
+      status: null,
+      code: null,
+      rule,
+      message: `partner ${migration.partnerId} has no Partner Center link: nothing was transferred; PUT the partner's partnerCenter`,
+    });
+  }
+  const source =
+    transfer.sourcePartnerId === null
+      ? undefined
+      : (await rt.reference.partner(transfer.sourcePartnerId))?.partnerCenter?.tenantId;
+  const plan = planTransfer(item, transfer, state.subscriptions.get(item.subscriptionId)?.value, {
+    source,
+    target: link.tenantId,
+  });
+  if (plan.kind === "cannot")
+    return failed(at, { status: null, code: null, rule: plan.rule, message: plan.message });
+  try {
+    const made = await client.createTransfer(link, migration.customerId, plan.creation, transfer.requestId);
+    return {
+      execution: "transferring",
+      transfer: { ...transfer, id: made.id, status: made.status, createdAt: at },
+    };
+  } catch (error) {
+    // A refusal is recorded, once; throttling, faults and time-outs are retried by redelivery.
+    const refusal = refusalIn(error);
+    return failed(at, {
+      status: refusal.status ?? null,
+      code: null,
+      message: `Partner Center refused the transfer: ${refusal.message}`,
+    });
+  }
+}
+
+function failed(at: string, error: Omit<NonNullable<LineItem["transferError"]>, "at">): Outcome {
+  return {
+    execution: "transfer-failed",
+    transferError: { ...error, message: error.message.slice(0, 2000), at },
+  };
+}
+
+/** Poll `message.poll` of an item's transfer: records what Partner Center says, and schedules the next poll. */
+export async function pollTransfer(rt: Runtime, message: TransferPollMessage): Promise<ProcessingResult> {
+  const { customerId, migrationId, subscriptionId, transferId, poll } = message;
+  const client = rt.partnerCenter;
+  const state = client === undefined ? undefined : await loadCustomerState(rt.store, customerId);
+  const migration = state?.migrations.get(migrationId)?.value;
+  const result = (
+    notes: string[],
+    warn: boolean,
+    written = { attempts: 0, writes: 0 },
+  ): ProcessingResult => ({
+    customerId,
+    // A poll moves no migration status; `from` says which one the migration is in.
+    moved: [{ kind: "migration", id: migrationId, from: migration?.status, path: [] }],
+    notes,
+    warn,
+    ...written,
+  });
+  if (client === undefined) return result([`records mode: transfer ${transferId} is not followed`], true);
+  const item = migration?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
+  const due = (candidate: LineItem) =>
+    awaitsTransferCompletion(candidate) &&
+    candidate.transfer?.id === transferId &&
+    candidate.transfer.polls < poll;
+  if (migration === undefined || item === undefined || !due(item) || !isTransferPath(item.path)) {
+    return result(
+      [`${subscriptionId}: poll ${poll} of transfer ${transferId} is not due: a redelivery changes nothing`],
+      false,
+    );
+  }
+  const transfer = item.transfer;
+  const link = (await rt.reference.partner(migration.partnerId))?.partnerCenter;
+  if (transfer === undefined || link === undefined) {
+    return result(
+      [
+        `partner ${migration.partnerId} has no Partner Center link: transfer ${transferId} cannot be followed`,
+      ],
+      true,
+    );
+  }
+  const at = toIso(rt.now());
+  let reading: TransferEntityResource | undefined;
+  try {
+    reading = await client.transfer(link, customerId, transferId);
+  } catch (error) {
+    const refusal = refusalIn(error);
+    const outcome = failed(at, {
+      status: refusal.status ?? null,
+      code: null,
+      message: `Partner Center refused to show transfer ${transferId}: ${refusal.message}`,
+    });
+    const recorded = await record(rt, customerId, migrationId, subscriptionId, due, outcome);
+    return result([`${subscriptionId}: ${outcome.transferError?.message ?? ""}`], true, recorded);
+  }
+  const verdict = judgePoll(reading, {
+    transferId,
+    path: item.path,
+    poll,
+    baseSeconds: rt.config.PARTNER_CENTER_TRANSFER_POLL_SECONDS,
+  });
+  const counted = {
+    ...transfer,
+    polls: poll,
+    ...(verdict.status === undefined ? {} : { status: verdict.status }),
+  };
+  let outcome: Outcome;
+  let note: string;
+  if (verdict.kind === "wait") {
+    // The next poll first: a crash before the write below only repeats this read.
+    await schedulePoll(rt, migration, subscriptionId, transferId, verdict.nextPoll, verdict.delaySeconds);
+    outcome = { execution: "transferring", transfer: counted };
+    note = `${subscriptionId}: transfer ${transferId} still ${verdict.status}; poll ${verdict.nextPoll} in ${verdict.delaySeconds} s`;
+  } else if (verdict.kind === "transferred") {
+    outcome = {
+      execution: "transferred",
+      transfer: { ...counted, newSubscriptionIds: [...verdict.newSubscriptionIds], completedAt: at },
+    };
+    note = `${subscriptionId}: transferred in Partner Center (transfer ${transferId}, subscription ${verdict.newSubscriptionIds.join(", ")})`;
+  } else {
+    outcome = {
+      ...failed(at, {
+        status: null,
+        code: verdict.code,
+        ...(verdict.rule === undefined ? {} : { rule: verdict.rule }),
+        message: verdict.message,
+      }),
+      transfer: counted,
+    };
+    note = `${subscriptionId}: ${verdict.message}`;
+  }
+  const recorded = await record(rt, customerId, migrationId, subscriptionId, due, outcome);
+  return result(
+    [recorded.done ? note : `${subscriptionId}: poll ${poll} already recorded`],
+    verdict.kind === "failed",
+    recorded,
+  );
+}
+
+/** Schedules poll `poll` of an item's transfer; its message id is fixed, so a second send is dropped. */
+async function schedulePoll(
+  rt: Runtime,
+  migration: Migration,
+  subscriptionId: string,
+  transferId: string,
+  poll: number,
+  delaySeconds = pollDelaySeconds(poll, rt.config.PARTNER_CENTER_TRANSFER_POLL_SECONDS),
+): Promise<void> {
+  const item = createHash("sha256")
+    .update(`${migration.id}\u0000${subscriptionId}`)
+    .digest("hex")
+    .slice(0, 40);
+  const message: TransferPollMessage = {
+    schemaVersion: 1,
+    type: "transfer-poll",
+    requestId: `transfer-poll-${item}-${poll}`,
+    customerId: migration.customerId,
+    migrationId: migration.id,
+    subscriptionId,
+    transferId,
+    poll,
+  };
+  await rt.send(QUEUES.migrations, message, {
+    scheduledAt: new Date(rt.now().getTime() + delaySeconds * 1000),
+  });
+}
+
+/** Writes the outcome on the item while `still` holds for it; a racing delivery's record stands. */
+async function record(
+  rt: Runtime,
+  customerId: string,
+  migrationId: string,
+  subscriptionId: string,
+  still: (item: LineItem) => boolean,
+  outcome: Outcome,
+): Promise<{ done: boolean; attempts: number; writes: number }> {
+  const at = toIso(rt.now());
+  const done = await withCustomerPartition(rt.store, customerId, (state) => {
+    const current = state.migrations.get(migrationId)?.value;
+    const item = current?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
+    if (current === undefined || item === undefined || !still(item))
+      return Promise.resolve({ changes: [], result: false });
+    const items = current.items.map((candidate) =>
+      candidate === item ? { ...candidate, ...outcome } : candidate,
+    );
+    return Promise.resolve({ changes: [put.migration({ ...current, items, updatedAt: at })], result: true });
+  });
+  return { done: done.result, attempts: done.attempts, writes: done.receipt.operations };
+}

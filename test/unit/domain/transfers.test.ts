@@ -1,0 +1,191 @@
+/**
+ * Live mode, pure: how each path is carried out in Partner Center once provisioned (MIG-1 and MC-5
+ * bought, MC-6 and MC-3 `license-transfer` transferred), the transfer to create, the wait between
+ * polls, and what each poll's answer makes of the item.
+ */
+import { describe, expect, it } from "vitest";
+
+import {
+  judgePoll,
+  type LineItemTransfer,
+  orderRequestId,
+  planTransfer,
+  pollDelaySeconds,
+  type TransferReading,
+  TRANSFER_MAX_POLL_DELAY_SECONDS,
+  TRANSFER_MAX_POLLS,
+  transferRequestId,
+} from "../../../shared/domain/index.js";
+import { azure, decide, item, onlyItem, subscription } from "./fixtures.js";
+
+const otherCspLicence = subscription({
+  id: "sub-csp",
+  channel: "csp",
+  partnerOfRecord: "partner-b",
+  seats: 25,
+});
+const otherCspAzure = azure({ id: "azure-csp", channel: "csp", partnerOfRecord: "partner-b" });
+const subscriptions = [subscription(), azure(), otherCspLicence, otherCspAzure];
+
+function provisioned(subscriptionId: string, live: boolean) {
+  return onlyItem(
+    decide([item({ subscriptionId })], {
+      subscriptions,
+      midtermLicenseTransfers: true,
+      ordersInPartnerCenter: live,
+    }),
+  );
+}
+
+describe("how a provisioned item is carried out, by rule", () => {
+  it.each([
+    ["MIG-1: a licence is bought", "sub-1", "license-move", "ordering", undefined],
+    ["MC-5: a new Azure plan is bought", "azure-1", "azure-new-subscription", "ordering", undefined],
+    [
+      "MC-6: Azure from another CSP partner is transferred",
+      "azure-csp",
+      "azure-switch-partner",
+      "transferring",
+      "AzureSubscription",
+    ],
+    [
+      "MC-3: a licence moved mid-term is transferred",
+      "sub-csp",
+      "license-transfer",
+      "transferring",
+      "OnlineServicesNCE",
+    ],
+  ] as const)("live mode, %s", (_case, subscriptionId, path, execution, productType) => {
+    const line = provisioned(subscriptionId, true);
+    expect(line).toMatchObject({ status: "provisioned", path, execution });
+    if (productType === undefined) expect(line.transfer).toBeUndefined();
+    else
+      expect(line.transfer).toEqual({
+        sourcePartnerId: "partner-b",
+        productType,
+        requestId: transferRequestId("mig-1", subscriptionId),
+        polls: 0,
+      });
+  });
+
+  it.each(["sub-1", "azure-1", "azure-csp", "sub-csp"])(
+    "records mode: %s is recorded, nothing else",
+    (id) => {
+      const line = provisioned(id, false);
+      expect(line.execution).toBe("recorded");
+      expect(line.transfer).toBeUndefined();
+    },
+  );
+});
+
+describe("planTransfer (MC-6, MC-3)", () => {
+  const tenants = { source: "tenant-b", target: "tenant-a" };
+  it.each([
+    ["MC-6: Azure, moved whole", "azure-csp", otherCspAzure, "AzureSubscription", 1, "monthly"],
+    ["MC-3: a licence, with its seats", "sub-csp", otherCspLicence, "OnlineServicesNCE", 25, "annual"],
+  ] as const)("%s", (_case, id, original, productType, quantity, billingCycle) => {
+    const line = provisioned(id, true);
+    const plan = planTransfer(line, line.transfer as LineItemTransfer, original, tenants);
+    expect(plan).toEqual({
+      kind: "create",
+      creation: {
+        sourcePartnerTenantId: "tenant-b",
+        targetPartnerTenantId: "tenant-a",
+        customerEmailId: "",
+        transferType: 5,
+        targetProductTypes: [productType],
+        lineItems: [{ id: 0, subscriptionId: id, quantity, billingCycle }],
+      },
+    });
+  });
+
+  it.each([
+    [
+      "MC-6",
+      "azure-csp",
+      otherCspAzure,
+      { source: undefined, target: "tenant-a" },
+      /has no Partner Center tenant/,
+    ],
+    ["MC-3", "sub-csp", otherCspLicence, { source: undefined, target: "tenant-a" }, /PUT that partner/],
+    ["MC-6", "azure-csp", undefined, tenants, /no longer recorded/],
+  ] as const)(
+    "%s: nothing to create when the source or the original is unknown",
+    (rule, id, original, given, message) => {
+      const line = provisioned(id, true);
+      const plan = planTransfer(line, line.transfer as LineItemTransfer, original, given);
+      expect(plan).toMatchObject({ kind: "cannot", rule });
+      expect(plan.kind === "cannot" && plan.message).toMatch(message);
+    },
+  );
+});
+
+describe("the polls of a transfer", () => {
+  it.each([
+    [1, 60, 60],
+    [2, 60, 120],
+    [4, 60, 480],
+    [10, 60, TRANSFER_MAX_POLL_DELAY_SECONDS],
+    [3, 1, 4],
+  ])("poll %i with a base of %i s waits %i s", (poll, base, expected) => {
+    expect(pollDelaySeconds(poll, base)).toBe(expected);
+  });
+
+  const active: TransferReading = {
+    status: "Active",
+    lineItems: [{ subscriptionId: "azure-csp", status: "Active" }],
+  };
+  const context: Parameters<typeof judgePoll>[1] = {
+    transferId: "t-1",
+    path: "azure-switch-partner",
+    poll: 1,
+    baseSeconds: 60,
+  };
+  it.each<[string, TransferReading | undefined, Partial<typeof context>, Record<string, unknown>]>([
+    [
+      "still Active: the next poll, twice the wait",
+      active,
+      {},
+      { kind: "wait", nextPoll: 2, delaySeconds: 120 },
+    ],
+    [
+      "Complete: transferred, with the subscription it became",
+      {
+        status: "Complete",
+        lineItems: [{ subscriptionId: "azure-csp", status: "Complete", targetSubscriptionId: "new-1" }],
+      },
+      {},
+      { kind: "transferred", newSubscriptionIds: ["new-1"] },
+    ],
+    [
+      "Failed: Partner Center's code and description",
+      {
+        status: "Failed",
+        lineItems: [{ status: "Failed", transferError: { code: "800120", description: "Not eligible" } }],
+      },
+      {},
+      { kind: "failed", code: "800120", message: "Partner Center did not transfer it: 800120: Not eligible" },
+    ],
+    ["unknown to Partner Center: failed, MC-6", undefined, {}, { kind: "failed", code: null, rule: "MC-6" }],
+    [
+      "still Active at the last poll: the service stops waiting, MC-3",
+      active,
+      { poll: TRANSFER_MAX_POLLS, path: "license-transfer" },
+      { kind: "failed", code: null, rule: "MC-3" },
+    ],
+  ])("%s", (_case, reading, overrides, expected) => {
+    expect(judgePoll(reading, { ...context, ...overrides })).toMatchObject(expected);
+  });
+});
+
+describe("transferRequestId", () => {
+  it("is one UUID per line item, the same on every retry, never an order's", () => {
+    const first = transferRequestId("mig-1", "azure-csp");
+    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(transferRequestId("mig-1", "azure-csp")).toBe(first);
+    expect(first).not.toBe(orderRequestId("mig-1", "azure-csp"));
+    expect(
+      new Set([first, transferRequestId("mig-1", "x"), transferRequestId("mig-2", "azure-csp")]).size,
+    ).toBe(3);
+  });
+});
