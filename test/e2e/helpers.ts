@@ -110,15 +110,17 @@ export async function tempStateDir(): Promise<{ dir: string; remove: () => Promi
 
 /**
  * The whole local stack as `npm start` runs it, on a free port, with a state folder of its own and
- * no local.settings.json; `close` stops it and removes the folder.
+ * no local.settings.json (settings from `env` only: none means live mode against its own local
+ * Partner Center); `close` stops it and removes the folder.
  */
 export async function startTestStack(
   log: (entry: HostLogEntry) => void = () => undefined,
+  env: Record<string, string> = {},
 ): Promise<{ stack: LocalStack; stateDir: string; close: () => Promise<void> }> {
   const state = await tempStateDir();
   const stack = await startLocalStack({
     port: 0,
-    env: {},
+    env,
     localSettingsPath: false,
     log,
     stateDir: state.dir,
