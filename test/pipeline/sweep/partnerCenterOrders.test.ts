@@ -3,8 +3,9 @@
  * the processors' own cart and checkout, and its original expires only once the order is recorded
  * (MIG-9). Through the real sweep functions, the emulator and the local Partner Center (started for
  * this file): one order however often the customer's message comes or the sweep runs, after a crash
- * between checkout and the table write, and through throttling (the message is scheduled again, and
- * the next night still finds the customer); a refusal keeps the original. Records mode buys nothing.
+ * between checkout and the table write, and through throttling and faults (the message is scheduled
+ * again; after the night's last delivery the next night still finds the customer); a refusal keeps
+ * the original. Records mode buys nothing.
  */
 import { InvocationContext } from "@azure/functions";
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
@@ -15,6 +16,7 @@ import { processSweepMessage } from "../../../functions/processSweepMessage.js";
 import { orderRequestId } from "../../../shared/domain/index.js";
 import { QUEUES, sweepMessageSchema } from "../../../shared/messaging/messages.js";
 import { queueSweep } from "../../../shared/pipeline/sweep.js";
+import { SWEEP_ATTEMPTS } from "../../../shared/pipeline/sweepRetry.js";
 import { getEntity, readHistory } from "../../../shared/storage/index.js";
 import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
@@ -62,7 +64,7 @@ async function received(customerId: string): Promise<ServiceBusReceivedMessage[]
 }
 
 /** Delivers a customer-sweeps message as the host would; the lines the function logged. */
-async function deliver(message: ServiceBusReceivedMessage | undefined): Promise<string[]> {
+async function deliver(message: { body: unknown } | undefined): Promise<string[]> {
   const lines: string[] = [];
   const invocation = new InvocationContext({
     functionName: "processSweepMessage",
@@ -181,6 +183,23 @@ describe("live mode: the sweep buys what it provisions at term end, once", () =>
         { status: "original-expired", execution: "ordered", order: { id: ordersOf(found.tenantId)[0]?.id } },
       ],
     });
+    expect((await originalOf(found.customerId))?.status).toBe("expired");
+  });
+
+  it("a 5xx on the night's last delivery: nothing more is scheduled, the original stays, the next night buys it", async () => {
+    const found = await waitingForTermEnd();
+    const [message] = await queuedSweepOf(found.customerId, AFTER_TERM_END);
+    const last = { ...sweepMessageSchema.parse(message?.body), attempt: SWEEP_ATTEMPTS };
+    await partnerCenter.control("faults", { status: 503, count: 1, path: "/carts$" });
+    const lines = await deliver({ body: last });
+    expect(lines.join("\n")).toMatch(/answered 503.*left to the next night's sweep/);
+    expect(scheduledSweeps()).toBe(0);
+    expect((await originalOf(found.customerId))?.status).toBe("active");
+
+    const [nextNight] = await queuedSweepOf(found.customerId, NEXT_NIGHT);
+    await deliver(nextNight);
+    expect(ordersOf(found.tenantId)).toHaveLength(1);
+    expect((await migrationOf(found.migrationId)).status).toBe("completed");
     expect((await originalOf(found.customerId))?.status).toBe("expired");
   });
 });
