@@ -12,6 +12,7 @@ import type { ServiceBusReceivedMessage } from "@azure/service-bus";
 import { describe, expect, it, vi } from "vitest";
 
 import { postAcceptance } from "../../../functions/postAcceptance.js";
+import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
 import { processSweepMessage } from "../../../functions/processSweepMessage.js";
 import { orderRequestId } from "../../../shared/domain/index.js";
 import { QUEUES, sweepMessageSchema } from "../../../shared/messaging/messages.js";
@@ -114,6 +115,43 @@ describe("live mode: the sweep buys what it provisions at term end, once", () =>
     expect((await originalOf(found.customerId))?.status).toBe("expired");
     const history = await readHistory(http.store(), found.customerId, { kind: "subscription", id: "ea-1" });
     expect(history.map((entry) => entry.to)).toEqual(["expired"]);
+  });
+
+  it("an item the processor could not finish buying: the sweep buys it with the same MS-RequestId, once", async () => {
+    const found = await world(["ea-1"]);
+    await accept(found);
+    const migrationId = await submitMigration(found, ["ea-1"]);
+    const [decision] = await http.drain(QUEUES.migrations);
+    await partnerCenter.control("faults", { status: 429, count: 1, path: "/checkout$" });
+    await expect(processMigrationMessage(decision?.body, context())).rejects.toThrow(/429/);
+    expect((await migrationOf(migrationId)).items[0]?.execution).toBe("ordering");
+
+    const [message] = await queuedSweepOf(found.customerId, AFTER_TERM_END);
+    await deliver(message);
+    // The processor's redelivery comes after: the item is ordered, nothing is asked again.
+    await processMigrationMessage(decision?.body, context());
+
+    expect(ordersOf(found.tenantId)).toHaveLength(1);
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "completed",
+      items: [{ status: "original-expired", execution: "ordered" }],
+    });
+    // One cart for the item (the sweep's create answered the processor's), checked out once.
+    expect(purchasesAs(found.tenantId).map((line) => line.replace(/carts\/[^/]+/, "carts/{id}"))).toEqual([
+      `POST /v1/customers/${found.customerId}/carts 201`,
+      `POST /v1/customers/${found.customerId}/carts/{id}/checkout 429`,
+      `POST /v1/customers/${found.customerId}/carts 201`,
+      `POST /v1/customers/${found.customerId}/carts/{id}/checkout 201`,
+    ]);
+    expect(
+      new Set(
+        partnerCenter
+          .pc()
+          .requests()
+          .filter((r) => r.path.endsWith("/checkout") && r.partnerTenantId === found.tenantId)
+          .map((r) => r.path),
+      ).size,
+    ).toBe(1);
   });
 
   it("a crash between checkout and the table write: the original stays; the redelivery records the same order, then expires it", async () => {
