@@ -24,7 +24,9 @@
  *   message comes again (sweepRetry.ts); a refusal keeps the original, and the item says why.
  */
 import {
+  awaitsOrder,
   type Instant,
+  type Migration,
   planSweep,
   type Subscription,
   type SweepPlan,
@@ -248,16 +250,27 @@ async function planCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
  */
 async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
   const live = liveOrders(sweep.rt);
-  const transitions = await commitPlan(sweep, live !== undefined);
-  if (live === undefined) return transitions;
-  const bought = await placeOrders(
-    live,
-    sweep.customerId,
-    (migration) => migration.status === "awaiting-term-end",
-  );
+  const { transitions, buying } = await commitPlan(sweep, live !== undefined);
+  // Records mode, or nothing of the customer's is being bought: no further read.
+  if (live === undefined || !buying) return transitions;
+  const bought = await placeOrders(live, sweep.customerId, buysFor);
   if (bought.warn) for (const note of bought.notes) sweep.log(`customer ${sweep.customerId}: ${note}`);
   if (bought.notes.length === 0) return transitions;
-  return [...transitions, ...(await commitPlan(sweep, true, false))];
+  return [...transitions, ...(await commitPlan(sweep, true, false)).transitions];
+}
+
+/** Whether, once `batch` is written over `state`, a migration the sweep buys for has an item being bought. */
+function leftBuying(state: CustomerState, batch: SweepBatch): boolean {
+  const written = new Map(batch.migrations.map((outcome) => [outcome.migration.id, outcome.migration]));
+  return [...state.migrations.values()].some(({ value }) => {
+    const migration = written.get(value.id) ?? value;
+    return buysFor(migration) && migration.items.some(awaitsOrder);
+  });
+}
+
+/** The migrations whose items the sweep buys: those waiting for their term ends. */
+function buysFor(migration: Migration): boolean {
+  return migration.status === "awaiting-term-end";
 }
 
 /** The runtime to buy through, in live mode; undefined in records mode. */
@@ -267,12 +280,15 @@ function liveOrders(rt: SweepRuntime): OrderRuntime | undefined {
   return { store, now, partnerCenter, reference };
 }
 
-/** Commits the customer's plan, in as many commits as it needs; returns what they did. */
+/**
+ * Commits the customer's plan, in as many commits as it needs; returns what they did, and whether
+ * the customer is left with an item being bought (so the sweep need not read it again otherwise).
+ */
 async function commitPlan(
   sweep: CustomerSweep,
   ordersInPartnerCenter: boolean,
   first = true,
-): Promise<SweepTransition[]> {
+): Promise<{ transitions: SweepTransition[]; buying: boolean }> {
   const { rt, customerId } = sweep;
   const transitions: SweepTransition[] = [];
   for (let round = 1; ; round += 1) {
@@ -297,7 +313,7 @@ async function commitPlan(
       reportSkipped(plan, sweep);
       await removeStaleEntries(done.state, sweep);
     }
-    if (batch.complete) return transitions;
+    if (batch.complete) return { transitions, buying: leftBuying(done.state, batch) };
     if (done.receipt.operations === 0 || round >= MAX_COMMITS_PER_CUSTOMER) {
       throw new Error(`the sweep of customer ${customerId} made no progress after ${round} commit(s)`);
     }
