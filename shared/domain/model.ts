@@ -31,6 +31,7 @@ export const RULE_IDS = [
   "MIG-6",
   "MIG-7",
   "MIG-8",
+  "MIG-9",
   "TEN-1",
   "TEN-2",
   "TEN-3",

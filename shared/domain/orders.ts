@@ -2,10 +2,20 @@
  * Live mode: what buying a licence item's subscription in Partner Center takes (MIG-1 step 2) — the
  * cart line of the target offer's catalogue item, quantity = seats — or a new Azure plan (MC-5: the
  * Azure offer's catalogue item, quantity 1, billed one-time as Partner Center sells Azure plans, no
- * term), and the MS-RequestId that keeps every retry of it one purchase. Pure: the pipeline (shared/pipeline/orders.ts) makes the calls.
+ * term), and the MS-RequestId that keeps every retry of it one purchase; and when the original may
+ * go (MIG-9). Pure: the pipeline (shared/pipeline/orders.ts) makes the calls.
  */
 import type { LineItem, Offer, RuleId } from "./model.js";
 import { fixedRequestId } from "./requestIds.js";
+
+/**
+ * MIG-9: whether a line item's original may be retired (cancelled or expired) now that its time has
+ * come. `wait`: its replacement is still being bought; `keep`: Partner Center did not sell the
+ * replacement, so the original stays and the customer keeps service.
+ */
+export type OriginalRetirement =
+  | { readonly kind: "retire" }
+  | { readonly kind: "wait" | "keep"; readonly rule: RuleId; readonly reason: string };
 
 export type OrderPlan =
   | {
@@ -63,4 +73,28 @@ export function planOrder(item: LineItem, offer: Offer | undefined): OrderPlan {
   }
   const { catalogItemId, termDuration, billingCycle } = offer.partnerCenter;
   return { kind: "buy", catalogItemId, quantity: item.targetSeats, termDuration, billingCycle };
+}
+
+/**
+ * MIG-9 (live mode): an original is retired only once its replacement is ordered in Partner Center.
+ * Items carried out as a record (records mode, or nothing to buy) and items already ordered may go.
+ */
+export function originalRetirement(item: LineItem): OriginalRetirement {
+  const original = item.subscriptionId;
+  if (item.execution === "ordering") {
+    return {
+      kind: "wait",
+      rule: "MIG-9",
+      reason: `The replacement of subscription ${original} is still being ordered in Partner Center; the original stays until it is ordered`,
+    };
+  }
+  if (item.execution === "order-failed") {
+    const why = item.orderError?.message ?? "no reason was recorded";
+    return {
+      kind: "keep",
+      rule: "MIG-9",
+      reason: `The replacement of subscription ${original} was not bought (${why}); the original is kept, so the customer keeps service`,
+    };
+  }
+  return { kind: "retire" };
 }

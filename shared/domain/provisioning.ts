@@ -54,8 +54,22 @@ export function refundNoteFor(original: Subscription, now: IsoTime): string | nu
   return `Cancelled at ${now}, before its term end ${original.termEnd}: a cancelled subscription gives no refund (MIG-2)`;
 }
 
-/** planned → provisioned: creates the partner's CSP subscription, or transfers the original (MC-6). */
+/** planned → provisioned, then the original retired at once if its cancellation is due (MIG-2). */
 export function provisionItem(
+  item: LineItem,
+  original: Subscription,
+  context: ProvisioningContext,
+): ItemStep {
+  const provisioned = provideReplacement(item, original, context);
+  const retired = retireOriginalIfDue(provisioned.item, original, context);
+  return { item: retired.item, changes: [...provisioned.changes, ...retired.changes] };
+}
+
+/**
+ * planned → provisioned: creates the partner's CSP subscription, or transfers the original (MC-6);
+ * the original is left as it is (the sweep retires it separately, once the replacement is ordered).
+ */
+export function provideReplacement(
   item: LineItem,
   original: Subscription,
   context: ProvisioningContext,
@@ -108,8 +122,7 @@ export function provisionItem(
     cancelAt: immediately ? now : item.cancelAt,
     refundNote: immediately ? refundNoteFor(original, now) : item.refundNote,
   };
-  const retired = retireOriginalIfDue(provisioned, original, context);
-  return { item: retired.item, changes: [change, ...retired.changes] };
+  return { item: provisioned, changes: [change] };
 }
 
 /** How a provisioned item is carried out: in live mode bought or transferred, else recorded. */

@@ -93,6 +93,8 @@ export const sweepMessageSchema = z.object({
   asOf: isoTimeSchema,
   by: z.string().min(1).max(128),
   entries: z.array(dueEntrySchema).min(1).max(1_000),
+  /** A scheduled copy after Partner Center throttled or failed an earlier one (sweepRetry.ts); absent at first. */
+  attempt: z.number().int().min(2).max(100).optional(),
 });
 export type SweepMessage = z.infer<typeof sweepMessageSchema>;
 /** One chunk of a bulk migration's plan to submit (its customers' migrations, through the intake). */

@@ -80,9 +80,13 @@ export async function sendMessage(
 
 /**
  * Sends one message per customer to sweep, in as few batches as fit (one round trip each). A
- * message's id is its run's time and customer, so a run sent twice is dropped by duplicate detection.
+ * message's id is its run's time and customer (and attempt, for a retry), so a run sent twice is
+ * dropped by duplicate detection. `scheduledAt` holds them back until then (a retry).
  */
-export async function sendSweepMessages(messages: readonly SweepMessage[]): Promise<void> {
+export async function sendSweepMessages(
+  messages: readonly SweepMessage[],
+  options: { scheduledAt?: Date } = {},
+): Promise<void> {
   if (messages.length === 0) return;
   const queue = QUEUES.sweeps;
   const first = messages[0];
@@ -90,7 +94,7 @@ export async function sendSweepMessages(messages: readonly SweepMessage[]): Prom
     const opened = await sender(queue);
     let batch = await opened.createMessageBatch();
     for (const message of messages) {
-      const envelope = sweepEnvelope(message, traceHeaders);
+      const envelope = sweepEnvelope(message, traceHeaders, options.scheduledAt);
       if (batch.tryAddMessage(envelope)) continue;
       if (batch.count === 0) throw new Error(`sweep message for ${message.customerId} exceeds a batch`);
       await opened.sendMessages(batch);
@@ -102,9 +106,15 @@ export async function sendSweepMessages(messages: readonly SweepMessage[]): Prom
   });
 }
 
-function sweepEnvelope(message: SweepMessage, traceHeaders: Record<string, string>): ServiceBusMessage {
+function sweepEnvelope(
+  message: SweepMessage,
+  traceHeaders: Record<string, string>,
+  scheduledAt: Date | undefined,
+): ServiceBusMessage {
+  const attempt = message.attempt === undefined ? "" : `\n${String(message.attempt)}`;
   return {
-    messageId: createHash("sha256").update(`${message.asOf}\n${message.customerId}`).digest("hex"),
+    messageId: createHash("sha256").update(`${message.asOf}\n${message.customerId}${attempt}`).digest("hex"),
+    ...(scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: scheduledAt }),
     body: message,
     contentType: "application/json",
     subject: message.type,

@@ -27,9 +27,12 @@ import type { Runtime } from "./runtime.js";
 
 type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
 
+/** What buying needs: the processors pass their runtime, the sweep its own (sweep.ts). */
+export type OrderRuntime = Pick<Runtime, "store" | "now" | "reference" | "partnerCenter">;
+
 /** Buys (once) every item still `ordering` of the customer's migrations `select` picks; in records mode, nothing. */
 export async function placeOrders(
-  rt: Runtime,
+  rt: OrderRuntime,
   customerId: string,
   select: (migration: Migration) => boolean,
 ): Promise<PartnerCenterStep> {
@@ -62,7 +65,7 @@ export async function placeOrders(
 }
 
 async function buy(
-  rt: Runtime,
+  rt: OrderRuntime,
   client: PartnerCenterClient,
   link: PartnerCenterLink | undefined,
   migration: Migration,
@@ -129,7 +132,7 @@ async function buy(
 
 /** Writes the outcome on the item while it is still `ordering`; a racing delivery's record stands. */
 async function record(
-  rt: Runtime,
+  rt: OrderRuntime,
   customerId: string,
   migrationId: string,
   subscriptionId: string,

@@ -34,8 +34,8 @@ export interface Runtime {
   readonly now: () => Date;
   /** Sends a message; `scheduledAt` holds it back until then (the bulk migrations' pacing). */
   readonly send: (queue: QueueName, message: QueueMessage, options?: { scheduledAt?: Date }) => Promise<void>;
-  /** The customers a real sweep queues, one message each, in batches. */
-  readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
+  /** The customers a real sweep queues, one message each, in batches; `scheduledAt` for a retry. */
+  readonly sendSweeps: (messages: readonly SweepMessage[], options?: { scheduledAt?: Date }) => Promise<void>;
   /** Events out: committed events and webhook delivery attempts, on the partner-events queue. */
   readonly sendEvents: (messages: readonly OutgoingEvent[]) => Promise<void>;
 }

@@ -17,9 +17,16 @@
  *   on customer-sweeps; processSweepMessage sweeps each (sweepQueuedCustomer) on whichever instance
  *   takes it, and Service Bus retries a customer that failed. runSweep does it all in one process
  *   (dry runs, `npm run ops -- status`, tests).
+ * - Live mode (a runtime with Partner Center): a licence item provisioned at term end is bought
+ *   through the processors' own cart and checkout (orders.ts, one MS-RequestId per item), after the
+ *   commit that provisions it; its original is retired, and the migration completed, by a further
+ *   commit once the order is recorded (MIG-9). Throttling or a fault throws, so the customer's
+ *   message comes again (sweepRetry.ts); a refusal keeps the original, and the item says why.
  */
 import {
+  awaitsOrder,
   type Instant,
+  type Migration,
   planSweep,
   type Subscription,
   type SweepPlan,
@@ -39,6 +46,7 @@ import {
   withCustomerPartition,
 } from "../storage/index.js";
 import { mapWithConcurrency } from "./concurrency.js";
+import { type OrderRuntime, placeOrders } from "./orders.js";
 import { type ChangeProvenance, outcomeChanges, subscriptionSteps } from "./persist.js";
 import { valuesOf } from "./processing.js";
 import { relayCommitted } from "./relay.js";
@@ -52,7 +60,9 @@ const MAX_COMMITS_PER_CUSTOMER = 1_000;
 
 /** The sweep needs only the store and the clock (so `npm run ops -- status` can plan one). */
 /** Without `sendEvents` (a dry run, the ops tool) any events committed wait for the relay timer. */
-export type SweepRuntime = Pick<Runtime, "store" | "now"> & Partial<Pick<Runtime, "sendEvents">>;
+/** With `partnerCenter` and `reference` (live mode) it buys what it provisions. */
+export type SweepRuntime = Pick<Runtime, "store" | "now"> &
+  Partial<Pick<Runtime, "sendEvents" | "partnerCenter" | "reference">>;
 /** A queued sweep sends too. */
 export type QueueSweepRuntime = SweepRuntime & Pick<Runtime, "sendSweeps">;
 /** Entries a customer's message carries at most; any others are only for stale clean-up, next night. */
@@ -226,21 +236,64 @@ interface CustomerSweep {
   readonly log: (line: string) => void;
 }
 
-/** Dry run: the whole plan, as transitions, from one read. */
+/** Dry run: the whole plan, as transitions, from one read (as if every order went through). */
 async function planCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
   const state = await loadCustomerState(sweep.rt.store, sweep.customerId);
-  const plan = planFor(state, sweep);
+  const plan = planFor(state, sweep, false);
   reportSkipped(plan, sweep);
   return transitionsOf(state, plan, sweep);
 }
 
-/** Commits the customer's plan, in as many commits as it needs; returns what they did. */
+/**
+ * Commits the customer's plan; in live mode then buys what it provisioned (and anything of the
+ * customer's still being bought) and, once an order is recorded, commits again to retire its original.
+ */
 async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
+  const live = liveOrders(sweep.rt);
+  const { transitions, buying } = await commitPlan(sweep, live !== undefined);
+  // Records mode, or nothing of the customer's is being bought: no further read.
+  if (live === undefined || !buying) return transitions;
+  const bought = await placeOrders(live, sweep.customerId, buysFor);
+  if (bought.warn) for (const note of bought.notes) sweep.log(`customer ${sweep.customerId}: ${note}`);
+  if (bought.notes.length === 0) return transitions;
+  return [...transitions, ...(await commitPlan(sweep, true, false)).transitions];
+}
+
+/** Whether, once `batch` is written over `state`, a migration the sweep buys for has an item being bought. */
+function leftBuying(state: CustomerState, batch: SweepBatch): boolean {
+  const written = new Map(batch.migrations.map((outcome) => [outcome.migration.id, outcome.migration]));
+  return [...state.migrations.values()].some(({ value }) => {
+    const migration = written.get(value.id) ?? value;
+    return buysFor(migration) && migration.items.some(awaitsOrder);
+  });
+}
+
+/** The migrations whose items the sweep buys: those waiting for their term ends. */
+function buysFor(migration: Migration): boolean {
+  return migration.status === "awaiting-term-end";
+}
+
+/** The runtime to buy through, in live mode; undefined in records mode. */
+function liveOrders(rt: SweepRuntime): OrderRuntime | undefined {
+  const { store, now, partnerCenter, reference } = rt;
+  if (partnerCenter === undefined || reference === undefined) return undefined;
+  return { store, now, partnerCenter, reference };
+}
+
+/**
+ * Commits the customer's plan, in as many commits as it needs; returns what they did, and whether
+ * the customer is left with an item being bought (so the sweep need not read it again otherwise).
+ */
+async function commitPlan(
+  sweep: CustomerSweep,
+  ordersInPartnerCenter: boolean,
+  first = true,
+): Promise<{ transitions: SweepTransition[]; buying: boolean }> {
   const { rt, customerId } = sweep;
   const transitions: SweepTransition[] = [];
   for (let round = 1; ; round += 1) {
     const done = await withCustomerPartition(rt.store, customerId, (state) => {
-      const plan = planFor(state, sweep);
+      const plan = planFor(state, sweep, ordersInPartnerCenter);
       const batch = firstBatch(
         plan,
         (id) => state.migrations.get(id)?.value,
@@ -256,11 +309,11 @@ async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
     }
     const { plan, batch } = done.result;
     transitions.push(...transitionsOf(done.state, batch, sweep));
-    if (round === 1) {
+    if (round === 1 && first) {
       reportSkipped(plan, sweep);
       await removeStaleEntries(done.state, sweep);
     }
-    if (batch.complete) return transitions;
+    if (batch.complete) return { transitions, buying: leftBuying(done.state, batch) };
     if (done.receipt.operations === 0 || round >= MAX_COMMITS_PER_CUSTOMER) {
       throw new Error(`the sweep of customer ${customerId} made no progress after ${round} commit(s)`);
     }
@@ -268,13 +321,14 @@ async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
 }
 
 /** Everything of the customer's that the sweep may move; planSweep ignores what is not due. */
-function planFor(state: CustomerState, sweep: CustomerSweep): SweepPlan {
+function planFor(state: CustomerState, sweep: CustomerSweep, ordersInPartnerCenter: boolean): SweepPlan {
   return planSweep({
     now: sweep.asOf,
     migrations: valuesOf(state.migrations),
     subscriptions: valuesOf(state.subscriptions),
     relationships: valuesOf(state.relationships),
     by: sweep.by,
+    ordersInPartnerCenter,
   });
 }
 

@@ -110,7 +110,8 @@ export async function tempStateDir(): Promise<{ dir: string; remove: () => Promi
 
 /**
  * The whole local stack as `npm start` runs it, on a free port, with a state folder of its own and
- * no local.settings.json (the app settings are `env`, none by default); `close` stops it and removes the folder.
+ * no local.settings.json (settings from `env` only: none means live mode against its own local
+ * Partner Center); `close` stops it and removes the folder.
  */
 export async function startTestStack(
   log: (entry: HostLogEntry) => void = () => undefined,

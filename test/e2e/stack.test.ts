@@ -45,7 +45,15 @@ let partner: SigningKey | undefined;
 const log: HostLogEntry[] = [];
 
 beforeAll(async () => {
-  ({ stack, stateDir, close: closeStack } = await startTestStack((entry) => log.push(entry)));
+  // Records mode: its partner has no Partner Center link, so live mode would buy nothing and, by
+  // MIG-9, retire no original; the live story is test/e2e/demo.test.ts and partnerCenter.test.ts.
+  ({
+    stack,
+    stateDir,
+    close: closeStack,
+  } = await startTestStack((entry) => log.push(entry), {
+    PARTNER_CENTER_MODE: "records",
+  }));
   operator = operatorOf(stack);
 });
 

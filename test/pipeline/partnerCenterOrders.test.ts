@@ -8,155 +8,27 @@
 import { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 
-import { getMigration } from "../../functions/getMigration.js";
 import { postAcceptance } from "../../functions/postAcceptance.js";
-import { postMigration } from "../../functions/postMigration.js";
-import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
-import { putCustomer } from "../../functions/putCustomer.js";
-import { putOffer } from "../../functions/putOffer.js";
-import { putPartner } from "../../functions/putPartner.js";
-import { putSubscription } from "../../functions/putSubscription.js";
-import { resetConfigForTests } from "../../shared/config.js";
 import { orderRequestId } from "../../shared/domain/index.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
-import type { MigrationView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
-import { resetRuntime } from "../../shared/pipeline/runtime.js";
 import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
-import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
+import { inRecordsMode, liveOrders, sold } from "./http/liveOrders.js";
+import { subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { call, usePipelineHttp } from "./http/support.js";
-import { workOffQueues } from "./http/queues.js";
 import { withTableWriteFault } from "./http/storeFault.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
 const context = () => new InvocationContext({ functionName: "pc-orders", invocationId: "pc-orders" });
-const actor = { userId: "ann@contoso", role: "global-admin" };
-const sold = { catalogItemId: "CFQ7TTC0TEST:0001:CFQ7TTC0SKU1", termDuration: "P1Y", billingCycle: "annual" };
-
-const processQueues = () => workOffQueues(http, context);
-
-async function inRecordsMode(body: () => Promise<void>): Promise<void> {
-  const mode = (value: string) => {
-    process.env.PARTNER_CENTER_MODE = value;
-    resetConfigForTests();
-    resetRuntime();
-  };
-  mode("records");
-  try {
-    await body();
-  } finally {
-    mode("live");
-  }
-}
-
-interface World {
-  relationshipId: string;
-  partnerId: string;
-  customerId: string;
-  tenantId: string;
-  offerId: string;
-}
-
-/**
- * A partner linked to its tenant, a customer who accepted it as reseller in Partner Center (live
- * mode; in records mode through the service's own relationship), an offer (with Partner Center's
- * catalogue item unless `partnerCenterOffer` is false) and the customer's EA subscriptions of it.
- */
-async function world(subscriptionIds: readonly string[], partnerCenterOffer = true): Promise<World> {
-  const partnerId = uniqueId("contoso");
-  const { link, tenantId } = await partnerCenter.link(partnerId);
-  expect(
-    (
-      await call(putPartner, "PUT", `/api/partners/${partnerId}`, {
-        params: { partnerId },
-        body: { ...partnerBody, partnerCenter: link },
-      })
-    ).status,
-  ).toBe(201);
-  const customerId = uniqueId("fabrikam");
-  expect(
-    (
-      await call(putCustomer, "PUT", `/api/customers/${customerId}`, {
-        params: { customerId },
-        body: customerBody,
-      })
-    ).status,
-  ).toBe(201);
-  const offerId = uniqueId("e3");
-  const offer = await call(putOffer, "PUT", `/api/offers/${offerId}`, {
-    params: { offerId },
-    body: {
-      name: "Office 365 E3",
-      kind: "license",
-      discontinued: false,
-      equivalentOfferIds: [],
-      ...(partnerCenterOffer ? { partnerCenter: sold } : {}),
-    },
-  });
-  expect(offer.status, offer.text).toBe(201);
-  for (const subscriptionId of subscriptionIds) {
-    const stored = await call(
-      putSubscription,
-      "PUT",
-      `/api/customers/${customerId}/subscriptions/${subscriptionId}`,
-      { params: { customerId, subscriptionId }, body: { ...subscriptionBody, offerId } },
-    );
-    expect(stored.status, stored.text).toBe(201);
-  }
-  const requested = await call(postRelationshipRequest, "POST", "/api/relationship-requests", {
-    key: uniqueId("rel"),
-    body: { partnerId, customerId, actor, delegatedAdmin: false },
-  });
-  expect(requested.status, requested.text).toBe(202);
-  await processQueues();
-  const relationshipId = (requested.body as { id: string }).id;
-  return { relationshipId, partnerId, customerId, tenantId, offerId };
-}
-
-/** The customer accepts in Partner Center; its event makes the relationship active. */
-async function accept(found: World): Promise<void> {
-  await partnerCenter.control(`customers/${found.customerId}/accept`, { partnerTenantId: found.tenantId });
-  await processQueues();
-}
-
-async function submitMigration(found: World, subscriptionIds: readonly string[]): Promise<string> {
-  const requested = await call(postMigration, "POST", "/api/migrations", {
-    key: uniqueId("mig"),
-    body: {
-      partnerId: found.partnerId,
-      customerId: found.customerId,
-      actor: { userId: "bob@contoso", role: "account-admin" },
-      items: subscriptionIds.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "at-term-end" })),
-    },
-  });
-  expect(requested.status, requested.text).toBe(202);
-  return (requested.body as { id: string }).id;
-}
-
-async function migrationOf(id: string): Promise<MigrationView> {
-  const answer = await call(getMigration, "GET", `/api/migrations/${id}`, { params: { id } });
-  expect(answer.status, answer.text).toBe(200);
-  return answer.body as MigrationView;
-}
-
-/** The orders the local Partner Center made for this partner's tenant. */
-const ordersOf = (tenantId: string) =>
-  partnerCenter
-    .pc()
-    .orders()
-    .filter((order) => order.partnerTenantId === tenantId);
-
-/** The cart and checkout calls made as this partner: "METHOD path". */
-const purchasesAs = (tenantId: string) =>
-  partnerCenter
-    .pc()
-    .requests()
-    .filter((request) => request.partnerTenantId === tenantId && request.path.includes("/carts"))
-    .map((request) => `${request.method} ${request.path} ${String(request.status)}`);
+const { processQueues, world, accept, submitMigration, migrationOf, ordersOf, purchasesAs } = liveOrders(
+  http,
+  partnerCenter,
+  context,
+);
 
 describe("live mode: a migration buys each licence item once", () => {
   it("delivered 3 times: one order per item, recorded on the item with Partner Center's subscription", async () => {

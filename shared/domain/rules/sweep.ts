@@ -6,7 +6,14 @@
 import type { IsoTime, LineItem, Migration, Relationship, Subscription, Violation } from "../model.js";
 import type { MigrationOutcome, RelationshipOutcome, SubscriptionChange } from "../outcomes.js";
 import { historyEntry, lineItemHistory } from "../outcomes.js";
-import { lineItemDueAt, provisionItem, retireOriginalIfDue } from "../provisioning.js";
+import { originalRetirement } from "../orders.js";
+import {
+  type ItemStep,
+  lineItemDueAt,
+  provideReplacement,
+  type ProvisioningContext,
+  retireOriginalIfDue,
+} from "../provisioning.js";
 import { type Instant, isAtOrBefore, toIso } from "../time.js";
 import { violation } from "../violations.js";
 import { rejectMigration, settledNote, settleMigrationStatus } from "./migrations.js";
@@ -28,6 +35,8 @@ export interface SweepInput {
   relationships: readonly Relationship[];
   /** The history's actor; "timer" for the nightly run. */
   by?: string;
+  /** Live mode: a licence item provisioned now is then bought in Partner Center (execution `ordering`). */
+  ordersInPartnerCenter?: boolean;
 }
 
 export interface SweepSkip {
@@ -41,7 +50,7 @@ export interface SweepPlan {
   relationships: RelationshipOutcome[];
   migrations: MigrationOutcome[];
   subscriptionChanges: SubscriptionChange[];
-  /** Due items the sweep could not move (their original is missing); they stay due. */
+  /** Due items the sweep could not move (their original is missing, or kept by MIG-9); they stay due. */
   skipped: SweepSkip[];
 }
 
@@ -75,7 +84,7 @@ export function planSweep(input: SweepInput): SweepPlan {
       migration.status === "awaiting-relationship"
         ? rejectIfInvitationExpired(migration, expired, now, by)
         : migration.status === "awaiting-term-end"
-          ? advanceDueItems(migration, originals, now, by, skipped)
+          ? advanceDueItems(migration, originals, { now, by, skipped, orders: input.ordersInPartnerCenter })
           : null;
     if (outcome === null) continue;
     migrations.push(outcome);
@@ -107,15 +116,27 @@ function rejectIfInvitationExpired(
   return rejectMigration(migration, [found], now, by);
 }
 
+interface Advance {
+  readonly now: IsoTime;
+  readonly by: string;
+  readonly skipped: SweepSkip[];
+  readonly orders: boolean | undefined;
+}
+
 /** Provisions items scheduled for term end and retires originals whose cancellation is due. */
 function advanceDueItems(
   migration: Migration,
   originals: ReadonlyMap<string, Subscription>,
-  now: IsoTime,
-  by: string,
-  skipped: SweepSkip[],
+  { now, by, skipped, orders }: Advance,
 ): MigrationOutcome | null {
-  const context = { migrationId: migration.id, partnerId: migration.partnerId, now };
+  const context: ProvisioningContext = {
+    migrationId: migration.id,
+    partnerId: migration.partnerId,
+    now,
+    ordersInPartnerCenter: orders === true,
+  };
+  const retire = (item: LineItem, original: Subscription | undefined): ItemStep =>
+    retireOnceOrdered(item, original, context, skipped);
   const changes: SubscriptionChange[] = [];
   const items = migration.items.map((item): LineItem => {
     const original = originals.get(item.subscriptionId);
@@ -137,12 +158,13 @@ function advanceDueItems(
           cancelAt: item.cancelAt === null ? null : original.termEnd,
         };
       }
-      const step = provisionItem(item, original, context);
-      changes.push(...step.changes);
+      const provided = provideReplacement(item, original, context);
+      const step = retire(provided.item, original);
+      changes.push(...provided.changes, ...step.changes);
       return step.item;
     }
     // MIG-1 step 3 / MIG-2: the original expires (or is cancelled) once its cancellation time has come.
-    const step = retireOriginalIfDue(item, original, context);
+    const step = retire(item, original);
     changes.push(...step.changes);
     return step.item;
   });
@@ -160,6 +182,31 @@ function advanceDueItems(
     itemHistory: lineItemHistory(migration.items, items, now, by),
     subscriptionChanges: changes,
   };
+}
+
+/**
+ * MIG-1 step 3 under MIG-9: a due original goes only once its replacement is ordered; one kept
+ * because Partner Center did not sell the replacement is reported, and stays due.
+ */
+function retireOnceOrdered(
+  item: LineItem,
+  original: Subscription | undefined,
+  context: ProvisioningContext,
+  skipped: SweepSkip[],
+): ItemStep {
+  const due =
+    item.status === "provisioned" && item.cancelAt !== null && isAtOrBefore(item.cancelAt, context.now);
+  if (!due) return { item, changes: [] };
+  const retirement = originalRetirement(item);
+  if (retirement.kind === "keep") {
+    skipped.push({
+      migrationId: context.migrationId,
+      subscriptionId: item.subscriptionId,
+      reason: `${retirement.rule}: ${retirement.reason}`,
+    });
+  }
+  if (retirement.kind !== "retire") return { item, changes: [] };
+  return retireOriginalIfDue(item, original, context);
 }
 
 /**

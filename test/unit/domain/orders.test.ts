@@ -1,10 +1,16 @@
 /**
  * MIG-1 and MC-5 in live mode: what buying a licence item or a new Azure plan takes, and the
- * MS-RequestId that keeps it one purchase.
+ * MS-RequestId that keeps it one purchase; MIG-9: when its original may go.
  */
 import { describe, expect, it } from "vitest";
 
-import { type Offer, orderRequestId, planOrder } from "../../../shared/domain/index.js";
+import {
+  type LineItem,
+  type Offer,
+  orderRequestId,
+  originalRetirement,
+  planOrder,
+} from "../../../shared/domain/index.js";
 import { decide, item, offer, onlyItem } from "./fixtures.js";
 
 const sold: NonNullable<Offer["partnerCenter"]> = {
@@ -65,5 +71,32 @@ describe("orderRequestId", () => {
     expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(orderRequestId("mig-1", "sub-1")).toBe(first);
     expect(new Set([first, orderRequestId("mig-1", "sub-2"), orderRequestId("mig-2", "sub-1")]).size).toBe(3);
+  });
+});
+
+describe("originalRetirement (MIG-9)", () => {
+  const refused: LineItem["orderError"] = {
+    status: 400,
+    message: "Partner Center refused the order: POST /checkout answered 400: 800002: quantity too low",
+    at: "2025-07-01T00:00:00.000Z",
+  };
+  it.each([
+    ["recorded (records mode, or nothing to buy)", { execution: "recorded" }, "retire"],
+    ["provisioned before executions were recorded", { execution: undefined }, "retire"],
+    ["ordered in Partner Center", { execution: "ordered" }, "retire"],
+    ["still being ordered", { execution: "ordering" }, "wait"],
+    ["refused by Partner Center", { execution: "order-failed", orderError: refused }, "keep"],
+    ["not buyable (no catalog item)", { execution: "order-failed" }, "keep"],
+  ] as const)("%s: %s", (_case, execution, kind) => {
+    const retirement = originalRetirement({ ...provisioned, ...execution });
+    expect(retirement.kind).toBe(kind);
+    if (retirement.kind !== "retire") expect(retirement.rule).toBe("MIG-9");
+  });
+
+  it("says the original is kept, and Partner Center's code and description, when the order was refused", () => {
+    const retirement = originalRetirement({ ...provisioned, execution: "order-failed", orderError: refused });
+    expect(retirement.kind === "keep" && retirement.reason).toMatch(
+      /800002: quantity too low.*original is kept/,
+    );
   });
 });

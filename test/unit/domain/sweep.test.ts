@@ -325,3 +325,73 @@ describe("MC-3 in the sweep", () => {
     expect(later.migrations[0]!.migration.status).toBe("completed");
   });
 });
+
+describe("the term-end sweep in live mode (MIG-9: the original goes once its replacement is ordered)", () => {
+  const scheduled = () => decided([item({ subscriptionId: "sub-csp", startAt: "term-end" })]);
+  const atTermEnd = (migrations: Migration[]): SweepInput => ({
+    now: TERM_END,
+    migrations,
+    subscriptions: [otherCsp],
+    relationships: [],
+    ordersInPartnerCenter: true,
+  });
+
+  it("provisions the item to be bought and leaves its original running; bought, the original expires", () => {
+    const input = atTermEnd([scheduled()]);
+    const plan = sweep(input);
+    expect(plan.migrations[0]!.migration).toMatchObject({
+      status: "awaiting-term-end",
+      items: [{ status: "provisioned", execution: "ordering", cancelAt: TERM_END }],
+    });
+    expect(plan.subscriptionChanges.map((change) => change.change)).toEqual(["created"]);
+    expect(plan.skipped).toEqual([]);
+    expectIdempotent(input);
+
+    const provisionedNow = applyPlan(input, plan);
+    const [stored] = provisionedNow.migrations;
+    const ordered = {
+      ...stored!,
+      items: stored!.items.map((it) => ({ ...it, execution: "ordered" as const })),
+    };
+    const next = sweep({ ...provisionedNow, migrations: [ordered] });
+    expect(next.migrations[0]!.migration).toMatchObject({
+      status: "completed",
+      items: [{ status: "original-expired", execution: "ordered" }],
+    });
+    expect(next.subscriptionChanges.map((change) => [change.change, change.subscription.id])).toEqual([
+      ["expired", "sub-csp"],
+    ]);
+  });
+
+  it("keeps the original of a refused order, and says so, the item staying due", () => {
+    const input = atTermEnd([scheduled()]);
+    const [stored] = applyPlan(input, sweep(input)).migrations;
+    const failed: Migration = {
+      ...stored!,
+      items: stored!.items.map((it) => ({
+        ...it,
+        execution: "order-failed" as const,
+        orderError: { status: 400, message: "800002: refused", at: TERM_END },
+      })),
+    };
+    const plan = sweep({ ...input, migrations: [failed] });
+    expect(plan.migrations).toEqual([]);
+    expect(plan.subscriptionChanges).toEqual([]);
+    expect(plan.skipped).toEqual([
+      {
+        migrationId: "mig-1",
+        subscriptionId: "sub-csp",
+        reason: expect.stringMatching(/^MIG-9: .*800002: refused.*original is kept/) as string,
+      },
+    ]);
+    expect(lineItemDueAt(failed.items[0]!)).toBe(TERM_END);
+  });
+
+  it("in records mode provisions and retires in one step, as before", () => {
+    const plan = sweep({ ...atTermEnd([scheduled()]), ordersInPartnerCenter: false });
+    expect(plan.migrations[0]!.migration).toMatchObject({
+      status: "completed",
+      items: [{ status: "original-expired", execution: "recorded" }],
+    });
+  });
+});
