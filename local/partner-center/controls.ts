@@ -2,7 +2,7 @@
  * The local Partner Center's test controls over HTTP (README.md beside this file), as the demo, the
  * linking of a partner and the tests drive it: the one client of `/_control/`.
  */
-import type { Delivery, RecordedRequest } from "./server.js";
+import type { Delivery, PlacedOrder, RecordedRequest } from "./server.js";
 
 /** POSTs a test control and reads its JSON answer; any answer but 200 throws, naming it. */
 export async function partnerCenterControl<T = Record<string, unknown>>(
@@ -38,4 +38,11 @@ export async function partnerCenterRequests(partnerCenterUrl: string): Promise<R
   const response = await fetch(`${partnerCenterUrl}/_control/requests`);
   if (!response.ok) throw new Error(`/_control/requests answered ${response.status}`);
   return (await response.json()) as RecordedRequest[];
+}
+
+/** Every order the local Partner Center's checkouts made, oldest first. */
+export async function partnerCenterOrders(partnerCenterUrl: string): Promise<PlacedOrder[]> {
+  const response = await fetch(`${partnerCenterUrl}/_control/orders`);
+  if (!response.ok) throw new Error(`/_control/orders answered ${response.status}`);
+  return (await response.json()) as PlacedOrder[];
 }

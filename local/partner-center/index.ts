@@ -4,7 +4,12 @@ import path from "node:path";
 
 import { z } from "zod";
 
-export { acceptInPartnerCenter, partnerCenterControl, partnerCenterRequests } from "./controls.js";
+export {
+  acceptInPartnerCenter,
+  partnerCenterControl,
+  partnerCenterOrders,
+  partnerCenterRequests,
+} from "./controls.js";
 export { linkLocalPartner, type LocalPartnerLink } from "./link.js";
 export { startLocalPartnerCenter, type LocalPartnerCenter } from "./server.js";
 

@@ -7,7 +7,7 @@ import path from "node:path";
 
 import { mintCustomerToken } from "../../local/identity/index.js";
 import type { HostLogEntry } from "../../local/host/index.js";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../local/stack.js";
 import { signRequest } from "../../shared/auth/signing.js";
 import { partnerKeyIssuedSchema } from "../../shared/http/views.js";
 import { createTableStore, type TableStore } from "../../shared/storage/index.js";
@@ -114,9 +114,11 @@ export async function tempStateDir(): Promise<{ dir: string; remove: () => Promi
  */
 export async function startTestStack(
   log: (entry: HostLogEntry) => void = () => undefined,
+  more: Pick<LocalStackOptions, "startHost" | "queues"> = {},
 ): Promise<{ stack: LocalStack; stateDir: string; close: () => Promise<void> }> {
   const state = await tempStateDir();
   const stack = await startLocalStack({
+    ...more,
     port: 0,
     env: {},
     localSettingsPath: false,
