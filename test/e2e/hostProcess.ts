@@ -55,7 +55,7 @@ export function hostProcess(): HostProcess {
     const { log: _log, app: _app, ...serializable } = options ?? {};
     const running = spawn(process.execPath, ["--import", "tsx", MAIN], {
       env: { ...process.env, HOST_PROCESS_OPTIONS: JSON.stringify(serializable) },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
     child = running;
     let stderr = "";

@@ -13,6 +13,9 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.env.HOST_PROCESS_OPTIONS ?? "{}") as StartLocalHostOptions;
   const host = await startLocalHost({ ...options, log: (entry) => report({ kind: "log", entry }) });
   report({ kind: "started", url: host.url, port: host.port, functions: [...host.functions] });
+  // The test process gone (its end of stdin closed): so is this host, never left running.
+  process.stdin.once("close", () => process.exit(1));
+  process.stdin.resume();
   process.once("SIGTERM", () => {
     host.close().then(
       () => process.exit(0),
