@@ -18,7 +18,7 @@ import { probePort, queuesWorkedOff, startTestStack, waitFor } from "../e2e/help
 import { liveWorld, type LiveWorld } from "../e2e/liveWorld.js";
 
 /** Long enough for every message to use up its deliveries while nothing answers. */
-const OUTAGE_SECONDS = 4;
+const OUTAGE_SECONDS = 8;
 const CUSTOMERS = 3;
 
 let stack: LocalStack;
