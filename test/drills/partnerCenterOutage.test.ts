@@ -4,9 +4,10 @@
  * the whole local stack in `live` mode. The intake takes them all (it asks nothing of Partner
  * Center); their processing fails and Service Bus redelivers at once, so an outage longer than the
  * queue's deliveries dead-letters them — the designed behaviour: nothing waits in the processor.
- * Once Partner Center is back, `npm run ops -- dead-letters replay` sends them again and every one
- * reaches its end state: nothing lost, nothing doubled (one GDAP relationship per customer, one order
- * per item, in the local Partner Center), nothing left dead-lettered.
+ * One purchase is caught mid-way: its checkout made, the answer cut off by the outage. Once Partner
+ * Center is back, `npm run ops -- dead-letters replay` sends them again and every one reaches its
+ * end state: nothing lost, nothing doubled (one GDAP relationship per customer, one order per item,
+ * the caught one's too, in the local Partner Center), nothing left dead-lettered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -61,6 +62,15 @@ describe("Partner Center unreachable for a while", () => {
       Array.from({ length: CUSTOMERS }, () => world.accepted(partner, ["ea-1"])),
     );
     expect(deadLettered()).toEqual([0, 0]);
+    // One purchase is caught by the outage: its checkout made, its answer still on the way.
+    const [caught, ...later] = buying;
+    if (caught === undefined) throw new Error("no customer to buy for");
+    await partnerCenterControl(world.pc.url, "faults", { answer: "hold", count: 1, path: "/checkout$" });
+    const caughtId = await world.migrate(partner, caught, ["ea-1"]);
+    await waitFor(
+      () => world.ordersOf(caught),
+      (orders) => orders.length === 1,
+    );
 
     const pcPort = Number(new URL(world.pc.url).port);
     await partnerCenterControl(world.pc.url, "outage", { seconds: OUTAGE_SECONDS });
@@ -68,9 +78,10 @@ describe("Partner Center unreachable for a while", () => {
     const inviting = await Promise.all(
       Array.from({ length: CUSTOMERS }, () => world.requested(partner, {}, true)),
     );
-    const migrationIds = await Promise.all(
-      buying.map((customer) => world.migrate(partner, customer, ["ea-1"])),
-    );
+    const migrationIds = [
+      caughtId,
+      ...(await Promise.all(later.map((customer) => world.migrate(partner, customer, ["ea-1"])))),
+    ];
     // Every one used its deliveries up while Partner Center refused each call.
     await waitFor(
       () => Promise.resolve(deadLettered()),
@@ -107,6 +118,7 @@ describe("Partner Center unreachable for a while", () => {
         { id: relationship.invitation?.delegatedAdmin?.id, status: "approvalPending" },
       ]);
     }
+    // The caught purchase asked again after the replay: the same cart and order, not a second.
     for (const [index, customer] of buying.entries()) {
       const [order, ...more] = await world.ordersOf(customer);
       expect(more, customer.customerId).toEqual([]);
