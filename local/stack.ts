@@ -11,7 +11,13 @@ import { startAzurite, type RunningAzurite } from "./azurite.js";
 import { entryOverride, localStateDir, projectRoot } from "./appLocation.js";
 import { loadOrCreateDevKeys } from "./devKeys.js";
 import { readHostJson } from "./host/hostJson.js";
-import { startLocalHost, type FunctionSummary, type HostLogger, type LocalHost } from "./host/index.js";
+import {
+  startLocalHost,
+  type FunctionSummary,
+  type HostLogger,
+  type LocalHost,
+  type StartLocalHostOptions,
+} from "./host/index.js";
 import { consoleLogger } from "./host/logging.js";
 import { readLocalSettings } from "./host/settings.js";
 import {
@@ -20,7 +26,12 @@ import {
   startDevIdentityProvider,
   type DevIdentityProvider,
 } from "./identity/index.js";
-import { startServiceBusEmulator, type EmulatorStats, type ServiceBusEmulator } from "./servicebus/index.js";
+import {
+  loadTopology,
+  startServiceBusEmulator,
+  type EmulatorStats,
+  type ServiceBusEmulator,
+} from "./servicebus/index.js";
 import {
   LOCAL_PARTNER_CENTER_PORT,
   startLocalPartnerCenter,
@@ -48,6 +59,10 @@ export interface LocalStackOptions {
   readonly log?: HostLogger;
   /** Where the development keys and the identity provider's key live; default `<root>/.local`. */
   readonly stateDir?: string;
+  /** Starts the Functions host; default in this process (a test may run it as a process of its own, to kill it). */
+  readonly startHost?: (options: StartLocalHostOptions) => Promise<LocalHost>;
+  /** Overrides for every queue of the emulator it starts (e.g. a shorter lock, so a killed host's message comes back soon). */
+  readonly queues?: { readonly lockDuration?: string; readonly maxDeliveryCount?: number };
 }
 
 export type LocalService =
@@ -125,8 +140,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     let emulator: ServiceBusEmulator | undefined;
     if (plan.startServiceBus) {
+      const topology = loadTopology(path.join(rootDir, "infra", "servicebus-topology.json"));
       const started = await startServiceBusEmulator({
-        topology: path.join(rootDir, "infra", "servicebus-topology.json"),
+        topology: { queues: topology.queues.map((queue) => ({ ...queue, ...options.queues })) },
         log: (line) => {
           if (options.quiet !== true) process.stderr.write(`[servicebus] ${line}\n`);
         },
@@ -154,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(partnerCenter === undefined ? {} : { partnerCenter }),
     });
     const main = options.main ?? entryOverride(import.meta.url);
-    const host: LocalHost = await startLocalHost({
+    const host: LocalHost = await (options.startHost ?? startLocalHost)({
       rootDir,
       ...(main === undefined ? {} : { main }),
       port: options.port ?? DEFAULT_PORT,

@@ -78,6 +78,8 @@ export interface RecordedRequest {
   status: number;
   /** The partner tenant whose token the request carried, if any. */
   partnerTenantId?: string;
+  /** Handled, but its answer never reached the caller (the `faults` control's `answer`). */
+  lost?: "dropped" | "held";
 }
 
 interface Fault {
@@ -86,6 +88,12 @@ interface Fault {
   status?: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
+  /** Of the matching requests, only every n-th is faulted (default 1: each one). */
+  every?: number;
+  /** Without `status`: the request is handled, then its answer dropped (the connection closed) or held (never sent). */
+  answer?: "drop" | "hold";
+  /** Matching requests seen so far, for `every`. */
+  seen: number;
   remaining: number;
 }
 
@@ -101,6 +109,8 @@ export interface Answer {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Runs once the answer has been handed to the connection. */
+  afterAnswer?: () => void;
 }
 export interface Call {
   params: Record<string, string>;
@@ -154,7 +164,11 @@ export async function startLocalPartnerCenter(
   const requests: RecordedRequest[] = [];
   const deliveries: Delivery[] = [];
   let fault: Fault | undefined;
+  /** Off (the `request-ids` control): a cart's MS-RequestId is ignored, as if Partner Center kept none. */
+  let requestIdsHonoured = true;
   let baseUrl = "";
+  /** Closed for good: an outage that ends after it does not listen again. */
+  let closed = false;
 
   const customerKey = (partnerTenantId: string, customerId: string) => `${partnerTenantId}\n${customerId}`;
 
@@ -524,7 +538,9 @@ export async function startLocalPartnerCenter(
           return customerNotFound(customerId);
         const requestId = headers["ms-requestid"];
         const requestKey =
-          typeof requestId === "string" ? `${partner.tenantId}\n${customerId}\n${requestId}` : undefined;
+          requestIdsHonoured && typeof requestId === "string"
+            ? `${partner.tenantId}\n${customerId}\n${requestId}`
+            : undefined;
         const earlier =
           requestKey === undefined ? undefined : carts.get(cartsByRequest.get(requestKey) ?? "");
         if (earlier !== undefined) return { status: 201, body: cartResource(earlier) };
@@ -745,8 +761,34 @@ export async function startLocalPartnerCenter(
       auth: false,
       handle: ({ body }) => {
         const request = JSON.parse(body) as Partial<Fault> & { count?: number };
-        fault = { ...request, remaining: request.count ?? 1 };
+        fault = { ...request, seen: 0, remaining: request.count ?? 1 };
         return { status: 200, body: fault };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/request-ids",
+      auth: false,
+      // Off, a redelivered purchase makes a second cart and order: what shows a test catches a doubled order.
+      handle: ({ body }) => {
+        const { honoured } = JSON.parse(body) as { honoured?: unknown };
+        if (typeof honoured !== "boolean")
+          throw new ControlError(400, "honoured (true or false) is required");
+        requestIdsHonoured = honoured;
+        return { status: 200, body: { honoured } };
+      },
+    },
+    {
+      method: "POST",
+      pattern: "/_control/outage",
+      auth: false,
+      // Unreachable for real: nothing listens (connections are refused), then it listens again, state kept.
+      handle: ({ body }) => {
+        const { seconds } = JSON.parse(body) as { seconds?: unknown };
+        if (typeof seconds !== "number" || !(seconds > 0) || seconds > 300)
+          throw new ControlError(400, "seconds (more than 0, at most 300) is required");
+        const until = new Date(Date.now() + seconds * 1000).toISOString();
+        return { status: 200, body: { until }, afterAnswer: () => void outage(seconds * 1000) };
       },
     },
     {
@@ -784,15 +826,12 @@ export async function startLocalPartnerCenter(
     const partner =
       token !== undefined && token.expiresAt > Date.now() ? partners.get(token.tenantId) : undefined;
     let answer: Answer;
+    let lost: Fault["answer"];
     if (matched === undefined)
       answer = { status: 404, body: { error: `no route ${req.method ?? ""} ${url.pathname}` } };
-    else if (
-      !url.pathname.startsWith("/_control/") &&
-      fault !== undefined &&
-      fault.remaining > 0 &&
-      (fault.path === undefined || new RegExp(fault.path).test(url.pathname))
-    ) {
+    else if (!url.pathname.startsWith("/_control/") && takesFault(fault, url.pathname)) {
       fault.remaining -= 1;
+      lost = fault.status === undefined ? fault.answer : undefined;
       if (fault.latencyMs !== undefined)
         await new Promise((resolve) => setTimeout(resolve, fault?.latencyMs));
       answer =
@@ -831,19 +870,54 @@ export async function startLocalPartnerCenter(
         path: `${url.pathname}${url.search}`,
         status: answer.status,
         ...(partner === undefined ? {} : { partnerTenantId: partner.tenantId }),
+        ...(lost === undefined ? {} : { lost: lost === "drop" ? ("dropped" as const) : ("held" as const) }),
       });
     }
+    if (lost === "drop") {
+      req.socket.destroy();
+      return;
+    }
+    // Held: never answered; the connection stays open until the caller goes away or the server closes.
+    if (lost === "hold") return;
     const text = typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body ?? null);
     res.writeHead(answer.status, { "content-type": "application/json", ...answer.headers });
+    if (answer.afterAnswer !== undefined) res.once("finish", answer.afterAnswer);
     res.end(text);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
-      resolve();
+  /** Whether the armed fault takes this request (counting it towards `every`). */
+  function takesFault(armed: Fault | undefined, pathname: string): armed is Fault {
+    if (armed === undefined || armed.remaining <= 0) return false;
+    if (armed.path !== undefined && !new RegExp(armed.path).test(pathname)) return false;
+    armed.seen += 1;
+    return armed.seen % (armed.every ?? 1) === 0;
+  }
+
+  const listenOn = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, options.host ?? "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => {
+        resolve();
+      });
+    });
+
+  /** Stops listening for `ms`, then listens on the same port again; nothing it holds is lost. */
+  async function outage(ms: number): Promise<void> {
+    const { port } = server.address() as AddressInfo;
+    await stopListening();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (!closed) await listenOn(port);
+  }
+
+  await listenOn(options.port ?? 0);
   const address = server.address() as AddressInfo;
   baseUrl = `http://${address.address}:${address.port}`;
   return {
@@ -856,13 +930,10 @@ export async function startLocalPartnerCenter(
     transfers: transfers.list,
     delegatedAdminRelationships: delegatedAdminList,
     sign: (body) => signatureHeaders(signing, baseUrl, body),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    close: () => {
+      closed = true;
+      return server.listening ? stopListening() : Promise.resolve();
+    },
   };
 }
 

@@ -7,7 +7,7 @@ import path from "node:path";
 
 import { mintCustomerToken } from "../../local/identity/index.js";
 import type { HostLogEntry } from "../../local/host/index.js";
-import { startLocalStack, type LocalStack } from "../../local/stack.js";
+import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../local/stack.js";
 import { signRequest } from "../../shared/auth/signing.js";
 import { partnerKeyIssuedSchema } from "../../shared/http/views.js";
 import { createTableStore, type TableStore } from "../../shared/storage/index.js";
@@ -110,17 +110,18 @@ export async function tempStateDir(): Promise<{ dir: string; remove: () => Promi
 
 /**
  * The whole local stack as `npm start` runs it, on a free port, with a state folder of its own and
- * no local.settings.json (settings from `env` only: none means live mode against its own local
- * Partner Center); `close` stops it and removes the folder.
+ * no local.settings.json (settings from `options.env` only: none means live mode against its own
+ * local Partner Center; `startHost` and `queues` as startLocalStack takes them); `close` stops it and removes the folder.
  */
 export async function startTestStack(
   log: (entry: HostLogEntry) => void = () => undefined,
-  env: Readonly<Record<string, string>> = {},
+  options: Pick<LocalStackOptions, "env" | "startHost" | "queues"> = {},
 ): Promise<{ stack: LocalStack; stateDir: string; close: () => Promise<void> }> {
   const state = await tempStateDir();
   const stack = await startLocalStack({
+    env: {},
+    ...options,
     port: 0,
-    env,
     localSettingsPath: false,
     log,
     stateDir: state.dir,

@@ -27,7 +27,7 @@ let pc: LocalPartnerCenterState;
 beforeAll(async () => {
   // Polls 0.2 s, then 0.4 s, … apart: the local Partner Center completes a transfer at its second read.
   ({ stack, close: closeStack } = await startTestStack(() => undefined, {
-    PARTNER_CENTER_TRANSFER_POLL_SECONDS: "0.2",
+    env: { PARTNER_CENTER_TRANSFER_POLL_SECONDS: "0.2" },
   }));
   if (stack.partnerCenter === undefined) throw new Error("the stack started no local Partner Center");
   pc = stack.partnerCenter;

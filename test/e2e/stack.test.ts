@@ -52,7 +52,7 @@ beforeAll(async () => {
     stateDir,
     close: closeStack,
   } = await startTestStack((entry) => log.push(entry), {
-    PARTNER_CENTER_MODE: "records",
+    env: { PARTNER_CENTER_MODE: "records" },
   }));
   operator = operatorOf(stack);
 });
