@@ -8,12 +8,12 @@
  */
 import type { Migration, MigrationOutcome } from "../domain/index.js";
 import type { MigrationMessage } from "../messaging/messages.js";
-import { type CustomerState, withCustomerPartitionForMessage } from "../storage/index.js";
+import type { CustomerState } from "../storage/index.js";
 import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { placeOrders } from "./orders.js";
-import { relayOrRetry } from "./relay.js";
+import { withMessageCommit } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -21,7 +21,9 @@ export async function processMigration(
   rt: Runtime = runtime(),
 ): Promise<ProcessingResult> {
   const { customerId, migrationId } = message;
-  const done = await withCustomerPartitionForMessage(rt.store, customerId, async (state) => {
+  // Its events are sent by withMessageCommit before it returns (again from history on a redelivery).
+  const subject = { kind: "migration", id: migrationId } as const;
+  const done = await withMessageCommit(rt, customerId, [subject], async (state) => {
     const stored = state.migrations.get(migrationId)?.value;
     if (stored === undefined) {
       return { changes: [], result: notStored(customerId, "migration", migrationId, "decide") };
@@ -50,7 +52,6 @@ export async function processMigration(
     };
     return { changes: decided.changes, result };
   });
-  await relayOrRetry(rt, done);
   // Live mode: its licence items are bought in Partner Center (again after a crash, never twice).
   const ordered = await placeOrders(rt, customerId, (migration) => migration.id === migrationId);
   return {
