@@ -14,6 +14,8 @@ export const NO_WEBHOOKS_TTL_MS = 30_000;
 export class WebhookCache {
   /** Partners found with no subscription, until when that is trusted. */
   private readonly none = new Map<string, number>();
+  /** Reads under way, shared by the events that arrive meanwhile. */
+  private readonly reading = new Map<string, Promise<WebhookRecord[]>>();
 
   constructor(
     private readonly store: TableStore,
@@ -25,6 +27,18 @@ export class WebhookCache {
   async subscriptions(partnerId: string): Promise<WebhookRecord[]> {
     const until = this.none.get(partnerId);
     if (until !== undefined && until > this.clock()) return [];
+    const under = this.reading.get(partnerId);
+    if (under !== undefined) return under;
+    const read = this.read(partnerId);
+    this.reading.set(partnerId, read);
+    try {
+      return await read;
+    } finally {
+      this.reading.delete(partnerId);
+    }
+  }
+
+  private async read(partnerId: string): Promise<WebhookRecord[]> {
     const webhooks = await listWebhooks(this.store, partnerId);
     if (webhooks.length === 0) this.none.set(partnerId, this.clock() + this.ttlMs);
     else this.none.delete(partnerId);

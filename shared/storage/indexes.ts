@@ -33,6 +33,7 @@ import {
 } from "./keys.js";
 import { listPartnerIds } from "./reference.js";
 import { MAX_TRANSACTION_OPERATIONS } from "./limits.js";
+import { writePartition, type RowAction } from "./partitionWriter.js";
 import type { TableStore } from "./tableStore.js";
 
 /** How old a dangling or stale entry must be before a reader removes it: a commit may be in flight. */
@@ -153,8 +154,8 @@ export async function removeIndexEntries(store: TableStore, keys: readonly Index
 /**
  * Upserts some entries and deletes others (missing ones are fine): ONE transaction per partition
  * (per 100 operations), in parallel, so a customer's map row and its due entries cost one round
- * trip. A transaction fails whole when a row to delete is already gone: the partition's upserts
- * then go again on their own and the deletes one by one.
+ * trip — shared with other commits' writes to the same partition while one is in flight
+ * (partitionWriter.ts).
  */
 export async function applyIndexChanges(
   store: TableStore,
@@ -176,23 +177,33 @@ export async function applyIndexChanges(
     ...removals.map((key) => ({ ...key, action: ["delete", key] as TransactionAction })),
   ];
   await Promise.all(
-    groupByPartition(actions).map(async (group) => {
-      try {
-        await submit(
-          client,
-          group.map((item) => item.action),
-        );
-      } catch (error) {
-        if (statusOf(error) !== 404) throw error;
-        const writes = group.filter((item) => item.action[0] !== "delete").map((item) => item.action);
-        const deletes = group.filter((item) => item.action[0] === "delete");
-        await Promise.all([
-          ...(writes.length === 0 ? [] : [submit(client, writes)]),
-          ...deletes.map((key) => deleteIfPresent(client, key)),
-        ]);
-      }
-    }),
+    groupByPartition(actions).map((group) =>
+      writePartition(client, group[0]?.partitionKey ?? "", group, (batch) => submitOrSplit(client, batch)),
+    ),
   );
+}
+
+/**
+ * One partition's upserts and deletes as one transaction. It fails whole when a row to delete is
+ * already gone: the upserts then go again on their own and the deletes one by one.
+ */
+async function submitOrSplit(client: TableClient, actions: readonly RowAction[]): Promise<void> {
+  try {
+    await submit(
+      client,
+      actions.map((item) => item.action),
+    );
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+    const writes = actions.filter((item) => item.action[0] !== "delete").map((item) => item.action);
+    const deletes = actions.flatMap((item) => (item.action[0] === "delete" ? [item.action[1]] : []));
+    await Promise.all([
+      ...(writes.length === 0 ? [] : [submit(client, writes)]),
+      ...deletes.map((key) =>
+        deleteIfPresent(client, { partitionKey: key.partitionKey, rowKey: key.rowKey }),
+      ),
+    ]);
+  }
 }
 
 async function deleteIfPresent(client: TableClient, key: IndexKey): Promise<void> {
