@@ -5,7 +5,8 @@
  * - history rows are inserted, keyed by the entity's new revision;
  * - the partition's version row is written too (with its ETag) when the state was loaded, so two
  *   decisions on one customer can never both commit, even when they touch different rows.
- * Index entries are written before the transaction and removed after it (see indexPlan.ts).
+ * Index entries are written before the transaction and removed after it (see indexPlan.ts); with
+ *   `deferDueEntries` (the migration processor) the due entries go after it, with the map rows.
  * - the events the commit raises (one per relationship / migration / line-item status step, see
  *   shared/events/outbox.ts) are inserted as ONE outbox row in the same transaction (one operation
  *   whatever their number), each entity's event counters on its own row, and an `outbox|` index
