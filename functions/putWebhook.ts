@@ -4,6 +4,7 @@ import { defineRoute, registerRoute } from "../shared/http/defineRoute.js";
 import { problem } from "../shared/http/problem.js";
 import { json } from "../shared/http/respond.js";
 import { ROUTES } from "../shared/http/routes.js";
+import { webhookCacheOf } from "../shared/pipeline/webhookCache.js";
 import { otherPartnersWebhooks, webhookPath, webhookView } from "../shared/pipeline/webhookRoutes.js";
 import { getPartner } from "../shared/storage/index.js";
 import { putWebhook as storeWebhook } from "../shared/storage/webhooks.js";
@@ -43,6 +44,7 @@ export const putWebhook = defineRoute(spec, async ({ rt, caller, params, body })
     createdAt: rt.now().toISOString(),
   };
   await storeWebhook(rt.store, record);
+  webhookCacheOf(rt.store).forget(partnerId);
   const secret = deriveWebhookSecret(master, partnerId, name, record.secretNonce);
   return json(
     201,

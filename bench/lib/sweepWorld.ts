@@ -8,7 +8,8 @@
  * outside the state range of a partition), and without them a million subscriptions fit in memory.
  *
  * Exactly 1% of the subscriptions are due at `AS_OF`, one in each tenth customer: the due items
- * are spread one per partition, the layout that makes the sweep read the most per due item. With
+ * are spread one per partition, the layout that makes the sweep read the most per due item; their
+ * entries all sit in the one partner's map partition (`map|<partnerId>`, rows `~due|…`). With
  * `nights: n` (up to 4), as many again fall due by each later night's time (nightAsOf: item 0 of other
  * customers), so several sweeps of the same size can run on one seed.
  */

@@ -84,3 +84,36 @@ function resourceOf(step: StatusStep): { kind: ResourceKind; id: string; href: s
     ? { kind: "migration", id: step.entity.id, href }
     : { kind: "line-item", id: `${step.entity.id}/${step.lineItem}`, href };
 }
+
+/**
+ * The events an entity's status steps raised, again, from its history rows (oldest first): the same
+ * ids, sequences and contents as when its commits raised them. `counters` are the entity row's own
+ * (the last sequence per resource), so the history's steps end there. Pure.
+ */
+export function eventsOfHistory(
+  customerId: string,
+  partnerId: string,
+  entity: StatusStep["entity"],
+  history: readonly (HistoryEntry & { readonly lineItem?: string | undefined })[],
+  counters: EventCounters,
+): EventEnvelope[] {
+  const steps: StatusStep[] = history.map((entry) => ({ entity, lineItem: entry.lineItem, entry }));
+  const replayed = planOutbox(
+    customerId,
+    steps,
+    () => partnerId,
+    () => ({}),
+  );
+  const counted = replayed.counters.get(`${entity.kind}|${entity.id}`) ?? {};
+  // Steps recorded before the counters were (none, normally): number the history so it ends at them.
+  const offsets = new Map(
+    Object.entries(counted).map(([id, count]) => [id, Math.max(0, (counters[id] ?? count) - count)]),
+  );
+  if ([...offsets.values()].every((offset) => offset === 0)) return [...replayed.events];
+  return planOutbox(
+    customerId,
+    steps,
+    () => partnerId,
+    () => Object.fromEntries(offsets),
+  ).events.slice();
+}

@@ -1,7 +1,8 @@
 /**
  * The dispatcher's work, per partner-events message:
  * - `partner-event`: each subscription of the event's partner (that partition only, so no other
- *   partner's subscription can see it) whose events match gets a delivery record and its first attempt;
+ *   partner's subscription can see it) whose events match gets a delivery record and its first
+ *   attempt; a partner recently found with none is not read again for a while (webhookCache.ts);
  * - `webhook-delivery`: the attempt a failed one scheduled (or a manual redelivery).
  * A failed attempt schedules the next one (retries.ts) BEFORE recording itself, so a crash in
  * between repeats an attempt (same event id, a redelivery) rather than losing the retry. A record
@@ -20,12 +21,12 @@ import {
   ensureDelivery,
   getDelivery,
   getWebhook,
-  listWebhooks,
   updateDelivery,
   type DeliveryRecord,
   type WebhookRecord,
 } from "../storage/webhooks.js";
 import type { Runtime } from "./runtime.js";
+import { webhookCacheOf } from "./webhookCache.js";
 
 export type DispatchRuntime = Pick<Runtime, "store" | "config" | "now" | "sendEvents">;
 
@@ -52,7 +53,8 @@ export async function dispatch(rt: DispatchRuntime, message: PartnerEventMessage
 }
 
 async function fanOut(rt: DispatchRuntime, event: EventEnvelope): Promise<AttemptOutcome[]> {
-  const webhooks = (await listWebhooks(rt.store, event.partnerId)).filter((webhook) =>
+  // A partner known to have no subscription costs no round trip (webhookCache.ts).
+  const webhooks = (await webhookCacheOf(rt.store).subscriptions(event.partnerId)).filter((webhook) =>
     subscribesTo(webhook, event.type),
   );
   const now = rt.now().toISOString();

@@ -8,14 +8,14 @@
  */
 import type { Migration, MigrationOutcome } from "../domain/index.js";
 import type { MigrationMessage } from "../messaging/messages.js";
-import { type CustomerState, withCustomerPartitionForMessage } from "../storage/index.js";
+import type { CustomerState } from "../storage/index.js";
 import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { placeOrders } from "./orders.js";
 import { combineSteps } from "./partnerCenterStep.js";
+import { withMessageCommit } from "./relay.js";
 import { startTransfers } from "./transfers.js";
-import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -23,7 +23,9 @@ export async function processMigration(
   rt: Runtime = runtime(),
 ): Promise<ProcessingResult> {
   const { customerId, migrationId } = message;
-  const done = await withCustomerPartitionForMessage(rt.store, customerId, async (state) => {
+  // Its events are sent by withMessageCommit before it returns (again from history on a redelivery).
+  const subject = { kind: "migration", id: migrationId } as const;
+  const done = await withMessageCommit(rt, customerId, [subject], async (state) => {
     const stored = state.migrations.get(migrationId)?.value;
     if (stored === undefined) {
       return { changes: [], result: notStored(customerId, "migration", migrationId, "decide") };
@@ -52,7 +54,6 @@ export async function processMigration(
     };
     return { changes: decided.changes, result };
   });
-  await relayOrRetry(rt, done);
   // Live mode: its licence items and Azure plans are bought in Partner Center, its subscriptions from
   // other CSP partners transferred (again after a crash, never twice).
   const thisOne = (migration: Migration) => migration.id === migrationId;

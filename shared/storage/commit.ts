@@ -5,7 +5,8 @@
  * - history rows are inserted, keyed by the entity's new revision;
  * - the partition's version row is written too (with its ETag) when the state was loaded, so two
  *   decisions on one customer can never both commit, even when they touch different rows.
- * Index entries are written before the transaction and removed after it (see indexPlan.ts).
+ * Index entries are written before the transaction and removed after it (see indexPlan.ts); with
+ *   `deferDueEntries` (the migration processor) the due entries go after it, with the map rows.
  * - the events the commit raises (one per relationship / migration / line-item status step, see
  *   shared/events/outbox.ts) are inserted as ONE outbox row in the same transaction (one operation
  *   whatever their number), each entity's event counters on its own row, and an `outbox|` index
@@ -31,7 +32,7 @@ import {
   isRestError,
   statusOf,
 } from "./errors.js";
-import { deriveReadModels } from "./customerMap.js";
+import { deriveReadModels, standingReadModels } from "./customerMap.js";
 import {
   planIndexes,
   type IndexEntry,
@@ -39,9 +40,10 @@ import {
   type IndexKey,
   type IndexPlan,
 } from "./indexPlan.js";
-import { removeIndexEntries, writeIndexEntries } from "./indexes.js";
+import { applyIndexChanges, writeIndexEntries } from "./indexes.js";
 import {
   historyRowKey,
+  MAP_PREFIX,
   outboxIndexKeys,
   outboxRowKey,
   stateRowKey,
@@ -59,12 +61,12 @@ export interface CommitPlan {
   readonly outbox: CommittedOutbox | undefined;
 }
 
-/** The events a commit wrote to its customer's outbox, for the relay to send and clear. */
+/** The events a commit raised (in its customer's outbox unless `eventRows` was false), for the relay. */
 export interface CommittedOutbox {
   readonly customerId: string;
   readonly events: readonly EventEnvelope[];
-  /** Their outbox row in the customer partition. */
-  readonly rowKey: string;
+  /** Their outbox row in the customer partition; undefined when the commit wrote none (`eventRows`). */
+  readonly rowKey: string | undefined;
   /** The `outbox|` index entry written for them; none when the commit's trigger stands in for it. */
   readonly indexKey: IndexKey | undefined;
 }
@@ -83,6 +85,11 @@ export interface CommitReceipt {
   readonly cleanupErrors: readonly unknown[];
   /** The events the commit raised, now in the outbox; undefined when it raised none. */
   readonly outbox?: CommittedOutbox | undefined;
+  /**
+   * With `deferDueEntries`: why the due entries written after the transaction may be missing. The
+   * message's redelivery must rewrite them (rewriteStandingIndexes), so its handler must not settle.
+   */
+  readonly deferredError?: unknown;
 }
 
 export interface CommitOptions {
@@ -98,6 +105,20 @@ export interface CommitOptions {
    * (relay.ts relayOrRetry), or an intake whose processing message does the same.
    */
   readonly outboxPointer?: boolean;
+  /**
+   * False: no outbox row; the events are in the receipt only, and the caller must send them or be
+   * able to send them again from the history rows (a queue message whose redelivery does: relay.ts
+   * withMessageCommit). Default true.
+   */
+  readonly eventRows?: boolean;
+  /** Outbox rows (already sent) deleted in the same transaction; one gone since the load is a conflict. */
+  readonly clearOutboxRows?: readonly string[];
+  /**
+   * Writes the due entries (in the partners' map partitions) after the transaction, in one batch
+   * with the customer-map rows, instead of before it: for a queue message whose redelivery rewrites
+   * them when this write fails or the process dies first (receipt.deferredError).
+   */
+  readonly deferDueEntries?: boolean;
 }
 
 /**
@@ -119,23 +140,31 @@ export async function commit(
   if (plan.actions.length === 0) {
     return { operations: 0, indexWrites: 0, indexRemovals: 0, readModelWrites: 0, cleanupErrors: [] };
   }
-  await writeIndexEntries(store, plan.index.writes);
+  const defer = options.deferDueEntries === true;
+  const deferred = defer ? plan.index.writes.filter((entry) => isMapPartition(entry.partitionKey)) : [];
+  const before = defer ? plan.index.writes.filter((entry) => !deferred.includes(entry)) : plan.index.writes;
+  await writeIndexEntries(store, before);
   try {
     await client.submitTransaction([...plan.actions]);
   } catch (error) {
     const status = statusOf(error);
-    if (isRestError(error) && (status === 409 || status === 412)) {
+    // 404: an outbox row to clear went since the load (a relay cleared it): reload, as for a race.
+    const gone = status === 404 && (options.clearOutboxRows ?? []).length > 0;
+    if (isRestError(error) && (status === 409 || status === 412 || gone)) {
       throw new WriteConflictError(state.customerId, status, error);
     }
     throw error;
   }
+  // After the transaction: removals of what it made obsolete, and the read models of what it made,
+  // one batch per index partition (a partner's map row and due entries share one).
+  let deferredError: unknown;
   const cleanupErrors: unknown[] = [];
-  // After the transaction: removals of what it made obsolete, and the read models of what it made.
-  const after = await Promise.allSettled([
-    removeIndexEntries(store, plan.index.removals),
-    writeIndexEntries(store, plan.readModels),
-  ]);
-  for (const outcome of after) if (outcome.status === "rejected") cleanupErrors.push(outcome.reason);
+  try {
+    await applyIndexChanges(store, [...deferred, ...plan.readModels], plan.index.removals);
+  } catch (error) {
+    cleanupErrors.push(error);
+    if (deferred.length > 0) deferredError = error;
+  }
   return {
     operations: plan.actions.length,
     indexWrites: plan.index.writes.length,
@@ -143,7 +172,36 @@ export async function commit(
     indexRemovals: plan.index.removals.length,
     cleanupErrors,
     outbox: plan.outbox,
+    ...(deferredError === undefined ? {} : { deferredError }),
   };
+}
+
+/**
+ * Rewrites (upserts) every index entry and customer-map row a loaded state stands for: what a
+ * redelivered queue message does when its commit stood but the writes after it may not have landed
+ * (`deferDueEntries`). Round trips: 1 per index partition (a partner's map and due rows are one).
+ */
+export async function rewriteStandingIndexes(store: TableStore, state: CustomerState): Promise<number> {
+  const indexed: IndexedChange[] = [
+    ...[...state.relationships.values()].map((entry): IndexedChange => ({
+      kind: "relationship",
+      before: undefined,
+      after: entry.value,
+    })),
+    ...[...state.migrations.values()].map((entry): IndexedChange => ({
+      kind: "migration",
+      before: undefined,
+      after: entry.value,
+    })),
+  ];
+  // As if each entity were new: every entry it calls for (by-id and due), as upserts.
+  const entries = [...planIndexes(state.customerId, indexed).writes, ...standingReadModels(state)];
+  await applyIndexChanges(store, entries, []);
+  return entries.length;
+}
+
+function isMapPartition(partitionKey: string): boolean {
+  return partitionKey.startsWith(MAP_PREFIX);
 }
 
 /** The transaction and index changes for `changes` on `state`; validates everything first. */
@@ -151,7 +209,7 @@ export function planCommit(
   table: string,
   state: CustomerState,
   changes: readonly Change[],
-  { ownRows, outboxPointer = true }: CommitOptions = {},
+  { ownRows, outboxPointer = true, eventRows = true, clearOutboxRows = [] }: CommitOptions = {},
 ): CommitPlan {
   const { customerId } = state;
   const problems: string[] = [];
@@ -237,17 +295,18 @@ export function planCommit(
   }
 
   const [first] = outbox.events;
-  const rowKey = first === undefined ? undefined : outboxRowKey(first.id);
+  const rowKey = first === undefined || !eventRows ? undefined : outboxRowKey(first.id);
   if (rowKey !== undefined) {
     actions.push(["create", buildEntity(table, customerId, rowKey, { events: outbox.events })]);
   }
+  for (const sent of clearOutboxRows) actions.push(["delete", { partitionKey: customerId, rowKey: sent }]);
   if (state.version.tracked) actions.unshift(versionAction(table, customerId, state.version));
   if (ownRows !== undefined) actions.push(...ownRows(table));
   checkTransactionSize(customerId, actions);
   const index = planIndexes(customerId, indexed);
   const readModels = deriveReadModels(state, valuesAfter(state, puts));
-  if (first === undefined || rowKey === undefined) return { actions, index, readModels, outbox: undefined };
-  if (!outboxPointer) {
+  if (first === undefined) return { actions, index, readModels, outbox: undefined };
+  if (!outboxPointer || rowKey === undefined) {
     return {
       actions,
       index,

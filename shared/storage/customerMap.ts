@@ -27,10 +27,10 @@ import type { CustomerState } from "./customerState.js";
 import { decodeEntity } from "./entityCodec.js";
 import { addressOf, quote } from "./entityIo.js";
 import type { IndexEntry } from "./indexPlan.js";
-import { checkedId, normalizeTime } from "./keys.js";
+import { MAP_PREFIX, MAP_ROWS_BEFORE, mapPartition, normalizeTime } from "./keys.js";
 import type { TableStore } from "./tableStore.js";
 
-export const MAP_PREFIX = "map|";
+export { MAP_PREFIX };
 /** An invitation unanswered this long needs a person (the partner follows it up). */
 export const INVITATION_FOLLOW_UP_DAYS = 14;
 
@@ -160,11 +160,32 @@ export function deriveReadModels(
   },
 ): IndexEntry[] {
   if (!state.version.tracked) return [];
-  const summaries = summarizeCustomer({ customerId: state.customerId, ...after }, state.version.value + 1);
+  return mapEntries(summarizeCustomer({ customerId: state.customerId, ...after }, state.version.value + 1));
+}
+
+/** The entries a loaded state stands for as it is (no commit): what a redelivered message rewrites. */
+export function standingReadModels(state: CustomerState): IndexEntry[] {
+  if (!state.version.tracked) return [];
+  const values = <T>(entries: ReadonlyMap<string, { readonly value: T }>): T[] =>
+    [...entries.values()].map((entry) => entry.value);
+  return mapEntries(
+    summarizeCustomer(
+      {
+        customerId: state.customerId,
+        subscriptions: values(state.subscriptions),
+        relationships: values(state.relationships),
+        migrations: values(state.migrations),
+      },
+      state.version.value,
+    ),
+  );
+}
+
+function mapEntries(summaries: readonly CustomerSummary[]): IndexEntry[] {
   return summaries.map((summary) => {
     const { customerId, partnerId, ...fields } = summary;
     return {
-      partitionKey: `${MAP_PREFIX}${partnerId}`,
+      partitionKey: mapPartition(partnerId),
       rowKey: customerId,
       fields: { customerId, partnerId, ...fields },
     };
@@ -200,7 +221,10 @@ export async function readCustomerMap(
   query: MapQuery,
 ): Promise<MapPage> {
   const client = await store.table("indexes");
-  const conditions = [`PartitionKey eq ${quote(`${MAP_PREFIX}${checkedId("partner", partnerId)}`)}`];
+  // The partition's due rows (keys.ts dueKeys) sort after every customer's row: the bound leaves them out.
+  const conditions = [
+    `PartitionKey eq ${quote(mapPartition(partnerId))} and RowKey lt ${quote(MAP_ROWS_BEFORE)}`,
+  ];
   if (query.relationship !== undefined) conditions.push(`relationship eq ${quote(query.relationship)}`);
   if (query.termEndBefore !== undefined) {
     conditions.push(`nextTermEnd lt ${quote(normalizeTime(query.termEndBefore))}`);

@@ -62,7 +62,7 @@ export class TransactionTooLargeError extends Error {
 export class WriteConflictError extends Error {
   constructor(
     readonly customerId: string,
-    readonly status: 409 | 412,
+    readonly status: 404 | 409 | 412,
     readonly restError: RestError,
   ) {
     super(

@@ -42,7 +42,7 @@ export {
   type HistoryAppend,
   type HistoryRecord,
 } from "./changes.js";
-export { commit, type CommitReceipt, type CommittedOutbox } from "./commit.js";
+export { commit, rewriteStandingIndexes, type CommitReceipt, type CommittedOutbox } from "./commit.js";
 export { changesFit, MAX_CHANGES_PER_COMMIT } from "./transactionFit.js";
 export { clearOutbox, listOutboxPointers, readOutbox, type OutboxPointer, type OutboxRow } from "./outbox.js";
 export {
@@ -66,6 +66,7 @@ export {
   findCustomerOf,
   INDEX_GRACE_MS,
   listDue,
+  listPartnerDue,
   removeIndexEntries,
   staleDueEntries,
   type DueEntry,

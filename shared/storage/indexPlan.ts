@@ -45,12 +45,15 @@ export function planIndexes(customerId: string, changes: readonly IndexedChange[
         ? (["invitation", invitationDueAt(change.before), invitationDueAt(change.after)] as const)
         : (["term-end", migrationDueAt(change.before), migrationDueAt(change.after)] as const);
     if (before === after) continue;
-    const next = after === undefined ? undefined : dueEntry(dueKind, after, customerId, id);
+    const next =
+      after === undefined ? undefined : dueEntry(dueKind, after, change.after.partnerId, customerId, id);
     if (next !== undefined) writes.push(next);
-    if (before !== undefined) {
-      const old = dueKeys(dueKind, before, customerId, id);
+    if (before !== undefined && change.before !== undefined) {
+      const old = dueKeys(dueKind, before, change.before.partnerId, customerId, id);
       // Same day, same key: the upsert above already replaced it.
-      if (next === undefined || next.partitionKey !== old.partitionKey) removals.push(old);
+      if (next === undefined || next.partitionKey !== old.partitionKey || next.rowKey !== old.rowKey) {
+        removals.push(old);
+      }
     }
   }
   return { writes, removals };
@@ -60,8 +63,17 @@ export function byIdEntry(kind: ByIdKind, id: string, customerId: string): Index
   return { ...byIdKeys(kind, id), fields: { customerId } };
 }
 
-export function dueEntry(kind: DueKind, dueAt: string, customerId: string, entityId: string): IndexEntry {
-  return { ...dueKeys(kind, dueAt, customerId, entityId), fields: { customerId, entityId, dueAt } };
+export function dueEntry(
+  kind: DueKind,
+  dueAt: string,
+  partnerId: string,
+  customerId: string,
+  entityId: string,
+): IndexEntry {
+  return {
+    ...dueKeys(kind, dueAt, partnerId, customerId, entityId),
+    fields: { customerId, entityId, dueAt },
+  };
 }
 
 /** REL-3: when a pending invitation expires, if it is pending. */

@@ -2,13 +2,16 @@
  * The `indexes` table: small entities that make every look-up not starting from a customer a point
  * read or a key-range scan.
  * - `rel|<id>` / `mig|<id>`, row `customer`: the customer of a relationship / migration.
- * - `due|<yyyy-mm-dd>`, row `<customerId>|<migrationId>`: a migration the sweep must visit at `dueAt`
- *   (one entry per migration, at its earliest pending time; see indexPlan.ts).
- * - `inv|<yyyy-mm-dd>`, row `<customerId>|<relationshipId>`: a pending invitation expiring at `dueAt`.
- * Entries a sweep has handled are removed, so due partitions hold only what is still due: reading
- * "everything due up to as-of" scans the due partitions from the first one left to as-of's day, and
- * its cost follows what is due, not how many migrations exist. A late entry (a past day written
- * after a sweep ran) is still found, since nothing before as-of is skipped.
+ * - `map|<partnerId>`, rows `~due|<yyyy-mm-dd>|<customerId>|<migrationId>`: a migration of that
+ *   partner the sweep must visit at `dueAt` (one entry per migration, at its earliest pending time;
+ *   see indexPlan.ts), beside the partner's customer-map rows so one batch writes both.
+ * - `map|<partnerId>`, rows `~inv|<yyyy-mm-dd>|<customerId>|<relationshipId>`: a pending invitation
+ *   expiring at `dueAt`.
+ * Entries a sweep has handled are removed, so the due rows hold only what is still due: reading
+ * "everything due up to as-of" reads each partner's due rows from the first day left to as-of's
+ * day, and its cost follows what is due (and the number of partners), not how many migrations
+ * exist. A late entry (a past day written after a sweep ran) is still found, since nothing before
+ * as-of is skipped.
  */
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { z } from "zod";
@@ -19,8 +22,18 @@ import { decodeEntity } from "./entityCodec.js";
 import { addressOf, buildEntity, quote, queryRaw, rangeFilter, readRaw } from "./entityIo.js";
 import { statusOf } from "./errors.js";
 import { invitationDueAt, migrationDueAt, type IndexEntry, type IndexKey } from "./indexPlan.js";
-import { byIdKeys, duePartitionRange, normalizeTime, utcDay, type ByIdKind, type DueKind } from "./keys.js";
+import {
+  byIdKeys,
+  dueRowRange,
+  mapPartition,
+  normalizeTime,
+  utcDay,
+  type ByIdKind,
+  type DueKind,
+} from "./keys.js";
+import { listPartnerIds } from "./reference.js";
 import { MAX_TRANSACTION_OPERATIONS } from "./limits.js";
+import { writePartition, type RowAction } from "./partitionWriter.js";
 import type { TableStore } from "./tableStore.js";
 
 /** How old a dangling or stale entry must be before a reader removes it: a commit may be in flight. */
@@ -60,13 +73,35 @@ export interface DueEntry {
   readonly writtenAt: string;
 }
 
+/** Partners whose due rows are read at once. */
+const DUE_READS_IN_FLIGHT = 16;
+
 /**
- * Every entry due at or before `asOf` (entries later on as-of's own day stay for the next run).
- * One key-range query over the due partitions, a round trip per 1,000 entries.
+ * Every entry due at or before `asOf` (entries later on as-of's own day stay for the next run), of
+ * every partner in the reference table: 1 round trip for the partners (per 1,000), then one
+ * key-range query per partner (a round trip per 1,000 entries), 16 partners at a time.
  */
 export async function listDue(store: TableStore, kind: DueKind, asOf: string): Promise<DueEntry[]> {
+  const partners = await listPartnerIds(store);
+  const found: DueEntry[][] = [];
+  for (let start = 0; start < partners.length; start += DUE_READS_IN_FLIGHT) {
+    const slice = partners.slice(start, start + DUE_READS_IN_FLIGHT);
+    found.push(
+      ...(await Promise.all(slice.map((partnerId) => listPartnerDue(store, kind, partnerId, asOf)))),
+    );
+  }
+  return found.flat();
+}
+
+/** One partner's entries due at or before `asOf`: one key-range query in its map partition. */
+export async function listPartnerDue(
+  store: TableStore,
+  kind: DueKind,
+  partnerId: string,
+  asOf: string,
+): Promise<DueEntry[]> {
   const client = await store.table("indexes");
-  const filter = `${rangeFilter("PartitionKey", duePartitionRange(kind, asOf))} and dueAt le ${quote(normalizeTime(asOf))}`;
+  const filter = `PartitionKey eq ${quote(mapPartition(partnerId))} and ${rangeFilter("RowKey", dueRowRange(kind, asOf))} and dueAt le ${quote(normalizeTime(asOf))}`;
   return (await queryRaw(client, filter)).map((raw) => {
     const fields = decodeEntity(dueSchema, addressOf(client, raw), raw);
     return {
@@ -107,43 +142,68 @@ export function isOlderThan(writtenAt: string, now: Date, graceMs: number): bool
 }
 
 /** Upserts entries: one transaction per partition (per 100 entries), in parallel. */
-export async function writeIndexEntries(store: TableStore, entries: readonly IndexEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const client = await store.table("indexes");
-  await Promise.all(
-    groupByPartition(entries).map((group) =>
-      submit(
-        client,
-        group.map((entry): TransactionAction => [
-          "upsert",
-          buildEntity(client.tableName, entry.partitionKey, entry.rowKey, entry.fields),
-          "Replace",
-        ]),
-      ),
-    ),
-  );
+export function writeIndexEntries(store: TableStore, entries: readonly IndexEntry[]): Promise<void> {
+  return applyIndexChanges(store, entries, []);
 }
 
 /** Deletes entries (missing ones are fine): one transaction per partition, in parallel. */
 export async function removeIndexEntries(store: TableStore, keys: readonly IndexKey[]): Promise<void> {
-  if (keys.length === 0) return;
+  await applyIndexChanges(store, [], keys);
+}
+
+/**
+ * Upserts some entries and deletes others (missing ones are fine): ONE transaction per partition
+ * (per 100 operations), in parallel, so a customer's map row and its due entries cost one round
+ * trip — shared with other commits' writes to the same partition while one is in flight
+ * (partitionWriter.ts).
+ */
+export async function applyIndexChanges(
+  store: TableStore,
+  upserts: readonly IndexEntry[],
+  removals: readonly IndexKey[],
+): Promise<void> {
+  if (upserts.length === 0 && removals.length === 0) return;
   const client = await store.table("indexes");
+  const actions: (IndexKey & { readonly action: TransactionAction })[] = [
+    ...upserts.map((entry) => ({
+      partitionKey: entry.partitionKey,
+      rowKey: entry.rowKey,
+      action: [
+        "upsert",
+        buildEntity(client.tableName, entry.partitionKey, entry.rowKey, entry.fields),
+        "Replace",
+      ] as TransactionAction,
+    })),
+    ...removals.map((key) => ({ ...key, action: ["delete", key] as TransactionAction })),
+  ];
   await Promise.all(
-    groupByPartition(keys).map(async (group) => {
-      if (group.length === 1) return Promise.all(group.map((key) => deleteIfPresent(client, key)));
-      try {
-        await submit(
-          client,
-          group.map((key): TransactionAction => ["delete", key]),
-        );
-      } catch (error) {
-        // A transaction fails whole when one row is already gone: delete the rest one by one.
-        if (statusOf(error) !== 404) throw error;
-        return Promise.all(group.map((key) => deleteIfPresent(client, key)));
-      }
-      return [];
-    }),
+    groupByPartition(actions).map((group) =>
+      writePartition(client, group[0]?.partitionKey ?? "", group, (batch) => submitOrSplit(client, batch)),
+    ),
   );
+}
+
+/**
+ * One partition's upserts and deletes as one transaction. It fails whole when a row to delete is
+ * already gone: the upserts then go again on their own and the deletes one by one.
+ */
+async function submitOrSplit(client: TableClient, actions: readonly RowAction[]): Promise<void> {
+  try {
+    await submit(
+      client,
+      actions.map((item) => item.action),
+    );
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+    const writes = actions.filter((item) => item.action[0] !== "delete").map((item) => item.action);
+    const deletes = actions.flatMap((item) => (item.action[0] === "delete" ? [item.action[1]] : []));
+    await Promise.all([
+      ...(writes.length === 0 ? [] : [submit(client, writes)]),
+      ...deletes.map((key) =>
+        deleteIfPresent(client, { partitionKey: key.partitionKey, rowKey: key.rowKey }),
+      ),
+    ]);
+  }
 }
 
 async function deleteIfPresent(client: TableClient, key: IndexKey): Promise<void> {

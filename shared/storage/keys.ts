@@ -138,20 +138,49 @@ export function byIdKeys(kind: ByIdKind, id: string): { partitionKey: string; ro
   return { partitionKey: `${BY_ID_PREFIX[kind]}${checkedId(kind, id)}`, rowKey: BY_ID_ROW };
 }
 
-export type DueKind = "term-end" | "invitation";
-const DUE_PREFIX: Readonly<Record<DueKind, string>> = { "term-end": "due|", invitation: "inv|" };
+/**
+ * `map|<partnerId>`: the partner's customer map (row `<customerId>`, customerMap.ts) and, beside it,
+ * what the sweep must visit for that partner (rows `~due|…` / `~inv|…`), so one batch writes a
+ * customer's summary and its due entries together.
+ */
+export const MAP_PREFIX = "map|";
 
-/** `due|<yyyy-mm-dd>` / `inv|<yyyy-mm-dd>`, row `<customerId>|<entityId>`. */
-export function dueKeys(kind: DueKind, dueAt: string, customerId: string, entityId: string) {
+export function mapPartition(partnerId: string): string {
+  return `${MAP_PREFIX}${checkedId("partner", partnerId)}`;
+}
+
+/**
+ * Customer-map rows are customer ids, whose characters all sort before `~`: the due rows (which
+ * start with it) never mix into a map page, and a page query stops at this bound.
+ */
+export const MAP_ROWS_BEFORE = "~";
+
+export type DueKind = "term-end" | "invitation";
+const DUE_PREFIX: Readonly<Record<DueKind, string>> = { "term-end": "~due|", invitation: "~inv|" };
+
+/** Partition `map|<partnerId>`, row `~due|<yyyy-mm-dd>|<customerId>|<entityId>` (`~inv|` for invitations). */
+export function dueKeys(
+  kind: DueKind,
+  dueAt: string,
+  partnerId: string,
+  customerId: string,
+  entityId: string,
+) {
   return {
-    partitionKey: `${DUE_PREFIX[kind]}${utcDay(dueAt)}`,
-    rowKey: `${checkedId("customer", customerId)}|${checkedId(kind, entityId)}`,
+    partitionKey: mapPartition(partnerId),
+    rowKey: `${DUE_PREFIX[kind]}${utcDay(dueAt)}|${checkedId("customer", customerId)}|${checkedId(kind, entityId)}`,
   };
 }
 
-/** Partitions holding entries due on or before `asOf`'s day: from the first day there is to that day. */
-export function duePartitionRange(kind: DueKind, asOf: string): KeyRange {
-  return { ge: DUE_PREFIX[kind], le: `${DUE_PREFIX[kind]}${utcDay(asOf)}` };
+/** Rows of a partner's map partition due on or before `asOf`'s day: from the first day there is to that day. */
+export function dueRowRange(kind: DueKind, asOf: string): KeyRange {
+  return { ge: DUE_PREFIX[kind], lt: prefixRange(`${DUE_PREFIX[kind]}${utcDay(asOf)}|`).lt };
+}
+
+for (const prefix of Object.values(DUE_PREFIX)) {
+  if (!prefix.startsWith(MAP_ROWS_BEFORE) || idSchema.safeParse(prefix.slice(0, -1)).success) {
+    throw new Error(`Due rows ("${prefix}") must sort after every customer id`);
+  }
 }
 
 /**

@@ -95,3 +95,14 @@ async function putReference<S extends z.ZodType<{ id: string }>>(
   await client.upsertEntity(entity, "Replace");
   return "replaced";
 }
+
+/** Every registered partner's id: one single-partition query of row keys (a round trip per 1,000). */
+export async function listPartnerIds(store: TableStore): Promise<string[]> {
+  const client = await store.table("reference");
+  const ids: string[] = [];
+  const rows = client.listEntities({
+    queryOptions: { filter: `PartitionKey eq ${quote("partner")}`, select: ["RowKey"] },
+  });
+  for await (const row of rows) if (row.rowKey !== undefined) ids.push(row.rowKey);
+  return ids;
+}

@@ -24,7 +24,10 @@ export interface Decision<R> {
  */
 export type Decide<R> = (state: CustomerState, attempt: number) => Decision<R> | Promise<Decision<R>>;
 
-export interface UnitOfWorkOptions extends LoadOptions, Pick<CommitOptions, "outboxPointer"> {
+export interface UnitOfWorkOptions
+  extends LoadOptions, Pick<CommitOptions, "outboxPointer" | "eventRows" | "deferDueEntries"> {
+  /** The outbox rows the load brought were sent: delete them in the commit's own transaction. */
+  readonly clearLoadedOutbox?: boolean;
   /** Attempts before giving up with ConcurrencyConflictError; default 5. */
   readonly maxAttempts?: number;
   /** Backoff before attempt n+1: a random delay up to backoffMs × 2^(n-1) (full jitter); default 20. */
@@ -66,6 +69,9 @@ export async function withCustomerPartition<R>(
     try {
       const receipt = await commit(store, state, decision.changes, {
         outboxPointer: options.outboxPointer ?? true,
+        eventRows: options.eventRows ?? true,
+        deferDueEntries: options.deferDueEntries ?? false,
+        clearOutboxRows: options.clearLoadedOutbox === true ? state.outbox.map((row) => row.rowKey) : [],
       });
       return { result: decision.result, attempts: attempt, state, receipt };
     } catch (error) {

@@ -27,7 +27,7 @@ import {
   tableRows,
 } from "../pipeline/processors/support.js";
 import { tablesConnection } from "../setup/tables.js";
-import { customerTransaction, FaultInjector, indexWrite } from "./faults.js";
+import { customerTransaction, FaultInjector, indexBatch } from "./faults.js";
 import { useDrillHost } from "./support.js";
 
 const drill = useDrillHost(import.meta.url, {
@@ -72,7 +72,7 @@ async function related() {
 
 async function dueEntriesOf(customerId: string): Promise<string[]> {
   return (await tableRows(store, "indexes"))
-    .filter((row) => String(row.partitionKey).startsWith("due|") && String(row.rowKey).startsWith(customerId))
+    .filter((row) => String(row.rowKey).startsWith("~due|") && String(row.rowKey).includes(`|${customerId}|`))
     .map((row) => `${String(row.partitionKey)} ${String(row.rowKey)}`);
 }
 
@@ -86,7 +86,7 @@ const DECIDED_ONCE = [
 
 describe("drill: a processor crashes after a write, and Service Bus delivers again", () => {
   it.each([
-    ["its term-end index entry landed and its transaction was refused", "before-sending"],
+    ["its transaction was refused", "before-sending"],
     ["its transaction landed and the answer was lost", "after-landing"],
   ] as const)("converges when %s", { timeout: 60_000 }, async (_, timing) => {
     const { customerId, partnerId } = await related();
@@ -109,8 +109,33 @@ describe("drill: a processor crashes after a write, and Service Bus delivers aga
     expect(await historySteps(store, customerId, { kind: "subscription", id: replacement })).toEqual([
       "null → active",
     ]);
-    expect(await dueEntriesOf(customerId)).toEqual([`due|2025-07-01 ${customerId}|${migrationId}`]);
+    expect(await dueEntriesOf(customerId)).toEqual([
+      `map|${partnerId} ~due|2025-07-01|${customerId}|${migrationId}`,
+    ]);
   });
+
+  it(
+    "writes the due entry on redelivery when the map partition's write after the transaction failed",
+    { timeout: 60_000 },
+    async () => {
+      const { customerId, partnerId } = await related();
+      const migrationId = await submitMigration(store, { customerId, partnerId });
+      const failedBefore = drill.invocations.count("processMigrationMessage", "Failed");
+      faults.arm({ matches: indexBatch(customerId), timing: "before-sending" });
+
+      await handle(migrationRequest(customerId, migrationId), 2);
+
+      faults.disarm();
+      expect(drill.invocations.count("processMigrationMessage", "Failed")).toBe(failedBefore + 1);
+      expect(await historySteps(store, customerId, { kind: "migration", id: migrationId })).toEqual(
+        DECIDED_ONCE,
+      );
+      expect(await dueEntriesOf(customerId)).toEqual([
+        `map|${partnerId} ~due|2025-07-01|${customerId}|${migrationId}`,
+      ]);
+      expect((await tableRows(store, "indexes")).map((row) => row.rowKey)).toContain(customerId);
+    },
+  );
 
   it(
     "leaves an accepted invitation alone when the clean-up of its expiry entry failed, and the sweep removes the entry",
@@ -126,12 +151,13 @@ describe("drill: a processor crashes after a write, and Service Bus delivers aga
         String(row.rowKey).endsWith(relationshipId),
       );
       expect(invitation).toHaveLength(1);
-      faults.arm({ matches: indexWrite(ids.customerId, "DELETE"), timing: "before-sending" });
+      // The entry's removal goes with the customer's map row, in one batch after the transaction.
+      faults.arm({ matches: indexBatch(ids.customerId), timing: "before-sending" });
 
       await handle(relationshipAnswer(ids.customerId, relationshipId, "accept"));
 
       faults.disarm();
-      expect(faults.fired.at(-1)).toContain("DELETE");
+      expect(faults.fired.at(-1)).toContain("$batch");
       const state = await loadCustomerState(store, ids.customerId);
       expect(state.relationships.get(relationshipId)?.value.status).toBe("active");
       expect(

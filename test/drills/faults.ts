@@ -62,13 +62,12 @@ export function customerTransaction(customerId: string): (request: PipelineReque
       request.body.includes(`"PartitionKey":"${customerId}"`));
 }
 
-/** A write (upsert or delete) to the indexes table whose row names the customer. */
-export function indexWrite(
-  customerId: string,
-  method: "PUT" | "DELETE",
-): (request: PipelineRequest) => boolean {
+/** An entity-group transaction on the indexes table naming the customer: a partner's map row with its due entries. */
+export function indexBatch(customerId: string): (request: PipelineRequest) => boolean {
   return (request) =>
-    request.method === method &&
-    decodeURIComponent(request.url).includes("indexes(") &&
-    decodeURIComponent(request.url).includes(customerId);
+    request.method === "POST" &&
+    request.url.endsWith("$batch") &&
+    typeof request.body === "string" &&
+    request.body.includes("indexes") &&
+    request.body.includes(customerId);
 }

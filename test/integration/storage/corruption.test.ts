@@ -129,8 +129,8 @@ describe("reading back a corrupt entity", () => {
     await (
       await rawClient("indexes")
     ).createEntity({
-      partitionKey: "due|1999-01-01",
-      rowKey: `${customerId}|mig-1`,
+      partitionKey: `map|${partnerId}`,
+      rowKey: `~due|1999-01-01|${customerId}|mig-1`,
       customerId,
       entityId: "mig-1",
       dueAt: "1999-01-01", // a day, not a time
@@ -138,7 +138,7 @@ describe("reading back a corrupt entity", () => {
     const due = await corruptError(listDue(store, "term-end", "1999-01-02T00:00:00.000Z"));
     expect(due.address).toMatchObject({
       table: store.physicalName("indexes"),
-      partitionKey: "due|1999-01-01",
+      partitionKey: `map|${partnerId}`,
     });
 
     const scope = { partnerId: uniqueId("partner"), key: "k-1" };

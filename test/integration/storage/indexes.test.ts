@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 
 import type { LineItem, Migration } from "../../../shared/domain/model.js";
 import {
@@ -11,18 +11,24 @@ import {
   listDue,
   loadCustomerState,
   put,
+  putPartner,
   removeIndexEntries,
   staleDueEntries,
   withCustomerPartition,
   type DueEntry,
 } from "../../../shared/storage/index.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
-import { createFault, isDeleteOn, isTransactionOn } from "./faults.js";
-import { aLineItem, aMigration, anEntry, aRelationship } from "./fixtures.js";
+import { createFault, isTransactionOn } from "./faults.js";
+import { aLineItem, aMigration, anEntry, aPartner, aRelationship } from "./fixtures.js";
 
 const fault = createFault();
 const store = testTableStore(import.meta.url, { policies: [fault.policy] });
 const later = () => new Date(Date.now() + INDEX_GRACE_MS + 60_000);
+
+// The sweep reads the due entries of every registered partner.
+beforeAll(async () => {
+  await putPartner(store, aPartner("partner-1"));
+});
 
 async function dueFor(customerId: string, kind: DueEntry["kind"], asOf: string): Promise<DueEntry[]> {
   return (await listDue(store, kind, asOf)).filter((entry) => entry.customerId === customerId);
@@ -90,7 +96,7 @@ describe("indexes", () => {
     expect(due).toMatchObject({
       entityId: "mig-1",
       dueAt: "2025-06-01T00:00:00.000Z",
-      key: { partitionKey: "due|2025-06-01", rowKey: `${customerId}|mig-1` },
+      key: { partitionKey: "map|partner-1", rowKey: `~due|2025-06-01|${customerId}|mig-1` },
     });
 
     // The sweep expires the first original: the entry moves to the next term end.
@@ -209,7 +215,8 @@ describe("indexes", () => {
       put.migration(awaitingTermEnd(customerId, "mig-1", first)),
     ]);
 
-    fault.arm(isDeleteOn(store.physicalName("indexes")));
+    // The removal goes in one batch with the customer-map row, after the transaction.
+    fault.arm(isTransactionOn(store.physicalName("indexes")));
     const moved = [{ ...first[0]!, cancelAt: "2025-07-01T00:00:00Z" }];
     const receipt = await commit(store, await loadCustomerState(store, customerId), [
       put.migration(awaitingTermEnd(customerId, "mig-1", moved)),

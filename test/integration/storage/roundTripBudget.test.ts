@@ -9,20 +9,29 @@ import {
   findMigration,
   getOffers,
   getPartner,
+  listOutboxPointers,
+  listPartnerDue,
+  loadCustomerState,
+  readOutbox,
+  type CustomerState,
   hashRequest,
   locatingId,
   put,
   RoundTripCounter,
   TABLE_NAMES,
   takeSubmissionOnce,
-  withCustomerPartitionForMessage,
 } from "../../../shared/storage/index.js";
-import { relayOrRetry } from "../../../shared/pipeline/relay.js";
+import { withMessageCommit } from "../../../shared/pipeline/relay.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
+import { createFault, isTransactionOn } from "./faults.js";
+import { eventIdFor } from "../../../shared/events/catalogue.js";
+import { readCustomerMap } from "../../../shared/storage/customerMap.js";
 import { aLineItem, aMigration, anEntry } from "./fixtures.js";
 
 const counter = new RoundTripCounter();
 const store = testTableStore(import.meta.url, { counter });
+const fault = createFault();
+const faultyStore = testTableStore(import.meta.url, { policies: [fault.policy] });
 const DIGEST = "0123456789abcdef0123456789abcdef";
 
 beforeAll(async () => {
@@ -50,8 +59,43 @@ function submission(customerId: string, key: string, body: string) {
   return { migrationId, claim, changes };
 }
 
+/** The events a processor sends, by message id, in order. */
+function recordingRuntime() {
+  const sent: string[] = [];
+  return {
+    sent,
+    rt: {
+      store,
+      sendEvents: (messages: readonly { readonly messageId: string }[]) => {
+        sent.push(...messages.map((message) => message.messageId));
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+/** The processor's decision on the submitted migration: provisioned, awaiting its term end. */
+function provision(migrationId: string) {
+  return (state: CustomerState) => {
+    const migration = state.migrations.get(migrationId)!.value;
+    if (migration.status !== "submitted") return { changes: [], result: undefined };
+    return {
+      changes: [
+        put.migration({
+          ...migration,
+          status: "awaiting-term-end",
+          items: migration.items.map((item) => ({ ...item, status: "provisioned" as const })),
+        }),
+        appendHistory({ kind: "migration", id: migrationId }, anEntry("submitted", "provisioning")),
+        appendHistory({ kind: "migration", id: migrationId }, anEntry("provisioning", "awaiting-term-end")),
+      ],
+      result: undefined,
+    };
+  };
+}
+
 describe("round trips per migration", () => {
-  it("intake 1 (claim, entity, history and outbox row in one transaction) + processor 4 (load, due index, decision, map) + relay 1", async () => {
+  it("intake 1 (claim, entity, history and outbox row in one transaction) + processor 3 (load, decision, map row and due entry) + relay 0", async () => {
     const customerId = uniqueId("cust");
     const key = uniqueId("key");
     const { migrationId, claim, changes } = submission(customerId, key, "{}");
@@ -69,47 +113,83 @@ describe("round trips per migration", () => {
     await getOffers(store, ["o365-e3", "o365-e5"]);
     expect(counter.total).toBe(2);
 
+    // The load brings the intake's event, sent before the decision, whose transaction deletes its
+    // row; the decision's own events are sent after it from no row at all; the customer-map row and
+    // the due entry share the partner's map partition: one batch after the transaction.
     counter.reset();
-    const done = await withCustomerPartitionForMessage(store, customerId, (state) => {
-      const migration = state.migrations.get(migrationId)!.value;
-      return {
-        changes: [
-          put.migration({
-            ...migration,
-            status: "awaiting-term-end",
-            items: migration.items.map((item) => ({ ...item, status: "provisioned" as const })),
-          }),
-          appendHistory({ kind: "migration", id: migrationId }, anEntry("submitted", "provisioning")),
-          appendHistory({ kind: "migration", id: migrationId }, anEntry("provisioning", "awaiting-term-end")),
-        ],
-        result: undefined,
-      };
-    });
-    // The due index entry before the transaction, the customer-map row after it; the load brought
-    // the intake's unsent events along.
-    expect(counter.snapshot()).toMatchObject({ total: 4, byKind: { query: 1, upsert: 2, transaction: 1 } });
+    const { sent, rt } = recordingRuntime();
+    const subject = { kind: "migration", id: migrationId } as const;
+    const done = await withMessageCommit(rt, customerId, [subject], provision(migrationId));
+    expect(counter.snapshot()).toMatchObject({ total: 3, byKind: { query: 1, transaction: 2 } });
     expect(done.state.outbox).toHaveLength(1);
-
-    // The relay: both commits' events sent (Service Bus), both rows cleared in one transaction.
-    counter.reset();
-    const sent: string[] = [];
-    await relayOrRetry(
-      {
-        store,
-        sendEvents: (messages) => {
-          sent.push(...messages.map((message) => message.messageId));
-          return Promise.resolve();
-        },
-      },
-      done,
-    );
+    expect(done.receipt.outbox?.rowKey).toBeUndefined();
     expect(sent).toHaveLength(1 + (done.receipt.outbox?.events.length ?? 0));
-    expect(counter.snapshot()).toMatchObject({ total: 1, byKind: { transaction: 1 } });
+    expect(sent).toEqual([...done.state.outbox[0]!.events, ...done.receipt.outbox!.events].map((e) => e.id));
+
+    // Nothing is left for a relay: no outbox row, no pointer.
+    counter.reset();
+    expect(await readOutbox(store, customerId)).toEqual([]);
+    expect((await listOutboxPointers(store)).filter((p) => p.customerId === customerId)).toEqual([]);
+    expect(
+      (await listPartnerDue(store, "term-end", "partner-1", "2025-06-01T00:00:00.000Z")).filter(
+        (entry) => entry.customerId === customerId,
+      ),
+    ).toMatchObject([{ entityId: migrationId, dueAt: "2025-06-01T00:00:00.000Z" }]);
 
     // A GET by id alone: the id names its partition, one point read.
     counter.reset();
     expect((await findMigration(store, migrationId))?.stored.value.status).toBe("awaiting-term-end");
     expect(counter.snapshot()).toMatchObject({ total: 1, byKind: { "point-read": 1 } });
+  });
+
+  it("a redelivery after the commit stood sends the same events again, from the history, and rewrites the due entry", async () => {
+    const customerId = uniqueId("cust");
+    const { migrationId, claim, changes } = submission(customerId, uniqueId("key"), "{}");
+    await takeSubmissionOnce(store, claim, changes, { now: new Date() });
+    const subject = { kind: "migration", id: migrationId } as const;
+
+    // The first delivery commits, then its process dies before the decision's events go out (the
+    // send fails) and before the map partition is written (that write fails).
+    const first = recordingRuntime();
+    let sends = 0;
+    const dying = {
+      store: faultyStore,
+      sendEvents: async (messages: readonly { readonly messageId: string }[]) => {
+        sends += 1;
+        if (sends > 1) throw new Error("the process died");
+        await first.rt.sendEvents(messages);
+      },
+    };
+    fault.arm(isTransactionOn(faultyStore.physicalName("indexes")));
+    await expect(withMessageCommit(dying, customerId, [subject], provision(migrationId))).rejects.toThrow(
+      /the process died/,
+    );
+    expect(fault.fired).toBe(1);
+    const stored = await loadCustomerState(store, customerId);
+    expect(stored.migrations.get(migrationId)?.value.status).toBe("awaiting-term-end");
+    expect(stored.outbox).toEqual([]);
+    expect(
+      await listPartnerDue(store, "term-end", "partner-1", "2025-06-01T00:00:00.000Z"),
+    ).not.toContainEqual(expect.objectContaining({ entityId: migrationId }));
+
+    // The redelivery finds nothing to decide: it sends every event of the migration under the ids
+    // the commits raised them with, and writes the due entry and the map row.
+    const again = recordingRuntime();
+    const redone = await withMessageCommit(again.rt, customerId, [subject], provision(migrationId));
+    expect(redone.receipt.operations).toBe(0);
+    // submitted, provisioning, awaiting-term-end: the migration's sequences 1 to 3.
+    const raised = [1, 2, 3].map((sequence) => eventIdFor(customerId, "migration", migrationId, sequence));
+    expect(again.sent).toEqual(raised);
+    expect(first.sent).toEqual(raised.slice(0, 1));
+    expect(
+      (await listPartnerDue(store, "term-end", "partner-1", "2025-06-01T00:00:00.000Z")).filter(
+        (entry) => entry.customerId === customerId,
+      ),
+    ).toMatchObject([{ entityId: migrationId }]);
+    const map = await readCustomerMap(store, "partner-1", { now: new Date(), limit: 1000 });
+    expect(map.customers.find((summary) => summary.customerId === customerId)?.migrations).toEqual({
+      "awaiting-term-end": 1,
+    });
   });
 
   it("replays the same request, refuses another under the same key, and finds nothing by a forged id", async () => {

@@ -224,6 +224,8 @@ describe("an answer with more waiting migrations than one transaction holds", ()
       request.url.endsWith("$batch") &&
       typeof request.body === "string" &&
       request.body.includes(customerId) &&
+      // The customer's own transactions, not the map partition's batches after them.
+      request.body.includes(`/${world.store.physicalName("customers")}`) &&
       ++transactions === 4;
     const answer = relationshipAnswer(customerId, relationshipId, "accept");
     try {

@@ -162,9 +162,11 @@ export async function seedWorld(
     partner?: Partial<Partner> | false;
     customer?: Partial<Customer> | false;
     subscriptions?: (customerId: string) => Subscription[];
+    /** An id of the test's own, to give several customers one partner. */
+    partnerId?: string;
   } = {},
 ): Promise<{ partnerId: string; customerId: string }> {
-  const partnerId = uniqueId("partner");
+  const partnerId = options.partnerId ?? uniqueId("partner");
   const customerId = uniqueId("cust");
   if (options.partner !== false) await putPartner(store, aPartner(partnerId, options.partner));
   const subscriptions = options.subscriptions?.(customerId) ?? [aSubscription(customerId, "sub-1")];

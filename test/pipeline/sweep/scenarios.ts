@@ -27,12 +27,16 @@ export interface Scenario {
 /** A customer whose migration was decided under an active relationship (awaiting-term-end by default). */
 export async function migratingCustomer(
   store: TableStore,
-  options: { subscriptions?: (customerId: string) => Subscription[]; request?: MigrationItemRequest[] } = {},
+  options: {
+    subscriptions?: (customerId: string) => Subscription[];
+    request?: MigrationItemRequest[];
+    partnerId?: string;
+  } = {},
 ): Promise<Scenario> {
-  const ids = await seedWorld(
-    store,
-    options.subscriptions === undefined ? {} : { subscriptions: options.subscriptions },
-  );
+  const ids = await seedWorld(store, {
+    ...(options.subscriptions === undefined ? {} : { subscriptions: options.subscriptions }),
+    ...(options.partnerId === undefined ? {} : { partnerId: options.partnerId }),
+  });
   const relationshipId = await submitRelationship(store, ids);
   await processRelationship(relationshipRequest(ids.customerId, relationshipId));
   await processRelationship(relationshipAnswer(ids.customerId, relationshipId, "accept"));

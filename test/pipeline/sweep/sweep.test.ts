@@ -264,12 +264,12 @@ describe("the sweep", () => {
 
   it("removes index entries its customer's state no longer backs, so they are not read every night", async () => {
     const { store, clock } = await tablesOfItsOwn(import.meta.url, { tables: "m" });
-    const { customerId } = await migratingCustomer(store);
+    const { customerId, partnerId } = await migratingCustomer(store);
     const indexes = await store.table("indexes");
     // An entry for a migration that is not there (say its commit failed after the entry was written).
     await indexes.upsertEntity({
-      partitionKey: "due|2025-06-01",
-      rowKey: `${customerId}|mig-gone`,
+      partitionKey: `map|${partnerId}`,
+      rowKey: `~due|2025-06-01|${customerId}|mig-gone`,
       customerId,
       entityId: "mig-gone",
       dueAt: "2025-06-01T00:00:00.000Z",
