@@ -21,11 +21,12 @@ import { QUEUES } from "../shared/messaging/messages.js";
 import { setRuntimeForTests, runtime } from "../shared/pipeline/runtime.js";
 import { listOutboxPointers, tableRoundTrips } from "../shared/storage/index.js";
 import { physicalTableName } from "../shared/storage/tableNames.js";
+import { queuesIdle } from "./lib/busIdle.js";
 import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
 import { fetchSigned, seedBenchPartnerKey } from "./lib/http.js";
 import { startLoadGenerator } from "./lib/load.js";
 import { startBenchReceiver } from "./lib/receiver.js";
-import { startBenchServices, type BenchServices } from "./lib/services.js";
+import { startBenchServices } from "./lib/services.js";
 import { customerId, migrationLoad, PARTNER_ID, putReference, seedMigratableCustomers } from "./lib/world.js";
 import { processedCounter } from "./pipeline.js";
 
@@ -140,7 +141,7 @@ export async function eventsBench(options: EventsOptions): Promise<Figure[]> {
         await until(
           async () =>
             (!subscribed || (await receiver.count()).distinct >= raised.size) &&
-            queueIdle(await services.busStats()),
+            queuesIdle(await services.busStats()),
           async () => {
             const got = await receiver.count();
             const queues = JSON.stringify((await services.busStats()).entities);
@@ -293,13 +294,6 @@ function eventRequests(prefix: string) {
       counts.webhooks = 0;
     },
   };
-}
-
-function queueIdle(stats: Awaited<ReturnType<BenchServices["busStats"]>>): boolean {
-  return [QUEUES.migrations, QUEUES.events].every((queue) => {
-    const counts = stats.entities[queue];
-    return counts !== undefined && counts.active === 0 && counts.scheduled === 0;
-  });
 }
 
 async function until(

@@ -21,6 +21,7 @@ import {
   type RoundTripSnapshot,
   type TableStore,
 } from "../shared/storage/index.js";
+import { untilQueuesIdle } from "./lib/busIdle.js";
 import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
 import { migrationBody, seedBenchPartnerKey, postSigned, type Posted } from "./lib/http.js";
 import { startLoadGenerator, type LoadRequest } from "./lib/load.js";
@@ -92,6 +93,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       // Warm-up: connections, links, tables, the reference cache and the JIT; not counted.
       await post(request(0, warmUp));
       await processed.reach(warmUp);
+      await untilQueuesIdle(() => services.busStats());
 
       const roundTrips = tableRoundTrips();
       roundTrips.reset();
@@ -105,6 +107,8 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       const intakeSeconds = since(start) / 1000;
       await processed.reach(total);
       const seconds = since(start) / 1000;
+      // CPU, round trips and operations include the relay's and dispatcher's work for these migrations.
+      await untilQueuesIdle(() => services.busStats());
       await profiling.stop();
       const cpu = process.cpuUsage(cpuBefore);
       const childrenSpent = cpuSince(childrenBefore, childrenCpu());

@@ -4,6 +4,7 @@
  * event loop of the process under test, as they would be in Azure.
  */
 import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { z } from "zod";
@@ -20,7 +21,7 @@ export async function startChild<T>(
 ): Promise<{ child: Child; ready: T }> {
   const file = fileURLToPath(new URL(`../workers/${worker}.ts`, import.meta.url));
   const process_: ChildProcess = fork(file, [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...profileArgs(worker)],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   let pending: ((message: unknown) => void) | undefined;
@@ -54,6 +55,22 @@ export async function startChild<T>(
     },
   };
   return { child, ready: first };
+}
+
+/**
+ * With BENCH_PROFILE_DIR set, each helper writes a `.cpuprofile` of its whole life into `<dir>/<helper>/` as it exits
+ * (setup and warm-up included, unlike the benchmark's own timed-part profile): the emulator's CPU
+ * counts towards a migration's, so it is profiled too.
+ */
+function profileArgs(worker: string): string[] {
+  const folder = process.env.BENCH_PROFILE_DIR;
+  if (folder === undefined || folder === "") return [];
+  return [
+    "--cpu-prof",
+    // A folder per helper: tsx's loader thread writes a (nearly idle) profile of its own beside it.
+    `--cpu-prof-dir=${path.join(folder, worker)}`,
+    "--cpu-prof-interval=500",
+  ];
 }
 
 /** In a worker: answers each request from the parent with `handle`'s result. */

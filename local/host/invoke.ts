@@ -4,7 +4,7 @@
  * the handler, the handler runs (`invokeFunction`), post-invocation hooks see the result or
  * error, and the model converts the result (`getResponse`).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type {
   CoreInvocationContext,
@@ -19,6 +19,7 @@ import type {
 } from "./coreTypes.js";
 import type { HostLogger } from "./logging.js";
 import type { FunctionRegistration } from "./registrations.js";
+import { traceParentFor } from "./traceParent.js";
 
 export interface InvocationInput {
   readonly triggerData: RpcTypedData;
@@ -168,12 +169,4 @@ async function runHooks(
   } finally {
     coreContext.state = undefined;
   }
-}
-
-const TRACE_PARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
-
-/** A new span in the caller's trace when it sent one, else in a new trace. */
-function traceParentFor(incoming: string | undefined): string {
-  const traceId = TRACE_PARENT.exec(incoming ?? "")?.[1] ?? randomBytes(16).toString("hex");
-  return `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
 }

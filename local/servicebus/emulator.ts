@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 
+import { coalesceWrites } from "./coalesced-writes.js";
 import { EntityStore } from "./entity-store.js";
 import { LinkHandler } from "./links.js";
 import { createServerContainer } from "./rhea-adapter.js";
@@ -92,6 +93,7 @@ export async function startServiceBusEmulator(
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
+    coalesceWrites(socket);
     socket.on("close", () => sockets.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
