@@ -22,7 +22,7 @@ import {
 } from "../domain/index.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import { loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
-import { NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
+import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { Runtime } from "./runtime.js";
 
 type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
@@ -53,12 +53,12 @@ export async function placeOrders(
           ? `${item.subscriptionId}: ordered in Partner Center (order ${outcome.order.id}, subscription ${outcome.order.subscriptionId})`
           : `${item.subscriptionId}: not bought: ${outcome.orderError?.message ?? ""}`
         : `${item.subscriptionId}: order already recorded`;
-      step = {
-        notes: [...step.notes, note],
-        warn: step.warn || outcome.orderError !== undefined,
-        attempts: step.attempts + recorded.attempts,
-        writes: step.writes + recorded.writes,
-      };
+      step = combineSteps(step, {
+        notes: [note],
+        warn: outcome.orderError !== undefined,
+        attempts: recorded.attempts,
+        writes: recorded.writes,
+      });
     }
   }
   return step;

@@ -33,7 +33,7 @@ import { QUEUES, type TransferPollMessage } from "../messaging/messages.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { TransferEntityResource } from "../partnerCenter/shapes.js";
 import { type CustomerState, loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
-import { NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
+import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { ProcessingResult } from "./processing.js";
 import type { Runtime } from "./runtime.js";
 
@@ -80,12 +80,7 @@ export async function startTransfers(
             : `${item.subscriptionId}: not transferred: ${outcome.transferError.message}`;
       } else note = `${item.subscriptionId}: transfer ${created} recorded, its first poll scheduled again`;
       if (created !== undefined) await schedulePoll(rt, migration, item.subscriptionId, created, 1);
-      step = {
-        notes: [...step.notes, note],
-        warn: step.warn || warn,
-        attempts: step.attempts + written.attempts,
-        writes: step.writes + written.writes,
-      };
+      step = combineSteps(step, { notes: [note], warn, attempts: written.attempts, writes: written.writes });
     }
   }
   return step;

@@ -9,17 +9,14 @@
 import { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 
-import { postAcceptance } from "../../functions/postAcceptance.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
 import { orderRequestId } from "../../shared/domain/index.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
-import { asCustomer } from "../setup/callers.js";
-import { uniqueId } from "../setup/tables.js";
-import { inRecordsMode, liveOrders, sold } from "./http/liveOrders.js";
+import { acceptAsCustomer, inRecordsMode, liveOrders, sold } from "./http/liveOrders.js";
 import { subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
-import { call, usePipelineHttp } from "./http/support.js";
+import { usePipelineHttp } from "./http/support.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
@@ -104,17 +101,7 @@ describe("records mode: nothing is bought", () => {
   it("the item says recorded and Partner Center is not asked, though the offer could be bought", async () => {
     await inRecordsMode(async () => {
       const found = await world(["ea-1"]);
-      const accepted = await call(
-        postAcceptance,
-        "POST",
-        `/api/relationships/${found.relationshipId}/acceptance`,
-        {
-          params: { id: found.relationshipId },
-          key: uniqueId("answer"),
-          as: await asCustomer(found.customerId, { user: "carol@fabrikam.example" }),
-        },
-      );
-      expect(accepted.status, accepted.text).toBe(202);
+      await acceptAsCustomer(found);
       const migrationId = await submitMigration(found, ["ea-1"]);
       await processQueues();
       const migration = await migrationOf(migrationId);

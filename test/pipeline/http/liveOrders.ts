@@ -7,6 +7,7 @@ import type { InvocationContext } from "@azure/functions";
 import { expect } from "vitest";
 
 import { getMigration } from "../../../functions/getMigration.js";
+import { postAcceptance } from "../../../functions/postAcceptance.js";
 import { postMigration } from "../../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../../functions/postRelationshipRequest.js";
 import { putCustomer } from "../../../functions/putCustomer.js";
@@ -17,6 +18,7 @@ import { resetConfigForTests } from "../../../shared/config.js";
 import type { MigrationItemRequest } from "../../../shared/domain/index.js";
 import type { MigrationView } from "../../../shared/http/views.js";
 import { resetRuntime } from "../../../shared/pipeline/runtime.js";
+import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
 import type { PartnerCenterForTests } from "./partnerCenter.js";
 import { workOffQueues } from "./queues.js";
@@ -51,6 +53,21 @@ export async function inRecordsMode(body: () => Promise<void>): Promise<void> {
   } finally {
     mode("live");
   }
+}
+
+/** The customer's administrator accepts the world's invitation here (records mode: no Partner Center to accept in). */
+export async function acceptAsCustomer(found: LiveWorld): Promise<void> {
+  const accepted = await call(
+    postAcceptance,
+    "POST",
+    `/api/relationships/${found.relationshipId}/acceptance`,
+    {
+      params: { id: found.relationshipId },
+      key: uniqueId("answer"),
+      as: await asCustomer(found.customerId, { user: "carol@fabrikam.example" }),
+    },
+  );
+  expect(accepted.status, accepted.text).toBe(202);
 }
 
 export function liveOrders(

@@ -11,7 +11,6 @@ import { InvocationContext } from "@azure/functions";
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
 import { describe, expect, it, vi } from "vitest";
 
-import { postAcceptance } from "../../../functions/postAcceptance.js";
 import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
 import { processSweepMessage } from "../../../functions/processSweepMessage.js";
 import { orderRequestId } from "../../../shared/domain/index.js";
@@ -19,13 +18,11 @@ import { QUEUES, sweepMessageSchema } from "../../../shared/messaging/messages.j
 import { queueSweep } from "../../../shared/pipeline/sweep.js";
 import { SWEEP_ATTEMPTS } from "../../../shared/pipeline/sweepRetry.js";
 import { getEntity, readHistory } from "../../../shared/storage/index.js";
-import { asCustomer } from "../../setup/callers.js";
-import { uniqueId } from "../../setup/tables.js";
-import { inRecordsMode, liveOrders, type LiveWorld, sold } from "../http/liveOrders.js";
+import { acceptAsCustomer, inRecordsMode, liveOrders, type LiveWorld, sold } from "../http/liveOrders.js";
 import { usePartnerCenter } from "../http/partnerCenter.js";
 import { subscriptionBody } from "../http/reference.js";
 import { withTableWriteFault } from "../http/storeFault.js";
-import { call, usePipelineHttp } from "../http/support.js";
+import { usePipelineHttp } from "../http/support.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
@@ -288,17 +285,7 @@ describe("records mode: the sweep buys nothing", () => {
   it("provisions and expires at term end as a record; Partner Center is not asked", async () => {
     await inRecordsMode(async () => {
       const found = await world(["ea-1"]);
-      const accepted = await call(
-        postAcceptance,
-        "POST",
-        `/api/relationships/${found.relationshipId}/acceptance`,
-        {
-          params: { id: found.relationshipId },
-          key: uniqueId("answer"),
-          as: await asCustomer(found.customerId, { user: "carol@fabrikam.example" }),
-        },
-      );
-      expect(accepted.status, accepted.text).toBe(202);
+      await acceptAsCustomer(found);
       const migrationId = await submitMigration(found, ["ea-1"], { startAt: "term-end" });
       await processQueues();
       const [message] = await queuedSweepOf(found.customerId, AFTER_TERM_END);
