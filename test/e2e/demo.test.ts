@@ -128,22 +128,28 @@ describe("the demo's story", () => {
       expect(result.sweep.queued).toBeGreaterThanOrEqual(1);
       expect(output).toMatch(/POST admin\/sweep → 200 {2}as of \S+: \d+ of \d+ customer\(s\) queued/);
 
-      // Live mode: the licence item was bought in the local Partner Center, once; the demo shows the
-      // order as Partner Center holds it, and it is the one the line item records.
+      // Live mode: the licence item and the Azure plan (MC-5) were bought in the local Partner Center,
+      // once each; the demo shows the orders as Partner Center holds them, the ones the items record.
       const office = result.migration.items.find((item) => item.subscriptionId === "ea-o365-e3");
+      const azurePlan = result.migration.items.find((item) => item !== office && item.order !== undefined);
       expect(office?.execution).toBe("ordered");
-      expect(result.partnerCenterOrders).toEqual([
+      expect(azurePlan?.execution).toBe("ordered");
+      const orderOf = (item: typeof office, catalogItemId: string, quantity: number): unknown =>
         expect.objectContaining({
-          id: office?.order?.id,
+          id: item?.order?.id,
           customerId: result.customerId,
-          requestId: office?.order?.requestId,
-          lineItems: [
-            expect.objectContaining({ catalogItemId: "DEMO0M365E3:0001:DEMO0SKU001", quantity: 25 }),
-          ],
-        }),
-      ]);
+          requestId: item?.order?.requestId,
+          lineItems: [expect.objectContaining({ catalogItemId, quantity })],
+        });
+      expect(result.partnerCenterOrders).toHaveLength(2);
+      expect(result.partnerCenterOrders).toEqual(
+        expect.arrayContaining([
+          orderOf(office, "DEMO0M365E3:0001:DEMO0SKU001", 25),
+          orderOf(azurePlan, "DEMO0AZURE:0001:DEMO0PLAN01", 1),
+        ]),
+      );
       expect(output).toContain(
-        `The local Partner Center received 1 order(s) for ${result.customerId} (GET /_control/orders):`,
+        `The local Partner Center received 2 order(s) for ${result.customerId} (GET /_control/orders):`,
       );
       expect(output).toMatch(
         new RegExp(
@@ -176,8 +182,8 @@ describe("the demo's story", () => {
       expect(lines).toContainEqual(expect.stringMatching(/PUT partners\/contoso-csp → 200 {2}updated/));
       // The partner gets a key of its own for each telling.
       expect(result.partnerKeyId).toMatch(/^pk_[a-z0-9]{26}$/);
-      // This telling's own migration, bought once in the same local Partner Center.
-      expect(result.partnerCenterOrders).toHaveLength(1);
+      // This telling's own migration, bought once in the same local Partner Center: licence and Azure plan.
+      expect(result.partnerCenterOrders).toHaveLength(2);
     },
   );
 
