@@ -21,7 +21,8 @@ import {
   toIso,
 } from "../domain/index.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
-import { loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
+import { loadCustomerState } from "../storage/index.js";
+import { recordOnLineItem } from "./lineItemRecord.js";
 import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { Runtime } from "./runtime.js";
 
@@ -47,7 +48,12 @@ export async function placeOrders(
     const link = (await rt.reference.partner(migration.partnerId))?.partnerCenter;
     for (const item of migration.items.filter(awaitsOrder)) {
       const outcome = await buy(rt, client, link, migration, item);
-      const recorded = await record(rt, customerId, migration.id, item.subscriptionId, outcome);
+      const recorded = await recordOnLineItem(
+        rt,
+        { customerId, migrationId: migration.id, subscriptionId: item.subscriptionId },
+        awaitsOrder,
+        outcome,
+      );
       const note = recorded.done
         ? outcome.order !== undefined
           ? `${item.subscriptionId}: ordered in Partner Center (order ${outcome.order.id}, subscription ${outcome.order.subscriptionId})`
@@ -128,29 +134,4 @@ async function buy(
     const refusal = refusalIn(error);
     return failed(refusal.status ?? null, `Partner Center refused the order: ${refusal.message}`);
   }
-}
-
-/** Writes the outcome on the item while it is still `ordering`; a racing delivery's record stands. */
-async function record(
-  rt: OrderRuntime,
-  customerId: string,
-  migrationId: string,
-  subscriptionId: string,
-  outcome: Outcome,
-): Promise<{ done: boolean; attempts: number; writes: number }> {
-  const at = toIso(rt.now());
-  const done = await withCustomerPartition(rt.store, customerId, (state) => {
-    const current = state.migrations.get(migrationId)?.value;
-    const item = current?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
-    if (current === undefined || item === undefined || !awaitsOrder(item))
-      return Promise.resolve({ changes: [], result: false });
-    const items = current.items.map((candidate) =>
-      candidate === item ? { ...candidate, ...outcome } : candidate,
-    );
-    return Promise.resolve({
-      changes: [put.migration({ ...current, items, updatedAt: at })],
-      result: true,
-    });
-  });
-  return { done: done.result, attempts: done.attempts, writes: done.receipt.operations };
 }

@@ -32,7 +32,8 @@ import {
 import { QUEUES, type TransferPollMessage } from "../messaging/messages.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { TransferEntityResource } from "../partnerCenter/shapes.js";
-import { type CustomerState, loadCustomerState, put, withCustomerPartition } from "../storage/index.js";
+import { type CustomerState, loadCustomerState } from "../storage/index.js";
+import { recordOnLineItem } from "./lineItemRecord.js";
 import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { ProcessingResult } from "./processing.js";
 import type { Runtime } from "./runtime.js";
@@ -62,11 +63,9 @@ export async function startTransfers(
       let created = transfer.id;
       if (created === undefined) {
         const outcome = await create(rt, client, state, migration, item, transfer);
-        const recorded = await record(
+        const recorded = await recordOnLineItem(
           rt,
-          customerId,
-          migration.id,
-          item.subscriptionId,
+          { customerId, migrationId: migration.id, subscriptionId: item.subscriptionId },
           awaitsTransferCreation,
           outcome,
         );
@@ -190,7 +189,12 @@ export async function pollTransfer(rt: Runtime, message: TransferPollMessage): P
       code: null,
       message: `Partner Center refused to show transfer ${transferId}: ${refusal.message}`,
     });
-    const recorded = await record(rt, customerId, migrationId, subscriptionId, due, outcome);
+    const recorded = await recordOnLineItem(
+      rt,
+      { customerId, migrationId: migrationId, subscriptionId: subscriptionId },
+      due,
+      outcome,
+    );
     return result([`${subscriptionId}: ${outcome.transferError?.message ?? ""}`], true, recorded);
   }
   const verdict = judgePoll(reading, {
@@ -229,7 +233,12 @@ export async function pollTransfer(rt: Runtime, message: TransferPollMessage): P
     };
     note = `${subscriptionId}: ${verdict.message}`;
   }
-  const recorded = await record(rt, customerId, migrationId, subscriptionId, due, outcome);
+  const recorded = await recordOnLineItem(
+    rt,
+    { customerId, migrationId: migrationId, subscriptionId: subscriptionId },
+    due,
+    outcome,
+  );
   return result(
     [recorded.done ? note : `${subscriptionId}: poll ${poll} already recorded`],
     verdict.kind === "failed",
@@ -263,27 +272,4 @@ async function schedulePoll(
   await rt.send(QUEUES.migrations, message, {
     scheduledAt: new Date(rt.now().getTime() + delaySeconds * 1000),
   });
-}
-
-/** Writes the outcome on the item while `still` holds for it; a racing delivery's record stands. */
-async function record(
-  rt: Runtime,
-  customerId: string,
-  migrationId: string,
-  subscriptionId: string,
-  still: (item: LineItem) => boolean,
-  outcome: Outcome,
-): Promise<{ done: boolean; attempts: number; writes: number }> {
-  const at = toIso(rt.now());
-  const done = await withCustomerPartition(rt.store, customerId, (state) => {
-    const current = state.migrations.get(migrationId)?.value;
-    const item = current?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
-    if (current === undefined || item === undefined || !still(item))
-      return Promise.resolve({ changes: [], result: false });
-    const items = current.items.map((candidate) =>
-      candidate === item ? { ...candidate, ...outcome } : candidate,
-    );
-    return Promise.resolve({ changes: [put.migration({ ...current, items, updatedAt: at })], result: true });
-  });
-  return { done: done.result, attempts: done.attempts, writes: done.receipt.operations };
 }
