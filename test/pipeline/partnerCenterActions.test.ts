@@ -137,35 +137,17 @@ describe("records mode: a provisioned item is a record, and says so", () => {
         as: await asCustomer(world.customerId, { user: "carol@fabrikam.example" }),
       });
       expect(accepted.status, accepted.text).toBe(202);
-      await call(putOffer, "PUT", "/api/offers/o365-e3", {
-        params: { offerId: "o365-e3" },
-        body: { name: "Office 365 E3", kind: "license", discontinued: false, equivalentOfferIds: [] },
-      });
-      for (const subscriptionId of ["ea-1", "ea-2"]) {
-        const stored = await call(
-          putSubscription,
-          "PUT",
-          `/api/customers/${world.customerId}/subscriptions/${subscriptionId}`,
-          { params: { customerId: world.customerId, subscriptionId }, body: subscriptionBody },
-        );
-        expect(stored.status, stored.text).toBe(201);
-      }
-      const requested = await call(postMigration, "POST", "/api/migrations", {
-        key: uniqueId("mig"),
-        body: {
-          partnerId: world.partnerId,
-          customerId: world.customerId,
-          actor: { userId: "bob@contoso", role: "account-admin" },
-          items: [
-            { subscriptionId: "ea-1", cancelOriginal: "at-term-end" },
-            { subscriptionId: "ea-2", cancelOriginal: "immediately" },
-            { subscriptionId: "not-there", cancelOriginal: "at-term-end" },
-          ],
-        },
-      });
-      expect(requested.status, requested.text).toBe(202);
+      const migrationId = await requestMigration(
+        world,
+        [
+          { subscriptionId: "ea-1", cancelOriginal: "at-term-end" },
+          { subscriptionId: "ea-2", cancelOriginal: "immediately" },
+          { subscriptionId: "not-there", cancelOriginal: "at-term-end" },
+        ],
+        ["ea-1", "ea-2"],
+      );
       await processQueues();
-      const migration = await migrationOf((requested.body as { id: string }).id);
+      const migration = await migrationOf(migrationId);
       expect(migration.items.map((item) => [item.status, item.execution])).toEqual([
         ["provisioned", "recorded"],
         ["original-cancelled", "recorded"],
@@ -204,28 +186,38 @@ async function eventsOf(customerId: string): Promise<EventEnvelope[]> {
   return relayed.filter((event) => event.customerId === customerId);
 }
 
-/** A migration of one licence subscription of the customer's, posted by the partner; its id. */
-async function requestMigration(world: Parties): Promise<string> {
-  const subscriptionId = "ea-1";
+type RequestedItem = { subscriptionId: string; cancelOriginal: "at-term-end" | "immediately" };
+
+/**
+ * A migration of the customer's licence subscriptions, posted by the partner; its id. `stored`: the
+ * subscriptions PUT first (an item naming another is one the service does not know).
+ */
+async function requestMigration(
+  world: Parties,
+  items: readonly RequestedItem[] = [{ subscriptionId: "ea-1", cancelOriginal: "at-term-end" }],
+  stored: readonly string[] = items.map((item) => item.subscriptionId),
+): Promise<string> {
   const offer = await call(putOffer, "PUT", "/api/offers/o365-e3", {
     params: { offerId: "o365-e3" },
     body: { name: "Office 365 E3", kind: "license", discontinued: false, equivalentOfferIds: [] },
   });
   expect(offer.status, offer.text).toBeLessThan(300);
-  const stored = await call(
-    putSubscription,
-    "PUT",
-    `/api/customers/${world.customerId}/subscriptions/${subscriptionId}`,
-    { params: { customerId: world.customerId, subscriptionId }, body: subscriptionBody },
-  );
-  expect(stored.status, stored.text).toBe(201);
+  for (const subscriptionId of stored) {
+    const put = await call(
+      putSubscription,
+      "PUT",
+      `/api/customers/${world.customerId}/subscriptions/${subscriptionId}`,
+      { params: { customerId: world.customerId, subscriptionId }, body: subscriptionBody },
+    );
+    expect(put.status, put.text).toBe(201);
+  }
   const requested = await call(postMigration, "POST", "/api/migrations", {
     key: uniqueId("mig"),
     body: {
       partnerId: world.partnerId,
       customerId: world.customerId,
       actor: { userId: "bob@contoso", role: "account-admin" },
-      items: [{ subscriptionId, cancelOriginal: "at-term-end" }],
+      items,
     },
   });
   expect(requested.status, requested.text).toBe(202);
