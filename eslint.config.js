@@ -30,6 +30,21 @@ export default tseslint.config(
     },
   },
   {
+    // Every queue processor registers through queueTrigger, so none can skip its scheduled redelivery.
+    files: ["functions/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector:
+            "CallExpression[callee.object.name='app'][callee.property.name='serviceBusQueue'] > ObjectExpression",
+          message:
+            "Register a queue processor with queueTrigger(...) (shared/pipeline/queueTrigger.ts): Partner Center's throttling and faults are then delivered again later.",
+        },
+      ],
+    },
+  },
+  {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",

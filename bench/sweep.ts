@@ -77,6 +77,7 @@ async function sweepAtSize(size: number, azurite: SweepBenchOptions["azurite"]):
       now: () => AS_OF,
       send: () => Promise.reject(new Error("the sweep sends nothing")),
       sendSweeps: () => Promise.reject(new Error("this sweep runs in process")),
+      sendLater: () => Promise.reject(new Error("this sweep runs in process")),
       // The events go nowhere; clearing them from the outbox is counted with the sweep's round trips.
       sendEvents: () => Promise.resolve(),
     };

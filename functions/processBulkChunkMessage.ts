@@ -8,6 +8,7 @@ import { app, type InvocationContext } from "@azure/functions";
 import { bulkChunkMessageSchema, QUEUES } from "../shared/messaging/messages.js";
 import { processBulkChunk } from "../shared/pipeline/bulk.js";
 import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+import { queueTrigger } from "../shared/pipeline/queueTrigger.js";
 import { runtime } from "../shared/pipeline/runtime.js";
 
 export async function processBulkChunkMessage(message: unknown, context: InvocationContext): Promise<void> {
@@ -19,8 +20,7 @@ export async function processBulkChunkMessage(message: unknown, context: Invocat
   );
 }
 
-app.serviceBusQueue("processBulkChunkMessage", {
-  connection: "ServiceBusConnection",
-  queueName: QUEUES.bulk,
-  handler: processBulkChunkMessage,
-});
+app.serviceBusQueue(
+  "processBulkChunkMessage",
+  queueTrigger(QUEUES.bulk, bulkChunkMessageSchema, processBulkChunkMessage),
+);

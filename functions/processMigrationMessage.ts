@@ -2,7 +2,8 @@
  * Decides migrations from the migration-requests queue, and (live mode) follows their transfers in
  * Partner Center: a `transfer-poll` message asks how one is going. A rule violation is an outcome (the message
  * completes); a message that fails its schema, or an unexpected failure, throws, so the host abandons
- * it and Service Bus dead-letters it after the queue's maxDeliveryCount.
+ * it and Service Bus dead-letters it after the queue's maxDeliveryCount. Partner Center throttling or
+ * failing is asked again later, by a scheduled copy (queueTrigger.ts).
  */
 import { app, type InvocationContext } from "@azure/functions";
 
@@ -10,6 +11,7 @@ import { migrationQueueMessageSchema, QUEUES } from "../shared/messaging/message
 import { processMigration } from "../shared/pipeline/processMigration.js";
 import { summarize } from "../shared/pipeline/processing.js";
 import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+import { queueTrigger } from "../shared/pipeline/queueTrigger.js";
 import { runtime } from "../shared/pipeline/runtime.js";
 import { pollTransfer } from "../shared/pipeline/transfers.js";
 
@@ -22,8 +24,7 @@ export async function processMigrationMessage(message: unknown, context: Invocat
   else context.log(line);
 }
 
-app.serviceBusQueue("processMigrationMessage", {
-  connection: "ServiceBusConnection",
-  queueName: QUEUES.migrations,
-  handler: processMigrationMessage,
-});
+app.serviceBusQueue(
+  "processMigrationMessage",
+  queueTrigger(QUEUES.migrations, migrationQueueMessageSchema, processMigrationMessage),
+);

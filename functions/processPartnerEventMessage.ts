@@ -9,6 +9,7 @@ import { app, type InvocationContext } from "@azure/functions";
 import { partnerEventMessageSchema, QUEUES } from "../shared/messaging/messages.js";
 import { dispatch } from "../shared/pipeline/dispatch.js";
 import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+import { queueTrigger } from "../shared/pipeline/queueTrigger.js";
 import { runtime } from "../shared/pipeline/runtime.js";
 
 export async function processPartnerEventMessage(
@@ -25,8 +26,7 @@ export async function processPartnerEventMessage(
   context.log(`${about}: ${line === "" ? "no subscription" : line}`);
 }
 
-app.serviceBusQueue("processPartnerEventMessage", {
-  connection: "ServiceBusConnection",
-  queueName: QUEUES.events,
-  handler: processPartnerEventMessage,
-});
+app.serviceBusQueue(
+  "processPartnerEventMessage",
+  queueTrigger(QUEUES.events, partnerEventMessageSchema, processPartnerEventMessage),
+);

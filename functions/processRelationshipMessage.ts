@@ -3,7 +3,8 @@
  * Center's event once confirmed (shared/pipeline/partnerCenterEvents.ts) — from the
  * relationship-requests queue. A rule violation is an outcome (the message completes); a message that fails its schema, or
  * an unexpected failure, throws, so the host abandons it and Service Bus dead-letters it after the
- * queue's maxDeliveryCount.
+ * queue's maxDeliveryCount. Partner Center throttling or failing (the invitation, the event's
+ * confirming read) is asked again later, by a scheduled copy (queueTrigger.ts).
  */
 import { app, type InvocationContext } from "@azure/functions";
 
@@ -12,6 +13,7 @@ import { processPartnerCenterEvent } from "../shared/pipeline/partnerCenterEvent
 import { processRelationship } from "../shared/pipeline/processRelationship.js";
 import { summarize } from "../shared/pipeline/processing.js";
 import { readQueueMessage } from "../shared/pipeline/queueMessage.js";
+import { queueTrigger } from "../shared/pipeline/queueTrigger.js";
 
 export async function processRelationshipMessage(
   message: unknown,
@@ -27,8 +29,7 @@ export async function processRelationshipMessage(
   else context.log(line);
 }
 
-app.serviceBusQueue("processRelationshipMessage", {
-  connection: "ServiceBusConnection",
-  queueName: QUEUES.relationships,
-  handler: processRelationshipMessage,
-});
+app.serviceBusQueue(
+  "processRelationshipMessage",
+  queueTrigger(QUEUES.relationships, relationshipMessageSchema, processRelationshipMessage),
+);

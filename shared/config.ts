@@ -138,6 +138,18 @@ const settingsSchema = z.object({
    * next time twice as long (at most an hour between polls, 30 polls in all).
    */
   PARTNER_CENTER_TRANSFER_POLL_SECONDS: z.coerce.number().min(0.1).max(3_600).default(60),
+  /**
+   * Live mode: a message whose Partner Center call was throttled (429), failed (5xx) or not answered
+   * is delivered again later, scheduled (shared/pipeline/queueTrigger.ts): after Retry-After when
+   * Partner Center gives one, else after this long, twice as long each next time (with jitter)...
+   */
+  PARTNER_CENTER_RETRY_FIRST_SECONDS: z.coerce.number().min(0.01).max(3_600).default(30),
+  /** ...at most this long between two deliveries... */
+  PARTNER_CENTER_RETRY_MAX_SECONDS: z.coerce.number().min(0.01).max(86_400).default(900),
+  /** ...and this many deliveries in all, the first included... */
+  PARTNER_CENTER_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  /** ...within this long of the first failure; then it is given up (dead-lettered; the sweep: left to the next night). */
+  PARTNER_CENTER_RETRY_WINDOW_SECONDS: z.coerce.number().min(1).max(604_800).default(21_600),
   /** Partner Center's REST API. */
   PARTNER_CENTER_ENDPOINT: z.url().default("https://api.partnercenter.microsoft.com"),
   /** Microsoft Graph (delegated admin relationships), without the version. */

@@ -6,6 +6,7 @@
 import type { ServiceBusClient, ServiceBusReceivedMessage, ServiceBusReceiver } from "@azure/service-bus";
 
 import { errorMessage } from "../../shared/errors.js";
+import { REDELIVERY_PROPERTIES } from "../../shared/messaging/messages.js";
 import type { AuditLog } from "./actor.js";
 import { peekAll } from "./peek.js";
 
@@ -117,7 +118,12 @@ type AmqpMessage = ServiceBusReceivedMessage["_rawAmqpMessage"];
 
 /** Broker annotations a new send must not carry; the partition keys stay. */
 const BROKER_ANNOTATION = /^x-opt-(?!partition-key$|via-partition-key$)/;
-const DEAD_LETTER_PROPERTIES = new Set(["DeadLetterReason", "DeadLetterErrorDescription"]);
+/** Dead-lettering's own, and a scheduled redelivery's count: a replay starts a fresh budget. */
+const DEAD_LETTER_PROPERTIES = new Set<string>([
+  "DeadLetterReason",
+  "DeadLetterErrorDescription",
+  ...REDELIVERY_PROPERTIES,
+]);
 const MAX_MESSAGE_ID = 128;
 
 /**

@@ -17,6 +17,12 @@ export const QUEUES = {
   events: "partner-events",
 } as const;
 
+/**
+ * Application properties of a scheduled redelivery's copy (shared/pipeline/queueTrigger.ts): its
+ * attempt and when the first delivery failed. Absent on a first delivery, and dropped by a replay.
+ */
+export const REDELIVERY_PROPERTIES = ["redeliveryAttempt", "redeliveryFirstFailedAt"] as const;
+
 const base = { schemaVersion: z.literal(1), requestId: idSchema, customerId: idSchema };
 
 export const relationshipMessageSchema = z.discriminatedUnion("type", [
@@ -93,8 +99,6 @@ export const sweepMessageSchema = z.object({
   asOf: isoTimeSchema,
   by: z.string().min(1).max(128),
   entries: z.array(dueEntrySchema).min(1).max(1_000),
-  /** A scheduled copy after Partner Center throttled or failed an earlier one (sweepRetry.ts); absent at first. */
-  attempt: z.number().int().min(2).max(100).optional(),
 });
 export type SweepMessage = z.infer<typeof sweepMessageSchema>;
 /** One chunk of a bulk migration's plan to submit (its customers' migrations, through the intake). */

@@ -78,15 +78,46 @@ export async function sendMessage(
   });
 }
 
+/** A message sent again later, under an id of its own (a scheduled redelivery, shared/pipeline/queueTrigger.ts). */
+export interface ScheduledCopy {
+  readonly messageId: string;
+  readonly body: { readonly type: string; readonly schemaVersion: number };
+  readonly scheduledAt: Date;
+  /** Besides the routing ones sendMessage sets (customer, partner, schema version). */
+  readonly applicationProperties: Readonly<Record<string, string | number>>;
+}
+
+/** Sends a scheduled copy of a message, its ids in its application properties as the original had them. */
+export async function sendScheduledCopy(queue: QueueName, copy: ScheduledCopy): Promise<void> {
+  const { body } = copy;
+  await tracedSend(queue, copy.messageId, async (traceHeaders) => {
+    await (
+      await sender(queue)
+    ).sendMessages({
+      messageId: copy.messageId,
+      body,
+      contentType: "application/json",
+      subject: body.type,
+      scheduledEnqueueTimeUtc: copy.scheduledAt,
+      applicationProperties: {
+        ...("customerId" in body && typeof body.customerId === "string"
+          ? { customerId: body.customerId }
+          : {}),
+        ...("partnerId" in body && typeof body.partnerId === "string" ? { partnerId: body.partnerId } : {}),
+        schemaVersion: body.schemaVersion,
+        ...copy.applicationProperties,
+        ...traceHeaders,
+      },
+    });
+  });
+}
+
 /**
  * Sends one message per customer to sweep, in as few batches as fit (one round trip each). A
- * message's id is its run's time and customer (and attempt, for a retry), so a run sent twice is
- * dropped by duplicate detection. `scheduledAt` holds them back until then (a retry).
+ * message's id is its run's time and customer, so a run sent twice is dropped by duplicate
+ * detection.
  */
-export async function sendSweepMessages(
-  messages: readonly SweepMessage[],
-  options: { scheduledAt?: Date } = {},
-): Promise<void> {
+export async function sendSweepMessages(messages: readonly SweepMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const queue = QUEUES.sweeps;
   const first = messages[0];
@@ -94,7 +125,7 @@ export async function sendSweepMessages(
     const opened = await sender(queue);
     let batch = await opened.createMessageBatch();
     for (const message of messages) {
-      const envelope = sweepEnvelope(message, traceHeaders, options.scheduledAt);
+      const envelope = sweepEnvelope(message, traceHeaders);
       if (batch.tryAddMessage(envelope)) continue;
       if (batch.count === 0) throw new Error(`sweep message for ${message.customerId} exceeds a batch`);
       await opened.sendMessages(batch);
@@ -106,15 +137,9 @@ export async function sendSweepMessages(
   });
 }
 
-function sweepEnvelope(
-  message: SweepMessage,
-  traceHeaders: Record<string, string>,
-  scheduledAt: Date | undefined,
-): ServiceBusMessage {
-  const attempt = message.attempt === undefined ? "" : `\n${String(message.attempt)}`;
+function sweepEnvelope(message: SweepMessage, traceHeaders: Record<string, string>): ServiceBusMessage {
   return {
-    messageId: createHash("sha256").update(`${message.asOf}\n${message.customerId}${attempt}`).digest("hex"),
-    ...(scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: scheduledAt }),
+    messageId: createHash("sha256").update(`${message.asOf}\n${message.customerId}`).digest("hex"),
     body: message,
     contentType: "application/json",
     subject: message.type,

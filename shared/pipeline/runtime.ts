@@ -10,8 +10,10 @@ import type { QUEUES, QueueMessage, SweepMessage } from "../messaging/messages.j
 import {
   sendMessage,
   sendPartnerEvents,
+  sendScheduledCopy,
   sendSweepMessages,
   type OutgoingEvent,
+  type ScheduledCopy,
 } from "../messaging/sender.js";
 import { PartnerCenterClient } from "../partnerCenter/client.js";
 import { secretReaderFor } from "../partnerCenter/secrets.js";
@@ -34,8 +36,10 @@ export interface Runtime {
   readonly now: () => Date;
   /** Sends a message; `scheduledAt` holds it back until then (the bulk migrations' pacing). */
   readonly send: (queue: QueueName, message: QueueMessage, options?: { scheduledAt?: Date }) => Promise<void>;
-  /** The customers a real sweep queues, one message each, in batches; `scheduledAt` for a retry. */
-  readonly sendSweeps: (messages: readonly SweepMessage[], options?: { scheduledAt?: Date }) => Promise<void>;
+  /** The customers a real sweep queues, one message each, in batches. */
+  readonly sendSweeps: (messages: readonly SweepMessage[]) => Promise<void>;
+  /** A message sent again later under an id of its own: a scheduled redelivery (queueTrigger.ts). */
+  readonly sendLater: (queue: QueueName, copy: ScheduledCopy) => Promise<void>;
   /** Events out: committed events and webhook delivery attempts, on the partner-events queue. */
   readonly sendEvents: (messages: readonly OutgoingEvent[]) => Promise<void>;
 }
@@ -66,6 +70,7 @@ export function runtime(): Runtime {
       now: () => new Date(),
       send: (queue, message, options) => sendMessage(queue, message, options),
       sendSweeps: sendSweepMessages,
+      sendLater: sendScheduledCopy,
       sendEvents: sendPartnerEvents,
     };
   }

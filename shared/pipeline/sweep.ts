@@ -21,7 +21,7 @@
  *   through the processors' own cart and checkout (orders.ts, one MS-RequestId per item), after the
  *   commit that provisions it; its original is retired, and the migration completed, by a further
  *   commit once the order is recorded (MIG-9). Throttling or a fault throws, so the customer's
- *   message comes again (sweepRetry.ts); a refusal keeps the original, and the item says why.
+ *   message comes again later (queueTrigger.ts); a refusal keeps the original, and the item says why.
  */
 import {
   awaitsOrder,

@@ -12,11 +12,11 @@ import type { ServiceBusReceivedMessage } from "@azure/service-bus";
 import { describe, expect, it, vi } from "vitest";
 
 import { processMigrationMessage } from "../../../functions/processMigrationMessage.js";
-import { processSweepMessage } from "../../../functions/processSweepMessage.js";
+import { sweepTrigger } from "../../../functions/processSweepMessage.js";
 import { orderRequestId } from "../../../shared/domain/index.js";
 import { QUEUES, sweepMessageSchema } from "../../../shared/messaging/messages.js";
 import { queueSweep } from "../../../shared/pipeline/sweep.js";
-import { SWEEP_ATTEMPTS } from "../../../shared/pipeline/sweepRetry.js";
+import { runtime } from "../../../shared/pipeline/runtime.js";
 import { getEntity, readHistory } from "../../../shared/storage/index.js";
 import { acceptAsCustomer, inRecordsMode, liveOrders, type LiveWorld, sold } from "../http/liveOrders.js";
 import { usePartnerCenter } from "../http/partnerCenter.js";
@@ -61,14 +61,17 @@ async function received(customerId: string): Promise<ServiceBusReceivedMessage[]
   return messages.filter((message) => sweepMessageSchema.parse(message.body).customerId === customerId);
 }
 
-/** Delivers a customer-sweeps message as the host would; the lines the function logged. */
-async function deliver(message: { body: unknown } | undefined): Promise<string[]> {
+/** Delivers a customer-sweeps message as the host would, through its trigger; the lines the function logged. */
+async function deliver(
+  message: Pick<ServiceBusReceivedMessage, "body" | "applicationProperties"> | undefined,
+): Promise<string[]> {
   const lines: string[] = [];
   const invocation = new InvocationContext({
     functionName: "processSweepMessage",
     logHandler: (_level, ...args) => lines.push(args.map(String).join(" ")),
+    triggerMetadata: { applicationProperties: message?.applicationProperties ?? {} },
   });
-  await processSweepMessage(message?.body, invocation);
+  await sweepTrigger.handler(message?.body, invocation);
   return lines;
 }
 
@@ -193,7 +196,9 @@ describe("live mode: the sweep buys what it provisions at term end, once", () =>
       path: "/checkout$",
     });
     const lines = await deliver(message);
-    expect(lines.join("\n")).toMatch(/answered 429.*swept again at .* \(attempt 2\)/);
+    expect(lines.join("\n")).toMatch(
+      /answered 429.*delivered again in 1\.00 s at .* \(Retry-After; attempt 2 of/,
+    );
     expect(scheduledSweeps()).toBe(1);
     expect((await migrationOf(found.migrationId)).items[0]?.execution).toBe("ordering");
     expect((await originalOf(found.customerId))?.status).toBe("active");
@@ -207,7 +212,8 @@ describe("live mode: the sweep buys what it provisions at term end, once", () =>
     });
     const [retry, ...more] = await received(found.customerId);
     expect(more).toEqual([]);
-    expect(sweepMessageSchema.parse(retry?.body)).toMatchObject({ asOf: AFTER_TERM_END, attempt: 2 });
+    expect(sweepMessageSchema.parse(retry?.body)).toMatchObject({ asOf: AFTER_TERM_END });
+    expect(retry?.applicationProperties).toMatchObject({ redeliveryAttempt: 2 });
     await deliver(retry);
     await deliver(nextNight);
 
@@ -224,9 +230,16 @@ describe("live mode: the sweep buys what it provisions at term end, once", () =>
   it("a 5xx on the night's last delivery: nothing more is scheduled, the original stays, the next night buys it", async () => {
     const found = await waitingForTermEnd();
     const [message] = await queuedSweepOf(found.customerId, AFTER_TERM_END);
-    const last = { ...sweepMessageSchema.parse(message?.body), attempt: SWEEP_ATTEMPTS };
+    // The night's last delivery, as its scheduled copy carries it.
+    const last = {
+      body: message?.body as unknown,
+      applicationProperties: {
+        redeliveryAttempt: runtime().config.PARTNER_CENTER_RETRY_ATTEMPTS,
+        redeliveryFirstFailedAt: new Date().toISOString(),
+      },
+    };
     await partnerCenter.control("faults", { status: 503, count: 1, path: "/carts$" });
-    const lines = await deliver({ body: last });
+    const lines = await deliver(last);
     expect(lines.join("\n")).toMatch(/answered 503.*left to the next night's sweep/);
     expect(scheduledSweeps()).toBe(0);
     expect((await originalOf(found.customerId))?.status).toBe("active");
