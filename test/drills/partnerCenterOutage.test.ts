@@ -2,32 +2,45 @@
  * Drill: Partner Center unreachable for a while — the local Partner Center stops listening, so every
  * call is refused — while relationship requests (with delegated admin) and migrations flow through
  * the whole local stack in `live` mode. The intake takes them all (it asks nothing of Partner
- * Center); their processing fails and Service Bus redelivers at once, so an outage longer than the
- * queue's deliveries dead-letters them — the designed behaviour: nothing waits in the processor.
- * One purchase is caught mid-way: its checkout made, the answer cut off by the outage. Once Partner
- * Center is back, `npm run ops -- dead-letters replay` sends them again and every one reaches its
- * end state: nothing lost, nothing doubled (one GDAP relationship per customer, one order per item,
- * the caught one's too, in the local Partner Center), nothing left dead-lettered.
+ * Center); each processor's call is refused, so its message is sent again later, scheduled with a
+ * growing back-off (queueTrigger.ts), never redelivered at once: an outage this long spent every
+ * message's 10 immediate deliveries and dead-lettered it before. One purchase is caught mid-way: its
+ * checkout made, the answer cut off by the outage. Once Partner Center is back every one reaches its
+ * end state by itself, with no operator's replay: nothing lost, nothing doubled (one GDAP relationship
+ * per customer, one order per item, the caught one's too, in the local Partner Center), nothing
+ * dead-lettered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { runOps } from "../../local/ops/commands.js";
 import { partnerCenterControl } from "../../local/partner-center/index.js";
 import type { LocalStack } from "../../local/stack.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
 import { probePort, queuesWorkedOff, startTestStack, waitFor } from "../e2e/helpers.js";
 import { liveWorld, type LiveWorld } from "../e2e/liveWorld.js";
 
-/** Long enough for every message to use up its deliveries while nothing answers. */
+/** Long enough for 10 immediate deliveries of every message while nothing answers. */
 const OUTAGE_SECONDS = 8;
 const CUSTOMERS = 3;
 
 let stack: LocalStack;
 let closeStack: () => Promise<void>;
 let world: LiveWorld;
+const lines: string[] = [];
 
 beforeAll(async () => {
-  ({ stack, close: closeStack } = await startTestStack());
+  ({ stack, close: closeStack } = await startTestStack(
+    (entry) => {
+      if (entry.kind === "function") lines.push(entry.message);
+    },
+    // Back-offs of a fraction of a second growing to 2 s, and deliveries enough to outlast the outage.
+    {
+      env: {
+        PARTNER_CENTER_RETRY_FIRST_SECONDS: "0.25",
+        PARTNER_CENTER_RETRY_MAX_SECONDS: "2",
+        PARTNER_CENTER_RETRY_ATTEMPTS: "20",
+      },
+    },
+  ));
   world = await liveWorld(stack);
 });
 
@@ -43,20 +56,21 @@ function emulatorCounts() {
 const deadLettered = () =>
   [QUEUES.relationships, QUEUES.migrations].map((queue) => emulatorCounts()[queue]?.deadLettered ?? 0);
 
-async function ops(...argv: string[]): Promise<{ code: number; stdout: string }> {
-  if (stack.serviceBus.kind !== "started") throw new Error("the stack runs against an external Service Bus");
-  let stdout = "";
-  const code = await runOps(argv, {
-    env: { ServiceBusConnection: stack.serviceBus.connectionString },
-    stdout: (text) => (stdout += text),
-    stderr: () => undefined,
-    now: () => new Date(),
-  });
-  return { code, stdout };
+/** The attempts each message of `queue` was sent again for, by its id, from the host's log lines. */
+function askedLater(queue: string): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  for (const line of lines) {
+    const matched = new RegExp(
+      `^${queue} message ([^:]+?)(?:\\.later-\\d+)?: .*did not answer.*attempt (\\d+) of`,
+    ).exec(line);
+    if (matched?.[1] === undefined) continue;
+    found.set(matched[1], [...(found.get(matched[1]) ?? []), Number(matched[2])]);
+  }
+  return found;
 }
 
 describe("Partner Center unreachable for a while", () => {
-  it("dead-letters what came in meanwhile; replayed once it is back, everything completes, once", async () => {
+  it("each message is asked again later while it is down; once it is back everything completes by itself, once", async () => {
     const partner = await world.aPartner();
     const buying = await Promise.all(
       Array.from({ length: CUSTOMERS }, () => world.accepted(partner, ["ea-1"])),
@@ -82,31 +96,43 @@ describe("Partner Center unreachable for a while", () => {
       caughtId,
       ...(await Promise.all(later.map((customer) => world.migrate(partner, customer, ["ea-1"])))),
     ];
-    // Every one used its deliveries up while Partner Center refused each call.
+    // Every message refused and sent again, scheduled, while Partner Center is down; none dead-lettered.
     await waitFor(
-      () => Promise.resolve(deadLettered()),
-      (counts) => counts.every((count) => count === CUSTOMERS),
+      () => Promise.resolve([askedLater(QUEUES.relationships), askedLater(QUEUES.migrations)]),
+      (queues) =>
+        queues.every(
+          (messages) =>
+            messages.size === CUSTOMERS && [...messages.values()].every((attempts) => attempts.length >= 2),
+        ),
       { timeoutMs: OUTAGE_SECONDS * 1000 },
     );
-    for (const queue of [QUEUES.relationships, QUEUES.migrations]) {
-      const listed = await ops("dead-letters", "list", "--queue", queue);
-      const letters = JSON.parse(listed.stdout) as { reason?: string }[];
-      expect(letters.map((letter) => letter.reason)).toEqual(
-        Array.from({ length: CUSTOMERS }, () => "MaxDeliveryCountExceeded"),
-      );
-    }
+    expect(deadLettered()).toEqual([0, 0]);
 
     await waitFor(
       () => probePort(pcPort),
       (state) => state === "open",
       { timeoutMs: OUTAGE_SECONDS * 2000 },
     );
-    for (const queue of [QUEUES.relationships, QUEUES.migrations])
-      expect((await ops("dead-letters", "replay", "--queue", queue, "--all")).code).toBe(0);
+    // Nothing lost: each invitation made and shown, each item ordered — by the scheduled copies alone.
+    for (const customer of inviting)
+      await waitFor(
+        async () => (await world.relationshipOf(partner, customer)).invitation?.delegatedAdmin?.id,
+        (id) => id !== undefined,
+        { timeoutMs: 30_000 },
+      );
+    for (const migrationId of migrationIds)
+      await waitFor(
+        async () => (await world.migrationOf(partner, migrationId)).items[0]?.execution,
+        (execution) => execution === "ordered",
+        { timeoutMs: 30_000 },
+      );
     await queuesWorkedOff(stack);
     expect(deadLettered()).toEqual([0, 0]);
+    // Each message asked again attempt after attempt (2, 3, …), never twice for one attempt.
+    for (const queue of [QUEUES.relationships, QUEUES.migrations])
+      for (const [id, attempts] of askedLater(queue))
+        expect(attempts, id).toEqual(attempts.map((_, index) => index + 2));
 
-    // Nothing lost: each invitation made and shown, each item ordered.
     const gdap = await world.delegatedAdminOf(partner);
     for (const customer of inviting) {
       const relationship = await world.relationshipOf(partner, customer);
@@ -118,7 +144,7 @@ describe("Partner Center unreachable for a while", () => {
         { id: relationship.invitation?.delegatedAdmin?.id, status: "approvalPending" },
       ]);
     }
-    // The caught purchase asked again after the replay: the same cart and order, not a second.
+    // The caught purchase asked again after the outage: the same cart and order, not a second.
     for (const [index, customer] of buying.entries()) {
       const [order, ...more] = await world.ordersOf(customer);
       expect(more, customer.customerId).toEqual([]);

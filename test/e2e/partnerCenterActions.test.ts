@@ -3,15 +3,16 @@
  * Functions host as a process of its own (so it can be killed), Azurite, the Service Bus emulator
  * (locks of 2 s, so a killed host's message comes back soon) and the local Partner Center, every call
  * real HTTP with the partner's own key: the invitation (reseller link and GDAP relationship) made and
- * shown; a migration's licence items bought once each — under real redelivery (the host abandons the
- * message), after the host is killed between checkout and the table write, through a 429 storm — and
- * both settings of MIDTERM_LICENSE_TRANSFERS. "Once" is counted in the local Partner Center: its
- * orders and its request log.
+ * shown; a migration's licence items bought once each — asked again later when the checkouts' answers
+ * are lost, after the host is killed between checkout and the table write, through a 429 storm longer
+ * than the queue's deliveries (Retry-After honoured) — and both settings of MIDTERM_LICENSE_TRANSFERS.
+ * "Once" is counted in the local Partner Center: its orders and its request log.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { HostLogEntry } from "../../local/host/index.js";
-import { partnerCenterControl } from "../../local/partner-center/index.js";
+import { partnerCenterControl, partnerCenterRequests } from "../../local/partner-center/index.js";
+import { loadTopology } from "../../local/servicebus/index.js";
 import type { LocalStack } from "../../local/stack.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
 import { loadCustomerState } from "../../shared/storage/index.js";
@@ -22,6 +23,7 @@ import { liveWorld, SOLD, type LiveWorld, type Partner } from "./liveWorld.js";
 
 const host = hostProcess();
 const invocations: Extract<HostLogEntry, { kind: "invocation" }>[] = [];
+const lines: string[] = [];
 let stack: LocalStack;
 let closeStack: () => Promise<void>;
 let world: LiveWorld;
@@ -30,8 +32,18 @@ beforeAll(async () => {
   ({ stack, close: closeStack } = await startTestStack(
     (entry) => {
       if (entry.kind === "invocation") invocations.push(entry);
+      else if (entry.kind === "function") lines.push(entry.message);
     },
-    { startHost: host.start, queues: { lockDuration: "PT2S" } },
+    {
+      startHost: host.start,
+      queues: { lockDuration: "PT2S" },
+      // Small back-offs; enough deliveries for the storm below.
+      env: {
+        PARTNER_CENTER_RETRY_FIRST_SECONDS: "0.2",
+        PARTNER_CENTER_RETRY_MAX_SECONDS: "1",
+        PARTNER_CENTER_RETRY_ATTEMPTS: "25",
+      },
+    },
   ));
   world = await liveWorld(stack);
 });
@@ -40,6 +52,11 @@ afterAll(async () => {
   await closeStack();
 });
 
+/** Customers the 429 storm throttles together. */
+const STORM_CUSTOMERS = 4;
+
+const emulatorEntities = () => (stack.serviceBus.kind === "started" ? stack.serviceBus.stats().entities : {});
+
 const purchasesAs = async (partner: Partner) =>
   (await world.askedAs(partner)).filter((line) => line.includes("/carts"));
 
@@ -47,6 +64,12 @@ const failedMigrationInvocations = () =>
   invocations.filter(
     (entry) => entry.functionName === "processMigrationMessage" && entry.outcome === "Failed",
   ).length;
+
+/** The host's lines saying a migration message is to be delivered again later (queueTrigger.ts). */
+const migrationsAskedLater = () =>
+  lines.filter(
+    (line) => line.startsWith(`${QUEUES.migrations} message `) && line.includes("delivered again in"),
+  );
 
 describe("live mode: the invitation is made in the local Partner Center and shown", () => {
   it("delegated admin asked: the reseller link and a GDAP relationship locked for approval", async () => {
@@ -98,15 +121,24 @@ describe("live mode: a migration buys each licence item once", () => {
     expect(await purchasesAs(partner)).toEqual([cart, checkout, cart, checkout]);
   });
 
-  it("delivered 3 times (the host abandons it twice, the checkouts' answers lost): one order, recorded", async () => {
+  it("delivered 3 times (the checkouts' answers lost, asked again later twice): one order, recorded", async () => {
     const partner = await world.aPartner();
     const customer = await world.accepted(partner, ["ea-1"]);
     const failedBefore = failedMigrationInvocations();
-    // Each checkout is made, then its answer dropped: the function throws and the host abandons the message.
+    const laterBefore = migrationsAskedLater().length;
+    // Each checkout is made, then its answer dropped: not answered, so the message is sent again, scheduled.
     await partnerCenterControl(world.pc.url, "faults", { answer: "drop", count: 2, path: "/checkout$" });
     const migrationId = await world.migrate(partner, customer, ["ea-1"]);
+    await waitFor(
+      async () => (await world.migrationOf(partner, migrationId)).items[0]?.execution,
+      (execution) => execution === "ordered",
+    );
     await queuesWorkedOff(stack);
-    expect(failedMigrationInvocations() - failedBefore).toBe(2);
+    expect(failedMigrationInvocations() - failedBefore).toBe(0);
+    expect(migrationsAskedLater().slice(laterBefore)).toEqual([
+      expect.stringMatching(/did not answer.*back-off; attempt 2 of/),
+      expect.stringMatching(/did not answer.*back-off; attempt 3 of/),
+    ]);
     const [order, ...more] = await world.ordersOf(customer);
     expect(more).toEqual([]);
     expect((await world.migrationOf(partner, migrationId)).items[0]).toMatchObject({
@@ -156,32 +188,58 @@ describe("live mode: a migration buys each licence item once", () => {
     expect(await purchasesAs(partner)).toEqual([cart, `${checkout} held`, cart, checkout]);
   });
 
-  it("a 429 storm over 10 migrations: every one completes, each item bought once", async () => {
+  it("a 429 storm longer than the queue's deliveries: each throttled call asked again after Retry-After, every migration bought once", async () => {
     const partner = await world.aPartner();
-    const customers = await Promise.all(Array.from({ length: 10 }, () => world.accepted(partner, ["ea-1"])));
-    const deadBefore = stack.serviceBus.kind === "started" ? stack.serviceBus.stats().entities : {};
-    // Every other cart or checkout call throttled, 9 in all: fewer than a message's 10 deliveries.
+    const customers = await Promise.all(
+      Array.from({ length: STORM_CUSTOMERS }, () => world.accepted(partner, ["ea-1"])),
+    );
+    const deadBefore = emulatorEntities()[QUEUES.migrations]?.deadLettered;
+    const deliveries =
+      loadTopology().queues.find((queue) => queue.name === QUEUES.migrations)?.maxDeliveryCount ?? 0;
+    // Every cart or checkout call throttled, Retry-After 1 s, until a customer's one message has been
+    // throttled more often than Service Bus would deliver it.
+    const throttled = STORM_CUSTOMERS * (deliveries + 2);
     await partnerCenterControl(world.pc.url, "faults", {
       status: 429,
       retryAfterSeconds: 1,
-      every: 2,
-      count: 9,
+      count: throttled,
       path: "/carts",
     });
     const migrationIds = await Promise.all(
       customers.map((customer) => world.migrate(partner, customer, ["ea-1"])),
     );
+    for (const migrationId of migrationIds)
+      await waitFor(
+        async () => (await world.migrationOf(partner, migrationId)).items[0]?.execution,
+        (execution) => execution === "ordered",
+        { timeoutMs: 60_000 },
+      );
     await queuesWorkedOff(stack);
-    const purchases = await purchasesAs(partner);
-    expect(purchases.filter((line) => line.endsWith(" 429"))).toHaveLength(9);
+
+    const asked = (await partnerCenterRequests(world.pc.url)).filter(
+      (request) => request.partnerTenantId === partner.tenantId && request.path.includes("/carts"),
+    );
+    expect(asked.filter((request) => request.status === 429)).toHaveLength(throttled);
+    let longestRun = 0;
     for (const [index, customer] of customers.entries()) {
+      const own = asked.filter((request) => request.path.includes(`/customers/${customer.customerId}/`));
+      // Retry-After honoured: the call after each 429 came a second later or more (a timer may fire a millisecond early).
+      const gaps = own.flatMap((request, at) => {
+        const next = own[at + 1];
+        return request.status === 429 && next !== undefined
+          ? [Date.parse(next.at) - Date.parse(request.at)]
+          : [];
+      });
+      expect(Math.min(...gaps), customer.customerId).toBeGreaterThanOrEqual(995);
+      longestRun = Math.max(longestRun, own.filter((request) => request.status === 429).length);
       const [order, ...more] = await world.ordersOf(customer);
       expect(more, customer.customerId).toEqual([]);
       const migration = await world.migrationOf(partner, migrationIds[index] ?? "");
       expect(migration.items[0]).toMatchObject({ execution: "ordered", order: { id: order?.id } });
     }
-    const deadAfter = stack.serviceBus.kind === "started" ? stack.serviceBus.stats().entities : {};
-    expect(deadAfter[QUEUES.migrations]?.deadLettered).toBe(deadBefore[QUEUES.migrations]?.deadLettered);
+    // One message throttled more often than the queue delivers one, and nothing dead-lettered.
+    expect(longestRun).toBeGreaterThan(deliveries);
+    expect(emulatorEntities()[QUEUES.migrations]?.deadLettered).toBe(deadBefore);
   });
 });
 
