@@ -29,7 +29,11 @@ export async function processRelationshipMessage(
   else context.log(line);
 }
 
-app.serviceBusQueue(
-  "processRelationshipMessage",
-  queueTrigger(QUEUES.relationships, relationshipMessageSchema, processRelationshipMessage),
+/** The registered trigger: Partner Center's throttling and faults are asked again later. */
+export const relationshipTrigger = queueTrigger(
+  QUEUES.relationships,
+  relationshipMessageSchema,
+  processRelationshipMessage,
 );
+
+app.serviceBusQueue("processRelationshipMessage", relationshipTrigger);

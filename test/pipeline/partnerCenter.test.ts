@@ -2,22 +2,27 @@
  * Partner Center's signed events in `live` mode, in-process against the local Partner Center
  * (started for this file, as the emulator is), for what the end-to-end file
  * (test/e2e/partnerCenter.test.ts, the scenarios through the whole local stack) cannot reach or
- * would pay a stack for: Partner Center throttling and failing, Graph contradicting a GDAP approval,
+ * would pay a stack for: Partner Center throttling and failing (thrown by the processor, asked again
+ * later by its trigger, given up once the budget is spent), Graph contradicting a GDAP approval,
  * its signature used on another route, and `records` mode refusing events.
  */
 import { InvocationContext } from "@azure/functions";
-import { describe, expect, it } from "vitest";
+import type { ServiceBusReceivedMessage } from "@azure/service-bus";
+import { describe, expect, it, vi } from "vitest";
 
 import { getRelationship } from "../../functions/getRelationship.js";
 import { postAcceptance } from "../../functions/postAcceptance.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
-import { processRelationshipMessage } from "../../functions/processRelationshipMessage.js";
+import {
+  processRelationshipMessage,
+  relationshipTrigger,
+} from "../../functions/processRelationshipMessage.js";
 import { putCustomer } from "../../functions/putCustomer.js";
 import { putPartner } from "../../functions/putPartner.js";
 import { acceptInPartnerCenter } from "../../local/partner-center/controls.js";
 import type { RelationshipView } from "../../shared/http/views.js";
 import { QUEUES } from "../../shared/messaging/messages.js";
-import { resetRuntime } from "../../shared/pipeline/runtime.js";
+import { resetRuntime, runtime } from "../../shared/pipeline/runtime.js";
 import { uniqueId } from "../setup/tables.js";
 import { customerBody, partnerBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
@@ -96,6 +101,62 @@ describe("Partner Center throttling or failing (PC-2)", () => {
     await partnerCenter.control("faults", { status: 500, latencyMs: 50, count: 1 });
     await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/500/);
     await processRelationshipMessage(message?.body, context());
+    expect((await relationshipOf(world.relationshipId)).status).toBe("active");
+  });
+});
+
+/** Delivers a relationship-requests message through its registered trigger, as the host would; what it logged. */
+async function deliver(message: ServiceBusReceivedMessage | undefined): Promise<string[]> {
+  const lines: string[] = [];
+  const invocation = new InvocationContext({
+    functionName: "processRelationshipMessage",
+    logHandler: (_level, ...args) => lines.push(args.map(String).join(" ")),
+    triggerMetadata: {
+      messageId: message?.messageId,
+      applicationProperties: message?.applicationProperties ?? {},
+    },
+  });
+  await relationshipTrigger.handler(message?.body, invocation);
+  return lines;
+}
+
+describe("the event's confirming read throttled, through the trigger: asked again later", () => {
+  it("a 429 sends a copy scheduled after Retry-After, which confirms; a 5xx once the budget is spent is thrown", async () => {
+    const world = await invited();
+    expect((await accept(world)).status).toBe(202);
+    const [message] = await http.drain(QUEUES.relationships);
+    await partnerCenter.control("faults", { status: 429, retryAfterSeconds: 1, count: 1 });
+    const throttledAt = Date.now();
+    const lines = await deliver(message);
+    expect(lines.join("\n")).toMatch(/answered 429.*delivered again in 1\.00 s .*Retry-After; attempt 2 of/);
+    expect((await relationshipOf(world.relationshipId)).status).toBe("pending");
+    const scheduled = () => http.emulator().stats().entities[QUEUES.relationships]?.scheduled ?? 0;
+    expect(scheduled()).toBe(1);
+    await vi.waitFor(
+      () => {
+        expect(scheduled()).toBe(0);
+      },
+      { timeout: 5_000 },
+    );
+    const [copy, ...more] = await http.drain(QUEUES.relationships);
+    expect(more).toEqual([]);
+    expect(copy?.body).toEqual(message?.body);
+    expect(copy?.messageId).toBe(`${String(message?.messageId)}.later-2`);
+    expect(copy?.applicationProperties).toMatchObject({ redeliveryAttempt: 2 });
+    expect((copy?.enqueuedTimeUtc?.getTime() ?? 0) - throttledAt).toBeGreaterThanOrEqual(1_000);
+
+    // The copy, on the budget's last delivery, meets a 500: given up, thrown so Service Bus dead-letters it.
+    const last = {
+      ...copy,
+      applicationProperties: {
+        ...copy?.applicationProperties,
+        redeliveryAttempt: runtime().config.PARTNER_CENTER_RETRY_ATTEMPTS,
+      },
+    } as ServiceBusReceivedMessage;
+    await partnerCenter.control("faults", { status: 500, count: 1 });
+    await expect(deliver(last)).rejects.toThrow(/still failing after \d+ deliveries.*given up/);
+    expect(scheduled()).toBe(0);
+    await deliver(copy);
     expect((await relationshipOf(world.relationshipId)).status).toBe("active");
   });
 });
