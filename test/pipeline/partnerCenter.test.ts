@@ -89,11 +89,17 @@ async function relationshipOf(id: string): Promise<RelationshipView> {
 const accept = (world: World) =>
   acceptInPartnerCenter(partnerCenter.pc().url, world.customerId, world.tenantId);
 
+/** An invitation accepted in Partner Center: its event's message, taken off the queue, not yet processed. */
+async function acceptedEvent(): Promise<{ world: World; message: ServiceBusReceivedMessage | undefined }> {
+  const world = await invited();
+  expect((await accept(world)).status).toBe(202);
+  const [message] = await http.drain(QUEUES.relationships);
+  return { world, message };
+}
+
 describe("Partner Center throttling or failing (PC-2)", () => {
   it("Partner Center throttling or failing: the message is retried and then confirmed", async () => {
-    const world = await invited();
-    expect((await accept(world)).status).toBe(202);
-    const [message] = await http.drain(QUEUES.relationships);
+    const { world, message } = await acceptedEvent();
     // Past the door (its certificate fetched): the confirming read is what Partner Center refuses.
     await partnerCenter.control("faults", { status: 429, retryAfterSeconds: 1, count: 1 });
     await expect(processRelationshipMessage(message?.body, context())).rejects.toThrow(/429/);
@@ -122,9 +128,7 @@ async function deliver(message: ServiceBusReceivedMessage | undefined): Promise<
 
 describe("the event's confirming read throttled, through the trigger: asked again later", () => {
   it("a 429 sends a copy scheduled after Retry-After, which confirms; a 5xx once the budget is spent is thrown", async () => {
-    const world = await invited();
-    expect((await accept(world)).status).toBe(202);
-    const [message] = await http.drain(QUEUES.relationships);
+    const { world, message } = await acceptedEvent();
     await partnerCenter.control("faults", { status: 429, retryAfterSeconds: 1, count: 1 });
     const throttledAt = Date.now();
     const lines = await deliver(message);
