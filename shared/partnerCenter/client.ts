@@ -40,7 +40,7 @@ export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const REQUEST_TIMEOUT_MS = 10_000;
 const TOKEN_EARLY_RENEWAL_MS = 60_000;
 
-/** A call that failed; `retryable` for throttling, server errors and time-outs (the host retries). */
+/** A call that failed; `retryable` for throttling, server errors and time-outs (asked again later: queueTrigger.ts). */
 export class PartnerCenterError extends Error {
   constructor(
     message: string,
@@ -55,7 +55,7 @@ export class PartnerCenterError extends Error {
 
 /**
  * Partner Center's refusal in `error`, to record once; anything else — throttling, a server error, a
- * time-out, or no Partner Center error at all — is thrown again, so Service Bus redelivers.
+ * time-out, or no Partner Center error at all — is thrown again, for the message to come again.
  */
 export function refusalIn(error: unknown): PartnerCenterError {
   if (!(error instanceof PartnerCenterError) || error.retryable) throw error;

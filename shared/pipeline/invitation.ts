@@ -9,9 +9,9 @@
  * Graph created it and before the table write — finds the one it made instead of creating another;
  * it is locked only while Graph still shows it `created`; and the record is written only while the
  * relationship is pending with no invitation. Throttling, server errors and time-outs throw
- * (PartnerCenterError, retryable): the message is redelivered by Service Bus, nothing waits here. A
- * refusal (another 4xx) is not retried: the relationship is rejected with it (REL-4, kept as
- * `invitationError`), with the migrations waiting on it. Either way the commit raises its event
+ * (PartnerCenterError, retryable): the trigger delivers the message again later (queueTrigger.ts),
+ * nothing waits here. A refusal (another 4xx) is not retried: the relationship is rejected with it
+ * (REL-4, kept as `invitationError`), with the migrations waiting on it. Either way the commit raises its event
  * (`relationship-invitation-made` or `relationship-rejected`), relayed as the message's own.
  */
 import {

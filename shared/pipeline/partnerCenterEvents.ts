@@ -5,7 +5,7 @@
  * forged-but-signed, misrouted or contradicted event changes nothing. A confirmed acceptance then
  * goes through the customer-answer path (TEN-3) — waiting migrations included —, a delegated admin
  * change through one customer-partition commit (MP-2). Partner Center unreachable, throttling or a
- * server error throws: the host abandons the message and Service Bus redelivers it.
+ * server error throws: the trigger delivers the message again later (queueTrigger.ts).
  */
 import {
   acceptanceFromPartnerCenter,
