@@ -30,6 +30,7 @@ import { isoTimeSchema } from "../domain/model.js";
 import { nextRedelivery, type RedeliveryBudget } from "../domain/redelivery.js";
 import type { Config } from "../config.js";
 import { errorMessage } from "../errors.js";
+import type { ScheduledCopy } from "../messaging/sender.js";
 import { PartnerCenterError } from "../partnerCenter/client.js";
 import { PoisonMessageError, readQueueMessage } from "./queueMessage.js";
 import { runtime, type QueueName } from "./runtime.js";
@@ -62,7 +63,7 @@ export interface QueueTriggerOptions<T> {
 }
 
 /** The trigger of one queue processor: `handle` takes one delivery, as the host hands it over. */
-export function queueTrigger<S extends z.ZodType>(
+export function queueTrigger<S extends z.ZodType<ScheduledCopy["body"]>>(
   queue: QueueName,
   schema: S,
   handle: (message: unknown, context: InvocationContext) => Promise<void>,
@@ -82,7 +83,7 @@ export function queueTrigger<S extends z.ZodType>(
   };
 }
 
-async function deliverLater<T>(
+async function deliverLater<T extends ScheduledCopy["body"]>(
   queue: QueueName,
   message: T,
   error: PartnerCenterError,
@@ -125,7 +126,7 @@ async function deliverLater<T>(
   const suffix = `.later-${next.attempt}`;
   await rt.sendLater(queue, {
     messageId: `${root.slice(0, MAX_MESSAGE_ID - suffix.length)}${suffix}`,
-    body: message as { type: string; schemaVersion: number },
+    body: message,
     scheduledAt: next.at,
     applicationProperties: {
       redeliveryAttempt: next.attempt,
