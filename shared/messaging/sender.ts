@@ -53,29 +53,12 @@ function sender(queue: QueueName): Promise<ServiceBusSender> {
  * Sends one message whose id is its request id, so a re-send is dropped by duplicate detection. Its
  * application properties carry the W3C trace context, so the processor continues the sender's trace.
  */
-export async function sendMessage(
+export function sendMessage(
   queue: QueueName,
   message: QueueMessage,
   options: { messageId?: string; scheduledAt?: Date } = {},
 ): Promise<void> {
-  const messageId = options.messageId ?? message.requestId;
-  await tracedSend(queue, messageId, async (traceHeaders) => {
-    await (
-      await sender(queue)
-    ).sendMessages({
-      messageId,
-      body: message,
-      contentType: "application/json",
-      subject: message.type,
-      ...(options.scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: options.scheduledAt }),
-      applicationProperties: {
-        ...("customerId" in message ? { customerId: message.customerId } : {}),
-        ...("partnerId" in message ? { partnerId: message.partnerId } : {}),
-        schemaVersion: message.schemaVersion,
-        ...traceHeaders,
-      },
-    });
-  });
+  return sendOne(queue, message, options.messageId ?? message.requestId, options.scheduledAt, {});
 }
 
 /** A message sent again later, under an id of its own (a scheduled redelivery, shared/pipeline/queueTrigger.ts). */
@@ -83,29 +66,38 @@ export interface ScheduledCopy {
   readonly messageId: string;
   readonly body: { readonly type: string; readonly schemaVersion: number };
   readonly scheduledAt: Date;
-  /** Besides the routing ones sendMessage sets (customer, partner, schema version). */
+  /** Besides the routing ones every message carries (customer, partner, schema version). */
   readonly applicationProperties: Readonly<Record<string, string | number>>;
 }
 
-/** Sends a scheduled copy of a message, its ids in its application properties as the original had them. */
-export async function sendScheduledCopy(queue: QueueName, copy: ScheduledCopy): Promise<void> {
-  const { body } = copy;
-  await tracedSend(queue, copy.messageId, async (traceHeaders) => {
+/** Sends a scheduled copy of a message, routed as the original was. */
+export function sendScheduledCopy(queue: QueueName, copy: ScheduledCopy): Promise<void> {
+  return sendOne(queue, copy.body, copy.messageId, copy.scheduledAt, copy.applicationProperties);
+}
+
+async function sendOne(
+  queue: QueueName,
+  body: ScheduledCopy["body"],
+  messageId: string,
+  scheduledAt: Date | undefined,
+  properties: ScheduledCopy["applicationProperties"],
+): Promise<void> {
+  await tracedSend(queue, messageId, async (traceHeaders) => {
     await (
       await sender(queue)
     ).sendMessages({
-      messageId: copy.messageId,
+      messageId,
       body,
       contentType: "application/json",
       subject: body.type,
-      scheduledEnqueueTimeUtc: copy.scheduledAt,
+      ...(scheduledAt === undefined ? {} : { scheduledEnqueueTimeUtc: scheduledAt }),
       applicationProperties: {
         ...("customerId" in body && typeof body.customerId === "string"
           ? { customerId: body.customerId }
           : {}),
         ...("partnerId" in body && typeof body.partnerId === "string" ? { partnerId: body.partnerId } : {}),
         schemaVersion: body.schemaVersion,
-        ...copy.applicationProperties,
+        ...properties,
         ...traceHeaders,
       },
     });
