@@ -14,6 +14,7 @@
  * emulator's stats().
  */
 import type { HostLogEntry } from "../local/host/index.js";
+import type { EmulatorStats } from "../local/servicebus/index.js";
 import { mapWithConcurrency } from "../shared/pipeline/concurrency.js";
 import {
   loadCustomerState,
@@ -50,6 +51,8 @@ const PREFIX = "benchpipe";
 const DAY_MS = 86_400_000;
 const FUNCTION = "processMigrationMessage";
 const RAW_UPSERTS = 4_000;
+/** A window with nothing to do, after the warm-up: what the stack's timers and receivers cost idle. */
+const IDLE_SECONDS = 3;
 
 export async function pipelineBench(options: PipelineOptions): Promise<Figure[]> {
   const concurrency = options.concurrency ?? 16;
@@ -94,6 +97,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       await post(request(0, warmUp));
       await processed.reach(warmUp);
       await untilQueuesIdle(() => services.busStats());
+      const idle = await idleCpu(IDLE_SECONDS);
 
       const roundTrips = tableRoundTrips();
       roundTrips.reset();
@@ -175,6 +179,14 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
             ...[...childrenSpent].map(([name, ms]) => `${name} ${busy(ms, seconds)}`),
           ].join(", "),
         ),
+        figure(
+          "pipeline idle CPU ms per second by process (nothing posted)",
+          [...idle].map(([name, ms]) => `${name} ${round(ms / IDLE_SECONDS, 1)}`).join(", "),
+        ),
+        figure(
+          "pipeline idle CPU ms per migration at the run's length by process",
+          [...idle].map(([name, ms]) => `${name} ${perMigration((ms / IDLE_SECONDS) * seconds)}`).join(", "),
+        ),
         figure(`raw upserts per second (${concurrency} in flight, same Azurite)`, round(raw.perSecond, 1)),
         figure(
           "raw upsert CPU ms by process",
@@ -188,6 +200,10 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         figure("table round trips per migration", round(tripsPerMigration, 2)),
         figure("table round trips per migration by kind", byKind(trips, options.migrations)),
         figure("service bus operations per migration", round(busOperations / options.migrations, 2)),
+        figure(
+          "service bus operations per migration by kind",
+          busOperationsByKind(busBefore, busAfter, options.migrations),
+        ),
         figure("pipeline/raw", round(perSecond / raw.perSecond, 3)),
         figure("efficiency", round((perSecond * tripsPerMigration) / raw.perSecond, 3)),
         ...(refused.length === 0
@@ -255,8 +271,29 @@ async function countAwaitingTermEnd(store: TableStore, indexes: readonly number[
   return statuses.flat().filter((status) => status === "awaiting-term-end").length;
 }
 
+/** CPU ms by process (host = this process) over `seconds` with nothing posted. */
+async function idleCpu(seconds: number): Promise<Map<string, number>> {
+  const cpuBefore = process.cpuUsage();
+  const childrenBefore = childrenCpu();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpu = process.cpuUsage(cpuBefore);
+  return new Map([["host", (cpu.user + cpu.system) / 1000], ...cpuSince(childrenBefore, childrenCpu())]);
+}
+
 function busy(cpuMs: number, seconds: number): string {
   return `${Math.round((100 * cpuMs) / (seconds * 1000))}%`;
+}
+
+function busOperationsByKind(before: EmulatorStats, after: EmulatorStats, migrations: number): string {
+  const counted = ["sendRequests", "deliveries", "settlements", "managementRequests"] as const;
+  const kinds = counted.map((kind) => [kind, after.operations[kind] - before.operations[kind]] as const);
+  const entities = Object.entries(after.operations.byEntity).map(
+    ([entity, count]) => [entity, count - (before.operations.byEntity[entity] ?? 0)] as const,
+  );
+  return [...kinds, ...entities]
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${name} ${round(count / migrations, 2)}`)
+    .join(", ");
 }
 
 function byKind(snapshot: RoundTripSnapshot, migrations: number): string {
