@@ -26,7 +26,7 @@ import { untilQueuesIdle } from "./lib/busIdle.js";
 import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
 import { migrationBody, seedBenchPartnerKey, postSigned, type Posted } from "./lib/http.js";
 import { startLoadGenerator, type LoadRequest } from "./lib/load.js";
-import { childrenCpu, cpuSince } from "./lib/processCpu.js";
+import { childrenCpu, cpuSince, mainThreadCpuMs } from "./lib/processCpu.js";
 import { startProfiling } from "./lib/profile.js";
 import { rawUpserts } from "./lib/rawUpserts.js";
 import { startBenchServices, type Placement } from "./lib/services.js";
@@ -104,6 +104,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       const busBefore = await services.busStats();
       const invocationsBefore = processed.durations.length;
       const cpuBefore = process.cpuUsage();
+      const mainBefore = mainThreadCpuMs();
       const childrenBefore = childrenCpu();
       const profiling = await startProfiling("pipeline");
       const start = performance.now();
@@ -115,6 +116,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       await untilQueuesIdle(() => services.busStats());
       await profiling.stop();
       const cpu = process.cpuUsage(cpuBefore);
+      const mainAfter = mainThreadCpuMs();
       const childrenSpent = cpuSince(childrenBefore, childrenCpu());
       const trips = roundTrips.snapshot();
       const busAfter = await services.busStats();
@@ -171,6 +173,12 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
             `host ${perMigration(cpuMs)}`,
             ...[...childrenSpent].map(([name, ms]) => `${name} ${perMigration(ms)}`),
           ].join(", "),
+        ),
+        figure(
+          "pipeline host CPU ms per migration by thread",
+          mainBefore === undefined || mainAfter === undefined
+            ? "?"
+            : `event loop ${perMigration(mainAfter - mainBefore)}, V8 and libuv helpers (GC, compilation) ${perMigration(cpuMs - (mainAfter - mainBefore))}`,
         ),
         figure(
           "pipeline CPU busy by process",
