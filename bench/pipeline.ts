@@ -14,6 +14,7 @@
  * emulator's stats().
  */
 import type { HostLogEntry } from "../local/host/index.js";
+import type { EmulatorStats } from "../local/servicebus/index.js";
 import { mapWithConcurrency } from "../shared/pipeline/concurrency.js";
 import {
   loadCustomerState,
@@ -25,9 +26,9 @@ import { untilQueuesIdle } from "./lib/busIdle.js";
 import { figure, percentile, round, since, type Figure } from "./lib/figures.js";
 import { migrationBody, seedBenchPartnerKey, postSigned, type Posted } from "./lib/http.js";
 import { startLoadGenerator, type LoadRequest } from "./lib/load.js";
-import { childrenCpu, cpuSince } from "./lib/processCpu.js";
+import { childrenCpu, cpuSince, mainThreadCpuMs } from "./lib/processCpu.js";
 import { startProfiling } from "./lib/profile.js";
-import { rawUpserts } from "./lib/rawUpserts.js";
+import { rawUpserts, type RawUpserts } from "./lib/rawUpserts.js";
 import { startBenchServices, type Placement } from "./lib/services.js";
 import { storageCosts } from "./lib/storageCosts.js";
 import { customerId, migrationLoad, putReference, seedMigratableCustomers } from "./lib/world.js";
@@ -50,6 +51,8 @@ const PREFIX = "benchpipe";
 const DAY_MS = 86_400_000;
 const FUNCTION = "processMigrationMessage";
 const RAW_UPSERTS = 4_000;
+/** A window with nothing to do, after the warm-up: what the stack's timers and receivers cost idle. */
+const IDLE_SECONDS = 3;
 
 export async function pipelineBench(options: PipelineOptions): Promise<Figure[]> {
   const concurrency = options.concurrency ?? 16;
@@ -94,12 +97,24 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       await post(request(0, warmUp));
       await processed.reach(warmUp);
       await untilQueuesIdle(() => services.busStats());
+      const idle = await idleCpu(IDLE_SECONDS);
+      // The baseline once before and once after the migrations: on a shared machine one sample of it
+      // moves by a fifth from run to run, and the ratio with it.
+      const rawUpsertsIn = (table: string) =>
+        rawUpserts({
+          connectionString: services.azurite.connectionString,
+          concurrency,
+          count: RAW_UPSERTS,
+          table,
+        });
+      const rawBefore = await rawUpsertsIn("benchrawbefore");
 
       const roundTrips = tableRoundTrips();
       roundTrips.reset();
       const busBefore = await services.busStats();
       const invocationsBefore = processed.durations.length;
       const cpuBefore = process.cpuUsage();
+      const mainBefore = mainThreadCpuMs();
       const childrenBefore = childrenCpu();
       const profiling = await startProfiling("pipeline");
       const start = performance.now();
@@ -111,6 +126,7 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
       await untilQueuesIdle(() => services.busStats());
       await profiling.stop();
       const cpu = process.cpuUsage(cpuBefore);
+      const mainAfter = mainThreadCpuMs();
       const childrenSpent = cpuSince(childrenBefore, childrenCpu());
       const trips = roundTrips.snapshot();
       const busAfter = await services.busStats();
@@ -121,11 +137,8 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         setupStore,
         Array.from({ length: options.migrations }, (_, i) => warmUp + i),
       );
-      const raw = await rawUpserts({
-        connectionString: services.azurite.connectionString,
-        concurrency,
-        count: RAW_UPSERTS,
-      });
+      const rawAfter = await rawUpsertsIn("benchrawafter");
+      const raw = meanOfRawUpserts(rawBefore, rawAfter);
 
       const costs = await storageCosts(setupStore, total, services.store(`${PREFIX}small`));
       const perSecond = options.migrations / seconds;
@@ -169,16 +182,41 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
           ].join(", "),
         ),
         figure(
+          "pipeline host CPU ms per migration by thread",
+          mainBefore === undefined || mainAfter === undefined
+            ? "?"
+            : `event loop ${perMigration(mainAfter - mainBefore)}, V8 and libuv helpers (GC, compilation) ${perMigration(cpuMs - (mainAfter - mainBefore))}`,
+        ),
+        figure(
           "pipeline CPU busy by process",
           [
             `host ${busy(cpuMs, seconds)}`,
             ...[...childrenSpent].map(([name, ms]) => `${name} ${busy(ms, seconds)}`),
           ].join(", "),
         ),
-        figure(`raw upserts per second (${concurrency} in flight, same Azurite)`, round(raw.perSecond, 1)),
+        figure(
+          "pipeline idle CPU ms per second by process (nothing posted)",
+          [...idle].map(([name, ms]) => `${name} ${round(ms / IDLE_SECONDS, 1)}`).join(", "),
+        ),
+        figure(
+          "pipeline idle CPU ms per migration at the run's length by process",
+          [...idle].map(([name, ms]) => `${name} ${perMigration((ms / IDLE_SECONDS) * seconds)}`).join(", "),
+        ),
+        figure(
+          `raw upserts per second (${concurrency} in flight, same Azurite, mean of before and after)`,
+          round(raw.perSecond, 1),
+        ),
         figure(
           "raw upsert CPU ms by process",
           `client ${round(raw.clientCpuMs, 3)}, azurite ${raw.azuriteCpuMs === undefined ? "?" : round(raw.azuriteCpuMs, 3)}`,
+        ),
+        figure(
+          "raw upsert CPU ms (client + azurite) before / after the migrations",
+          [rawBefore, rawAfter]
+            .map((sample) =>
+              sample.azuriteCpuMs === undefined ? "?" : round(sample.clientCpuMs + sample.azuriteCpuMs, 3),
+            )
+            .join(" / "),
         ),
         figure("azurite CPU ms per call", costs),
         figure(
@@ -188,6 +226,10 @@ export async function pipelineBench(options: PipelineOptions): Promise<Figure[]>
         figure("table round trips per migration", round(tripsPerMigration, 2)),
         figure("table round trips per migration by kind", byKind(trips, options.migrations)),
         figure("service bus operations per migration", round(busOperations / options.migrations, 2)),
+        figure(
+          "service bus operations per migration by kind",
+          busOperationsByKind(busBefore, busAfter, options.migrations),
+        ),
         figure("pipeline/raw", round(perSecond / raw.perSecond, 3)),
         figure("efficiency", round((perSecond * tripsPerMigration) / raw.perSecond, 3)),
         ...(refused.length === 0
@@ -255,8 +297,40 @@ async function countAwaitingTermEnd(store: TableStore, indexes: readonly number[
   return statuses.flat().filter((status) => status === "awaiting-term-end").length;
 }
 
+/** CPU ms by process (host = this process) over `seconds` with nothing posted. */
+async function idleCpu(seconds: number): Promise<Map<string, number>> {
+  const cpuBefore = process.cpuUsage();
+  const childrenBefore = childrenCpu();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpu = process.cpuUsage(cpuBefore);
+  return new Map([["host", (cpu.user + cpu.system) / 1000], ...cpuSince(childrenBefore, childrenCpu())]);
+}
+
+function meanOfRawUpserts(a: RawUpserts, b: RawUpserts): RawUpserts {
+  return {
+    perSecond: (a.perSecond + b.perSecond) / 2,
+    clientCpuMs: (a.clientCpuMs + b.clientCpuMs) / 2,
+    azuriteCpuMs:
+      a.azuriteCpuMs === undefined || b.azuriteCpuMs === undefined
+        ? undefined
+        : (a.azuriteCpuMs + b.azuriteCpuMs) / 2,
+  };
+}
+
 function busy(cpuMs: number, seconds: number): string {
   return `${Math.round((100 * cpuMs) / (seconds * 1000))}%`;
+}
+
+function busOperationsByKind(before: EmulatorStats, after: EmulatorStats, migrations: number): string {
+  const counted = ["sendRequests", "deliveries", "settlements", "managementRequests"] as const;
+  const kinds = counted.map((kind) => [kind, after.operations[kind] - before.operations[kind]] as const);
+  const entities = Object.entries(after.operations.byEntity).map(
+    ([entity, count]) => [entity, count - (before.operations.byEntity[entity] ?? 0)] as const,
+  );
+  return [...kinds, ...entities]
+    .filter(([, count]) => count > 0)
+    .map(([name, count]) => `${name} ${round(count / migrations, 2)}`)
+    .join(", ");
 }
 
 function byKind(snapshot: RoundTripSnapshot, migrations: number): string {

@@ -4,8 +4,9 @@
  * insert, upsert or delete; stock Azurite does neither in full:
  * - a query is answered by scanning the whole table (LokiJS `where` over every row), so a
  *   single-partition query costs in proportion to the table. For a filter pinning one PartitionKey
- *   with `eq` and no `or`/`not`, the preload narrows the scan to that partition first (LokiJS's
- *   binary index on PartitionKey, which Azurite already keeps).
+ *   with `eq` as a top-level conjunct (pinnedPartition.ts; e.g. the processor's load,
+ *   `PartitionKey eq 'c' and (RowKey gt … or …)`), the preload narrows the scan to that partition
+ *   first (LokiJS's binary index on PartitionKey, which Azurite already keeps).
  * - a point operation looks the entity up with `findOne({ PartitionKey, RowKey })`, which LokiJS
  *   answers by taking the whole partition from the PartitionKey index and comparing every row's
  *   RowKey: each write to a partition of n rows costs n comparisons, so filling one partition of
@@ -23,6 +24,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { startAzurite, type RunningAzurite } from "../../local/azurite.js";
+import { pinnedPartition } from "./pinnedPartition.js";
 
 function preload(storeModule: string, lokiModule: string): string {
   return `"use strict";
@@ -49,11 +51,7 @@ Collection.prototype.findOne = function (query) {
   );
 };
 const scan = Store.prototype.queryTableEntities;
-function pinnedPartition(filter) {
-  if (typeof filter !== "string" || /\\b(or|not)\\b/i.test(filter)) return undefined;
-  const found = [...filter.matchAll(/PartitionKey\\s+eq\\s+'((?:[^']|'')*)'/g)];
-  return found.length === 1 ? found[0][1].replace(/''/g, "'") : undefined;
-}
+${pinnedPartition.toString()}
 Store.prototype.queryTableEntities = function (context, account, table, queryOptions, ...rest) {
   const partition = pinnedPartition(queryOptions && queryOptions.filter);
   if (partition === undefined) return scan.call(this, context, account, table, queryOptions, ...rest);

@@ -62,3 +62,15 @@ function readOrUndefined(path: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * CPU ms of this process's main thread (the event loop: the product's JavaScript) so far; the rest
+ * of process.cpuUsage() is V8's and libuv's helper threads (concurrent GC marking and sweeping,
+ * optimising compilation, the thread pool). Undefined where /proc is not there.
+ */
+export function mainThreadCpuMs(): number | undefined {
+  const stat = readOrUndefined(`/proc/self/task/${process.pid}/stat`);
+  if (stat === undefined) return undefined;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+}
