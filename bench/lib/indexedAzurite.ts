@@ -15,8 +15,12 @@
  *   indexes (PartitionKey, RowKey; Azurite keeps both) holds fewer matching rows: a unique RowKey
  *   is then one comparison, and a RowKey shared by every partition ("customer") still starts from
  *   its small partition.
- * Results are unchanged: the same filter, order and paging run on the narrowed rows, and a look-up
- * finds the one entity with both keys either way.
+ * - an update re-sorts the entity into both binary indexes (a linear search for its place in each,
+ *   then a splice): 1.6 ms an update at 1.1 million rows, measured in LokiJS alone. An entity's keys
+ *   never change on update, so its place in the PartitionKey and RowKey indexes cannot move: the
+ *   preload skips that re-sort for those two indexes.
+ * Results are unchanged: the same filter, order and paging run on the narrowed rows, a look-up
+ * finds the one entity with both keys either way, and the key indexes stay in key order.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -49,6 +53,11 @@ Collection.prototype.findOne = function (query) {
       ? { RowKey: query.RowKey, PartitionKey: query.PartitionKey }
       : { PartitionKey: query.PartitionKey, RowKey: query.RowKey },
   );
+};
+const reindex = Collection.prototype.adaptiveBinaryIndexUpdate;
+Collection.prototype.adaptiveBinaryIndexUpdate = function (dataPosition, indexName) {
+  if (indexName === "PartitionKey" || indexName === "RowKey") return;
+  return reindex.call(this, dataPosition, indexName);
 };
 const scan = Store.prototype.queryTableEntities;
 ${pinnedPartition.toString()}
