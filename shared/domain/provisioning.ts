@@ -43,9 +43,17 @@ export function lineItemDueAt(item: LineItem): IsoTime | null {
   return null;
 }
 
-/** Nothing is left to do for the item: rejected, original retired, or provisioned with the original kept or transferred. */
+/**
+ * Nothing is left to do for the item: rejected, original retired, or provisioned with the original
+ * kept or transferred — a transfer only once Partner Center says it is complete or failed.
+ */
 export function isLineItemSettled(item: LineItem): boolean {
-  return item.status !== "planned" && lineItemDueAt(item) === null;
+  return item.status !== "planned" && lineItemDueAt(item) === null && item.execution !== "transferring";
+}
+
+/** Provisioned in live mode, and Partner Center did not carry it out (the purchase or the transfer failed). */
+export function failedInPartnerCenter(item: LineItem): boolean {
+  return item.execution === "order-failed" || item.execution === "transfer-failed";
 }
 
 /** MIG-2: cancelling before the term end gives no refund; null when the term has already ended. */

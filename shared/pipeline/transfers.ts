@@ -11,7 +11,8 @@
  *   `transfer-failed` with Partner Center's code and description; still running → poll n+1 is
  *   scheduled (twice the wait, judgePoll) before poll n is recorded, so a crash between the two only
  *   repeats the read. A poll the item has already counted changes nothing; after the last poll
- *   allowed the item fails. Nothing here sleeps: throttling, server errors and time-outs throw
+ *   allowed the item fails. The migration reaches its final status (completed, partially-completed,
+ *   failed) in the write of the poll that ends its last transfer (lineItemRecord.ts), not before. Nothing here sleeps: throttling, server errors and time-outs throw
  *   (retryable) and Service Bus redelivers; a refusal is recorded once.
  */
 import { createHash } from "node:crypto";
@@ -33,7 +34,7 @@ import { QUEUES, type TransferPollMessage } from "../messaging/messages.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { TransferEntityResource } from "../partnerCenter/shapes.js";
 import { type CustomerState, loadCustomerState } from "../storage/index.js";
-import { recordOnLineItem } from "./lineItemRecord.js";
+import { type LineItemRecorded, recordOnLineItem } from "./lineItemRecord.js";
 import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { ProcessingResult } from "./processing.js";
 import type { Runtime } from "./runtime.js";
@@ -147,14 +148,15 @@ export async function pollTransfer(rt: Runtime, message: TransferPollMessage): P
   const result = (
     notes: string[],
     warn: boolean,
-    written = { attempts: 0, writes: 0 },
+    written: Partial<LineItemRecorded> = {},
   ): ProcessingResult => ({
     customerId,
-    // A poll moves no migration status; `from` says which one the migration is in.
-    moved: [{ kind: "migration", id: migrationId, from: migration?.status, path: [] }],
+    // Only the poll that settles the migration's last item moves it (to its final status).
+    moved: [{ kind: "migration", id: migrationId, from: migration?.status, path: [...(written.path ?? [])] }],
     notes,
     warn,
-    ...written,
+    attempts: written.attempts ?? 0,
+    writes: written.writes ?? 0,
   });
   if (client === undefined) return result([`records mode: transfer ${transferId} is not followed`], true);
   const item = migration?.items.find((candidate) => candidate.subscriptionId === subscriptionId);

@@ -18,6 +18,7 @@ import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
 import { TRANSFER_MAX_POLLS, transferRequestId } from "../../shared/domain/index.js";
+import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import type { MigrationView } from "../../shared/http/views.js";
 import { QUEUES, type TransferPollMessage } from "../../shared/messaging/messages.js";
 import { uniqueId } from "../setup/tables.js";
@@ -134,10 +135,10 @@ async function world(): Promise<World> {
   return { partnerId, tenantId: linked.tenantId, sourceTenantId: source.tenantId, customerId };
 }
 
-/** Submits a migration of one subscription; answers its id and its decision message. */
+/** Submits a migration of these subscriptions (originals kept); answers its id and its decision message. */
 async function submit(
   found: World,
-  subscriptionId: string,
+  ...subscriptionIds: string[]
 ): Promise<{ migrationId: string; message: unknown }> {
   const requested = await call(postMigration, "POST", "/api/migrations", {
     key: uniqueId("mig"),
@@ -145,7 +146,7 @@ async function submit(
       partnerId: found.partnerId,
       customerId: found.customerId,
       actor: { userId: "bob@contoso", role: "account-admin" },
-      items: [{ subscriptionId, cancelOriginal: "keep" }],
+      items: subscriptionIds.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "keep" })),
     },
   });
   expect(requested.status, requested.text).toBe(202);
@@ -154,12 +155,26 @@ async function submit(
   return { migrationId: (requested.body as { id: string }).id, message: message?.body };
 }
 
-async function itemOf(migrationId: string): Promise<MigrationView["items"][number] | undefined> {
+async function migrationOf(migrationId: string): Promise<MigrationView> {
   const answer = await call(getMigration, "GET", `/api/migrations/${migrationId}`, {
     params: { id: migrationId },
   });
   expect(answer.status, answer.text).toBe(200);
-  return (answer.body as MigrationView).items[0];
+  return answer.body as MigrationView;
+}
+
+async function itemOf(migrationId: string): Promise<MigrationView["items"][number] | undefined> {
+  return (await migrationOf(migrationId)).items[0];
+}
+
+/** The event types relayed so far about one migration (the partner-events queue, drained), in order. */
+const relayed: EventEnvelope[] = [];
+async function migrationEvents(migrationId: string): Promise<string[]> {
+  for (const message of await http.drain(QUEUES.events))
+    relayed.push((message.body as { event: EventEnvelope }).event);
+  return relayed
+    .filter((event) => event.resource.kind === "migration" && event.resource.id === migrationId)
+    .map((event) => event.type);
 }
 
 /** What is due on the migration queue: once a scheduled message comes due (the emulator's counts say so), all that is. */
@@ -241,23 +256,41 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
       lineItems: [{ subscriptionId: "azure-csp", quantity: 1 }],
       status: "Active",
     });
-    expect(await itemOf(migrationId)).toMatchObject({
-      execution: "transferring",
-      transfer: { id: transfer?.id, status: "Active", polls: 0, productType: "AzureSubscription" },
+    // Not done before Partner Center is: the migration stays provisioning while the transfer runs.
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "provisioning",
+      items: [
+        {
+          execution: "transferring",
+          transfer: { id: transfer?.id, status: "Active", polls: 0, productType: "AzureSubscription" },
+        },
+      ],
     });
+    expect(await migrationEvents(migrationId)).not.toContain("migration-completed");
 
     const polls = await followPolls();
     expect(polls.map((poll) => poll.poll)).toEqual([1, 2]);
     const line = transfersOf(found.tenantId)[0]?.lineItems[0];
-    expect(await itemOf(migrationId)).toMatchObject({
-      execution: "transferred",
-      transfer: {
-        id: transfer?.id,
-        status: "Complete",
-        polls: 2,
-        newSubscriptionIds: [line?.targetSubscriptionId],
-      },
+    const done = await migrationOf(migrationId);
+    expect(done).toMatchObject({
+      status: "completed",
+      items: [
+        {
+          execution: "transferred",
+          transfer: {
+            id: transfer?.id,
+            status: "Complete",
+            polls: 2,
+            newSubscriptionIds: [line?.targetSubscriptionId],
+          },
+        },
+      ],
     });
+    // The completion is the last poll's: one history step and one event, after the transfer ended.
+    expect(done.history.filter((entry) => entry.to === "completed")).toHaveLength(1);
+    expect(
+      (await migrationEvents(migrationId)).filter((type) => type === "migration-completed"),
+    ).toHaveLength(1);
     expect(transferCallsAs(found.tenantId)).toEqual([
       `POST /v1/customers/${found.customerId}/transfers 201`,
       `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
@@ -352,14 +385,48 @@ describe("live mode: a transfer that does not complete", () => {
       description: "The subscription is not eligible for transfer",
     });
     expect((await followPolls()).map((poll) => poll.poll)).toEqual([1]);
-    expect(await itemOf(migrationId)).toMatchObject({
-      execution: "transfer-failed",
-      transfer: { id: transferId, status: "Failed", polls: 1 },
-      transferError: {
-        code: "800120",
-        message: "Partner Center did not transfer it: 800120: The subscription is not eligible for transfer",
-      },
+    const reason =
+      "Partner Center did not transfer it: 800120: The subscription is not eligible for transfer";
+    expect(await migrationOf(migrationId)).toMatchObject({
+      // Its only item was not carried out: the migration fails, saying why.
+      status: "failed",
+      failureReason: `1 of 1 item(s) were not carried out in Partner Center: azure-csp: ${reason}`,
+      items: [
+        {
+          execution: "transfer-failed",
+          transfer: { id: transferId, status: "Failed", polls: 1 },
+          transferError: { code: "800120", message: reason },
+        },
+      ],
     });
+    expect(await migrationEvents(migrationId)).toContain("migration-failed");
+  });
+
+  it("one of two transfers fails: partially-completed once the other is Complete, never completed", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, "azure-csp", "licence-csp");
+    await processMigrationMessage(message, context());
+    const failing = transfersOf(found.tenantId).find(
+      (transfer) => transfer.lineItems[0]?.subscriptionId === "licence-csp",
+    );
+    await partnerCenter.control(`transfers/${failing?.id ?? ""}/fail`, { code: "800121" });
+    await followPolls();
+    const done = await migrationOf(migrationId);
+    expect(done).toMatchObject({
+      status: "partially-completed",
+      items: [
+        { subscriptionId: "azure-csp", execution: "transferred" },
+        { subscriptionId: "licence-csp", execution: "transfer-failed", transferError: { code: "800121" } },
+      ],
+    });
+    expect(done.history.filter((entry) => entry.lineItem === undefined).map((entry) => entry.to)).toEqual([
+      "submitted",
+      "provisioning",
+      "partially-completed",
+    ]);
+    const events = await migrationEvents(migrationId);
+    expect(events.filter((type) => type === "migration-partially-completed")).toHaveLength(1);
+    expect(events).not.toContain("migration-completed");
   });
 
   it("still Active at the last poll allowed: the service stops waiting and fails the item (MC-6)", async () => {
