@@ -60,6 +60,11 @@ export function awaitsTransferCreation(item: LineItem): boolean {
   return item.execution === "transferring" && item.transfer !== undefined && item.transfer.id === undefined;
 }
 
+/** Still to be started: its transfer not yet created, or created and never polled (its first poll to schedule). */
+export function awaitsTransferStart(item: LineItem): boolean {
+  return awaitsTransferCreation(item) || (awaitsTransferCompletion(item) && item.transfer?.polls === 0);
+}
+
 /** Created in Partner Center and not yet complete or failed. */
 export function awaitsTransferCompletion(item: LineItem): boolean {
   return item.execution === "transferring" && item.transfer?.id !== undefined;

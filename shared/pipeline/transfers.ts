@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import {
   awaitsTransferCompletion,
   awaitsTransferCreation,
+  awaitsTransferStart,
   isTransferPath,
   judgePoll,
   type LineItem,
@@ -41,21 +42,26 @@ import type { Runtime } from "./runtime.js";
 
 type Outcome = Pick<LineItem, "execution" | "transfer" | "transferError">;
 
+/** What starting transfers needs: the processors pass their runtime, the sweep its own (sweep.ts). */
+export type TransferRuntime = Pick<
+  Runtime,
+  "store" | "now" | "reference" | "partnerCenter" | "send" | "config"
+> &
+  Partial<Pick<Runtime, "sendEvents">>;
+
 /** Creates (once) the transfer of every selected migration's item awaiting one, and schedules its first poll. */
 export async function startTransfers(
-  rt: Runtime,
+  rt: TransferRuntime,
   customerId: string,
   select: (migration: Migration) => boolean,
 ): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
   if (client === undefined) return NO_STEP;
   const state = await loadCustomerState(rt.store, customerId);
-  const unstarted = (item: LineItem) =>
-    awaitsTransferCreation(item) || (awaitsTransferCompletion(item) && item.transfer?.polls === 0);
   let step = NO_STEP;
   for (const migration of [...state.migrations.values()].map((entry) => entry.value)) {
     if (!select(migration)) continue;
-    for (const item of migration.items.filter(unstarted)) {
+    for (const item of migration.items.filter(awaitsTransferStart)) {
       const transfer = item.transfer;
       if (transfer === undefined) continue;
       let note: string;
@@ -87,7 +93,7 @@ export async function startTransfers(
 }
 
 async function create(
-  rt: Runtime,
+  rt: TransferRuntime,
   client: PartnerCenterClient,
   state: CustomerState,
   migration: Migration,
@@ -250,7 +256,7 @@ export async function pollTransfer(rt: Runtime, message: TransferPollMessage): P
 
 /** Schedules poll `poll` of an item's transfer; its message id is fixed, so a second send is dropped. */
 async function schedulePoll(
-  rt: Runtime,
+  rt: Pick<Runtime, "send" | "now" | "config">,
   migration: Migration,
   subscriptionId: string,
   transferId: string,

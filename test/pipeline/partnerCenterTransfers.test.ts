@@ -13,6 +13,7 @@ import { getMigration } from "../../functions/getMigration.js";
 import { postMigration } from "../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
+import { processSweepMessage } from "../../functions/processSweepMessage.js";
 import { putCustomer } from "../../functions/putCustomer.js";
 import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
@@ -20,7 +21,8 @@ import { putSubscription } from "../../functions/putSubscription.js";
 import { TRANSFER_MAX_POLLS, transferRequestId } from "../../shared/domain/index.js";
 import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import type { MigrationView } from "../../shared/http/views.js";
-import { QUEUES, type TransferPollMessage } from "../../shared/messaging/messages.js";
+import { QUEUES, sweepMessageSchema, type TransferPollMessage } from "../../shared/messaging/messages.js";
+import { queueSweep } from "../../shared/pipeline/sweep.js";
 import { uniqueId } from "../setup/tables.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { workOffQueues } from "./http/queues.js";
@@ -135,10 +137,11 @@ async function world(): Promise<World> {
   return { partnerId, tenantId: linked.tenantId, sourceTenantId: source.tenantId, customerId };
 }
 
-/** Submits a migration of these subscriptions (originals kept); answers its id and its decision message. */
+/** Submits a migration of these subscriptions (originals kept; now, or at term end); answers its id and its decision message. */
 async function submit(
   found: World,
-  ...subscriptionIds: string[]
+  subscriptionIds: readonly string[],
+  startAt: "now" | "term-end" = "now",
 ): Promise<{ migrationId: string; message: unknown }> {
   const requested = await call(postMigration, "POST", "/api/migrations", {
     key: uniqueId("mig"),
@@ -146,7 +149,7 @@ async function submit(
       partnerId: found.partnerId,
       customerId: found.customerId,
       actor: { userId: "bob@contoso", role: "account-admin" },
-      items: subscriptionIds.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "keep" })),
+      items: subscriptionIds.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "keep", startAt })),
     },
   });
   expect(requested.status, requested.text).toBe(202);
@@ -223,7 +226,7 @@ const transferCallsAs = (tenantId: string) =>
 describe("live mode, MC-5: a new Azure plan is bought once", () => {
   it("delivered 3 times: one order of the Azure plan, quantity 1, recorded on the item", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-ea");
+    const { migrationId, message } = await submit(found, ["azure-ea"]);
     for (const _ of [1, 2, 3]) await processMigrationMessage(message, context());
     const orders = partnerCenter
       .pc()
@@ -244,7 +247,7 @@ describe("live mode, MC-5: a new Azure plan is bought once", () => {
 describe("live mode, MC-6: Azure from another CSP partner is transferred once and followed to Complete", () => {
   it("delivered 3 times: one transfer, polled until Complete, the new subscription recorded", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     for (const _ of [1, 2, 3]) await processMigrationMessage(message, context());
     const [transfer, ...more] = transfersOf(found.tenantId);
     expect(more).toEqual([]);
@@ -303,7 +306,7 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
 
   it("a crash between the transfer's creation and the table write: the redelivery gets the same transfer", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     // The decision commits; Partner Center creates the transfer; the write recording it never lands.
     const madeBy = (body: string) =>
       transfersOf(found.tenantId).some((transfer) => body.includes(transfer.id));
@@ -328,10 +331,47 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
   });
 });
 
+describe("live mode, MC-6: an item the sweep provisions at term end is transferred as the processor does", () => {
+  it("the nightly sweep creates the transfer once, polls follow it to Complete, then the migration completes", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, ["azure-csp"], "term-end");
+    await processMigrationMessage(message, context());
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "awaiting-term-end",
+      items: [{ status: "planned" }],
+    });
+    expect(transfersOf(found.tenantId)).toEqual([]);
+
+    // The night after the term end (subscriptionBody's is 2027-01-01): the customer's sweep message, twice.
+    await queueSweep({ asOf: "2027-01-02T02:00:00.000Z" });
+    const mine = (await http.drain(QUEUES.sweeps)).filter(
+      (queued) => sweepMessageSchema.parse(queued.body).customerId === found.customerId,
+    );
+    expect(mine).toHaveLength(1);
+    for (const _ of [1, 2]) await processSweepMessage(mine[0]?.body, context());
+    const [transfer, ...more] = transfersOf(found.tenantId);
+    expect(more).toEqual([]);
+    expect(transfer).toMatchObject({
+      requestId: transferRequestId(migrationId, "azure-csp"),
+      lineItems: [{ subscriptionId: "azure-csp" }],
+    });
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "awaiting-term-end",
+      items: [{ status: "provisioned", execution: "transferring", transfer: { id: transfer?.id } }],
+    });
+
+    expect((await followPolls()).map((poll) => poll.poll)).toEqual([1, 2]);
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "completed",
+      items: [{ execution: "transferred", transfer: { id: transfer?.id, status: "Complete" } }],
+    });
+  });
+});
+
 describe("live mode: Partner Center throttled or down, nothing waits in a function", () => {
   it("429 on the creation and 500 on a poll throw, so Service Bus redelivers; the next delivery carries on", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     await partnerCenter.control("faults", {
       status: 429,
       retryAfterSeconds: 1,
@@ -357,7 +397,7 @@ describe("live mode: Partner Center throttled or down, nothing waits in a functi
 describe("live mode, MC-3: a licence from another CSP partner moves mid-term by transfer", () => {
   it("the transfer names the licence product type and its seats, and is followed to Complete", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "licence-csp");
+    const { migrationId, message } = await submit(found, ["licence-csp"]);
     await processMigrationMessage(message, context());
     expect(transfersOf(found.tenantId)).toMatchObject([
       {
@@ -377,7 +417,7 @@ describe("live mode, MC-3: a licence from another CSP partner moves mid-term by 
 describe("live mode: a transfer that does not complete", () => {
   it("Partner Center fails it: the item fails with Partner Center's code and description; polls stop", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     await processMigrationMessage(message, context());
     const transferId = transfersOf(found.tenantId)[0]?.id ?? "";
     await partnerCenter.control(`transfers/${transferId}/fail`, {
@@ -404,7 +444,7 @@ describe("live mode: a transfer that does not complete", () => {
 
   it("one of two transfers fails: partially-completed once the other is Complete, never completed", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp", "licence-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp", "licence-csp"]);
     await processMigrationMessage(message, context());
     const failing = transfersOf(found.tenantId).find(
       (transfer) => transfer.lineItems[0]?.subscriptionId === "licence-csp",
@@ -431,7 +471,7 @@ describe("live mode: a transfer that does not complete", () => {
 
   it("still Active at the last poll allowed: the service stops waiting and fails the item (MC-6)", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     await partnerCenter.control("transfers/settings", { completeAfterPolls: 1_000 });
     try {
       await processMigrationMessage(message, context());
