@@ -4,7 +4,9 @@
  * never a second); it stays `Active` until it has been read `completeAfterPolls` times (a test
  * control sets how many, 2 by default) or a control completes it, then it is `Complete` and each line
  * item names the subscription it became; a control fails one with Partner Center's code and
- * description. The routes join the server's table (server.ts); the controls are under /_control/.
+ * description. The partner reads a customer's transfers it made (GET …/transfers); a control makes
+ * one as if by hand in Partner Center. The routes join the server's table (server.ts); the controls
+ * are under /_control/.
  */
 import { randomUUID } from "node:crypto";
 
@@ -164,6 +166,26 @@ export function localTransfers(deps: {
       },
     },
     {
+      // The customer's transfers this partner made (a read: it counts as no poll).
+      method: "GET",
+      pattern: "/v1/customers/{customerId}/transfers",
+      auth: true,
+      handle: ({ params, partner }) => {
+        const customerId = params.customerId ?? "";
+        if (partner === undefined || !deps.isCustomerOf(partner.tenantId, customerId))
+          return deps.customerNotFound(customerId);
+        const items = [...transfers.values()]
+          .filter(
+            (transfer) => transfer.partnerTenantId === partner.tenantId && transfer.customerId === customerId,
+          )
+          .map(resource);
+        return {
+          status: 200,
+          body: { totalCount: items.length, items, attributes: { objectType: "Collection" } },
+        };
+      },
+    },
+    {
       method: "GET",
       pattern: "/v1/customers/{customerId}/transfers/{transferId}",
       auth: true,
@@ -220,6 +242,47 @@ export function localTransfers(deps: {
               : "The subscription is not eligible for transfer",
         };
         return { status: 200, body: transfer };
+      }),
+    },
+    {
+      // A transfer made outside the service (by hand in Partner Center, or long ago): Active, no MS-RequestId.
+      method: "POST",
+      pattern: "/_control/transfers",
+      auth: false,
+      handle: controlled(({ body }) => {
+        const request = JSON.parse(body) as Partial<
+          Record<"partnerTenantId" | "customerId" | "sourcePartnerTenantId" | "subscriptionId", unknown>
+        >;
+        const [partnerTenantId, customerId, sourcePartnerTenantId, subscriptionId] = [
+          request.partnerTenantId,
+          request.customerId,
+          request.sourcePartnerTenantId,
+          request.subscriptionId,
+        ];
+        if (
+          typeof partnerTenantId !== "string" ||
+          typeof customerId !== "string" ||
+          typeof sourcePartnerTenantId !== "string" ||
+          typeof subscriptionId !== "string"
+        )
+          throw new TransferControlError(
+            400,
+            "partnerTenantId, customerId, sourcePartnerTenantId and subscriptionId are required",
+          );
+        const transfer: LocalTransfer = {
+          id: randomUUID(),
+          partnerTenantId,
+          customerId,
+          requestId: undefined,
+          sourcePartnerTenantId,
+          targetProductTypes: ["AzureSubscription"],
+          lineItems: [{ subscriptionId, quantity: 1 }],
+          status: "Active",
+          polls: 0,
+          createdAt: new Date().toISOString(),
+        };
+        transfers.set(transfer.id, transfer);
+        return { status: 201, body: transfer };
       }),
     },
     {

@@ -138,6 +138,27 @@ export function planTransfer(
   };
 }
 
+/**
+ * Of the customer's transfers this partner already made, the one to carry on with instead of
+ * creating another: still running (neither complete nor failed), from the same source partner, and
+ * moving this subscription. So a transfer made before — by an attempt whose MS-RequestId Partner
+ * Center no longer remembers, or by hand in Partner Center — is followed, never doubled.
+ */
+export function reusableTransfer<
+  T extends TransferReading & { readonly sourcePartnerTenantId?: string | undefined },
+>(
+  transfers: readonly T[],
+  wanted: { readonly sourcePartnerTenantId: string; readonly subscriptionId: string },
+): T | undefined {
+  return transfers.find(
+    (transfer) =>
+      transfer.sourcePartnerTenantId === wanted.sourcePartnerTenantId &&
+      !COMPLETE.has(transfer.status.toLowerCase()) &&
+      !FAILED.has(transfer.status.toLowerCase()) &&
+      transfer.lineItems.some((line) => line.subscriptionId === wanted.subscriptionId),
+  );
+}
+
 /** The wait before poll `poll` (1-based): the base, doubled each poll, at most an hour. */
 export function pollDelaySeconds(poll: number, baseSeconds: number): number {
   const doubled = baseSeconds * 2 ** Math.min(Math.max(poll - 1, 0), 20);

@@ -1,8 +1,10 @@
 /**
  * Live mode: a subscription from another CSP partner (MC-6 Azure; MC-3 `license-transfer`, a licence
  * moved mid-term) is transferred in Partner Center as the new partner, then followed to its end.
- * - Start (after the decision commits): POST …/transfers for each item still `transferring` with no
- *   transfer id, recorded on the item in a unit of work of its own, then poll 1 is scheduled on the
+ * - Start (after the decision commits): for each item still `transferring` with no transfer id, the
+ *   customer's transfers are read first (GET …/transfers) and one still running from the same source
+ *   partner for this subscription is carried on; only without one is a transfer created (POST
+ *   …/transfers). Either is recorded on the item in a unit of work of its own, then poll 1 is scheduled on the
  *   migration queue. The MS-RequestId is fixed per line item (transferRequestId), so a redelivery — or
  *   a crash between Partner Center's answer and the table write — asks again and gets the same
  *   transfer; an item whose transfer is recorded but never polled gets its first poll (again: its
@@ -28,6 +30,7 @@ import {
   type Migration,
   planTransfer,
   pollDelaySeconds,
+  reusableTransfer,
   type RuleId,
   toIso,
 } from "../domain/index.js";
@@ -122,7 +125,12 @@ async function create(
   if (plan.kind === "cannot")
     return failed(at, { status: null, code: null, rule: plan.rule, message: plan.message });
   try {
-    const made = await client.createTransfer(link, migration.customerId, plan.creation, transfer.requestId);
+    // A transfer of this subscription already running from the same partner is carried on, not doubled.
+    const made =
+      reusableTransfer(await client.customerTransfers(link, migration.customerId), {
+        sourcePartnerTenantId: plan.creation.sourcePartnerTenantId,
+        subscriptionId: item.subscriptionId,
+      }) ?? (await client.createTransfer(link, migration.customerId, plan.creation, transfer.requestId));
     return {
       execution: "transferring",
       transfer: { ...transfer, id: made.id, status: made.status, createdAt: at },

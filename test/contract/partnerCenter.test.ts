@@ -20,6 +20,7 @@ import {
   relationshipRequestResourceSchema,
   tokenResponseSchema,
   transferEntitySchema,
+  transferListSchema,
 } from "../../shared/partnerCenter/shapes.js";
 
 const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: boolean } }> = {
@@ -212,6 +213,12 @@ describe("the local Partner Center answers in those shapes", () => {
       await create(`/v1/customers/${customerId}/transfers`, creation, requestId),
     );
     expect(again.id).toBe(made.id);
+    // The customer's transfers: this one, in Partner Center's collection, its source partner named;
+    // reading the list is no poll.
+    const listed = transferListSchema.parse(await read(`/v1/customers/${customerId}/transfers`));
+    expect(listed).toMatchObject([
+      { id: made.id, status: "Active", sourcePartnerTenantId: "contract-source-partner" },
+    ]);
     expect(
       transferEntitySchema.parse(await read(`/v1/customers/${customerId}/transfers/${made.id}`)).status,
     ).toBe("Active");

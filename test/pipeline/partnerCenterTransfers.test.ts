@@ -295,13 +295,47 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
       (await migrationEvents(migrationId)).filter((type) => type === "migration-completed"),
     ).toHaveLength(1);
     expect(transferCallsAs(found.tenantId)).toEqual([
+      // The customer's transfers first: none to carry on, so one is created.
+      `GET /v1/customers/${found.customerId}/transfers 200`,
       `POST /v1/customers/${found.customerId}/transfers 201`,
       `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
       `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
     ]);
     // A poll delivered again after the end changes nothing and asks nothing.
     await processMigrationMessage(polls[1], context());
-    expect(transferCallsAs(found.tenantId)).toHaveLength(3);
+    expect(transferCallsAs(found.tenantId)).toHaveLength(4);
+  });
+
+  it("a transfer of it already running from the same partner (no MS-RequestId of ours) is followed, not doubled", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
+    // Made earlier outside this migration's MS-RequestId: by hand in Partner Center. One from another
+    // partner, and one of another subscription, are not this item's.
+    const made = async (sourcePartnerTenantId: string, subscriptionId: string) =>
+      (
+        (await partnerCenter.control("transfers", {
+          partnerTenantId: found.tenantId,
+          customerId: found.customerId,
+          sourcePartnerTenantId,
+          subscriptionId,
+        })) as { id: string }
+      ).id;
+    await made(uniqueId("tenant"), "azure-csp");
+    await made(found.sourceTenantId, "another-subscription");
+    const running = await made(found.sourceTenantId, "azure-csp");
+
+    await processMigrationMessage(message, context());
+    expect(transfersOf(found.tenantId)).toHaveLength(3);
+    await followPolls();
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "completed",
+      items: [{ execution: "transferred", transfer: { id: running, status: "Complete" } }],
+    });
+    expect(transferCallsAs(found.tenantId)).toEqual([
+      `GET /v1/customers/${found.customerId}/transfers 200`,
+      `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
+      `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
+    ]);
   });
 
   it("a crash between the transfer's creation and the table write: the redelivery gets the same transfer", async () => {
