@@ -20,6 +20,8 @@ export interface LocalTransfer {
   customerId: string;
   requestId: string | undefined;
   sourcePartnerTenantId: string;
+  /** Where Partner Center tells the customer (absent when the service named none). */
+  customerEmailId?: string;
   targetProductTypes: string[];
   lineItems: {
     subscriptionId: string;
@@ -75,6 +77,7 @@ export function localTransfers(deps: {
       customerTenantId: transfer.customerId,
       partnerTenantId: transfer.partnerTenantId,
       sourcePartnerTenantId: transfer.sourcePartnerTenantId,
+      customerEmailId: transfer.customerEmailId ?? template.customerEmailId,
       targetPartnerTenantId: transfer.partnerTenantId,
       targetProductTypes: transfer.targetProductTypes,
       lineItems: transfer.lineItems.map((line, index) => ({
@@ -113,6 +116,7 @@ export function localTransfers(deps: {
         const request = JSON.parse(body) as {
           sourcePartnerTenantId?: unknown;
           targetPartnerTenantId?: unknown;
+          customerEmailId?: unknown;
           targetProductTypes?: unknown;
           lineItems?: { subscriptionId?: unknown; quantity?: unknown; billingCycle?: unknown }[];
         };
@@ -131,6 +135,9 @@ export function localTransfers(deps: {
           request.sourcePartnerTenantId === partner.tenantId ||
           (request.targetPartnerTenantId !== undefined &&
             request.targetPartnerTenantId !== partner.tenantId) ||
+          (request.customerEmailId !== undefined &&
+            (typeof request.customerEmailId !== "string" ||
+              !/^[^@\s]+@[^@\s]+$/.test(request.customerEmailId))) ||
           !types.every((type) => typeof type === "string") ||
           lines.length === 0 ||
           !validLines
@@ -140,7 +147,7 @@ export function localTransfers(deps: {
             body: {
               code: 800002,
               description:
-                "sourcePartnerTenantId (another partner), targetPartnerTenantId (the caller, if given), targetProductTypes (strings) and lineItems (each a subscriptionId and a positive quantity) are required",
+                "sourcePartnerTenantId (another partner), targetPartnerTenantId (the caller, if given), customerEmailId (an e-mail address, if given), targetProductTypes (strings) and lineItems (each a subscriptionId and a positive quantity) are required",
             },
           };
         }
@@ -150,6 +157,9 @@ export function localTransfers(deps: {
           customerId,
           requestId,
           sourcePartnerTenantId: request.sourcePartnerTenantId,
+          ...(typeof request.customerEmailId === "string"
+            ? { customerEmailId: request.customerEmailId }
+            : {}),
           targetProductTypes: types,
           lineItems: lines.map((line) => ({
             subscriptionId: String(line.subscriptionId),

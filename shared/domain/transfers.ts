@@ -4,7 +4,7 @@
  * licence), then followed until Partner Center says it is complete or failed. Pure: the pipeline
  * (shared/pipeline/transfers.ts) makes the calls and schedules the polls.
  */
-import type { LineItem, LineItemTransfer, RuleId, Subscription } from "./model.js";
+import type { LineItem, LineItemTransfer, Relationship, RuleId, Subscription } from "./model.js";
 import { fixedRequestId } from "./requestIds.js";
 
 /** Partner Center's transfer type for new-commerce transfers (Azure plan subscriptions and licences). */
@@ -74,8 +74,13 @@ export function awaitsTransferCompletion(item: LineItem): boolean {
 export interface TransferCreation {
   readonly sourcePartnerTenantId: string;
   readonly targetPartnerTenantId: string;
-  /** Partner Center notifies the customer here; this service holds no customer e-mail, so it is empty. */
-  readonly customerEmailId: string;
+  /**
+   * Where Partner Center tells the customer a transfer was created (documented as required): the
+   * address of the customer's administrator who accepted the partner here (TEN-3), the only customer
+   * address the service holds. Left out when it holds none (the customer accepted in Partner Center):
+   * an empty string would name no one.
+   */
+  readonly customerEmailId?: string;
   readonly transferType: number;
   readonly targetProductTypes: readonly string[];
   readonly lineItems: readonly {
@@ -99,6 +104,7 @@ export function planTransfer(
   transfer: LineItemTransfer,
   original: Subscription | undefined,
   tenants: { readonly source: string | undefined; readonly target: string },
+  customerEmail?: string,
 ): TransferPlan {
   const path = isTransferPath(item.path) ? item.path : undefined;
   if (path === undefined) throw new Error(`Line item ${item.subscriptionId} is not a transfer`);
@@ -122,7 +128,7 @@ export function planTransfer(
     creation: {
       sourcePartnerTenantId: tenants.source,
       targetPartnerTenantId: tenants.target,
-      customerEmailId: "",
+      ...(customerEmail === undefined ? {} : { customerEmailId: customerEmail }),
       transferType: NEW_COMMERCE_TRANSFER_TYPE,
       targetProductTypes: [transfer.productType],
       lineItems: [
@@ -157,6 +163,18 @@ export function reusableTransfer<
       !FAILED.has(transfer.status.toLowerCase()) &&
       transfer.lineItems.some((line) => line.subscriptionId === wanted.subscriptionId),
   );
+}
+
+/**
+ * The customer's address for Partner Center's notice of a transfer: who accepted the relationship
+ * the migration runs under, when that is an e-mail address (a user principal name usually is);
+ * undefined otherwise (accepted in Partner Center, or a user name that is no address).
+ */
+export function customerNotificationEmail(
+  relationship: Pick<Relationship, "answeredBy"> | undefined,
+): string | undefined {
+  const by = relationship?.answeredBy;
+  return by !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(by) ? by : undefined;
 }
 
 /** The wait before poll `poll` (1-based): the base, doubled each poll, at most an hour. */

@@ -23,6 +23,7 @@ import {
   awaitsTransferCompletion,
   awaitsTransferCreation,
   awaitsTransferStart,
+  customerNotificationEmail,
   isTransferPath,
   judgePoll,
   type LineItem,
@@ -118,10 +119,15 @@ async function create(
     transfer.sourcePartnerId === null
       ? undefined
       : (await rt.reference.partner(transfer.sourcePartnerId))?.partnerCenter?.tenantId;
-  const plan = planTransfer(item, transfer, state.subscriptions.get(item.subscriptionId)?.value, {
-    source,
-    target: link.tenantId,
-  });
+  const relationship =
+    migration.relationshipId === null ? undefined : state.relationships.get(migration.relationshipId)?.value;
+  const plan = planTransfer(
+    item,
+    transfer,
+    state.subscriptions.get(item.subscriptionId)?.value,
+    { source, target: link.tenantId },
+    customerNotificationEmail(relationship),
+  );
   if (plan.kind === "cannot")
     return failed(at, { status: null, code: null, rule: plan.rule, message: plan.message });
   try {

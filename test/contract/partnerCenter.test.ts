@@ -200,7 +200,7 @@ describe("the local Partner Center answers in those shapes", () => {
     const creation = {
       sourcePartnerTenantId: "contract-source-partner",
       targetPartnerTenantId: tenantId,
-      customerEmailId: "",
+      customerEmailId: "carol@fabrikam.example",
       transferType: 5,
       targetProductTypes: ["AzureSubscription"],
       lineItems: [{ id: 0, subscriptionId: "azure-sub-1", quantity: 1 }],
@@ -231,9 +231,17 @@ describe("the local Partner Center answers in those shapes", () => {
       {
         id: made.id,
         sourcePartnerTenantId: "contract-source-partner",
+        customerEmailId: "carol@fabrikam.example",
         targetProductTypes: ["AzureSubscription"],
       },
     ]);
+    // An address that names no one is refused, as a malformed body.
+    const empty = await fetch(`${pc.url}/v1/customers/${customerId}/transfers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...creation, customerEmailId: "" }),
+    });
+    expect(empty.status).toBe(400);
   });
 
   it("a failed transfer answers Partner Center's code and description on its line item", async () => {

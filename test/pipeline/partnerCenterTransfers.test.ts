@@ -24,6 +24,7 @@ import type { MigrationView } from "../../shared/http/views.js";
 import { QUEUES, sweepMessageSchema, type TransferPollMessage } from "../../shared/messaging/messages.js";
 import { queueSweep } from "../../shared/pipeline/sweep.js";
 import { uniqueId } from "../setup/tables.js";
+import { acceptAsCustomer } from "./http/liveOrders.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { workOffQueues } from "./http/queues.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
@@ -55,10 +56,11 @@ interface World {
 
 /**
  * A partner and the CSP partner the customer buys from now, both linked to Partner Center; the
- * customer, who accepted the partner as reseller; an Azure plan offer Partner Center sells; and the
+ * customer, who accepted the partner as reseller (in Partner Center, or here with its administrator's
+ * token: carol@fabrikam.example); an Azure plan offer Partner Center sells; and the
  * customer's subscriptions: `azure-ea` (EA, MC-5), `azure-csp` and `licence-csp` (the other partner's).
  */
-async function world(): Promise<World> {
+async function world(acceptedIn: "partner-center" | "service" = "partner-center"): Promise<World> {
   const [partnerId, sourceId, customerId] = [
     uniqueId("contoso"),
     uniqueId("northwind"),
@@ -132,6 +134,11 @@ async function world(): Promise<World> {
   });
   expect(requested.status, requested.text).toBe(202);
   await workOffQueues(http, context);
+  if (acceptedIn === "service") {
+    await acceptAsCustomer({ relationshipId: (requested.body as { id: string }).id, customerId });
+    await workOffQueues(http, context);
+  }
+  // Partner Center knows the customer as the partner's either way (its event changes nothing here then).
   await partnerCenter.control(`customers/${customerId}/accept`, { partnerTenantId: linked.tenantId });
   await workOffQueues(http, context);
   return { partnerId, tenantId: linked.tenantId, sourceTenantId: source.tenantId, customerId };
@@ -259,6 +266,8 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
       lineItems: [{ subscriptionId: "azure-csp", quantity: 1 }],
       status: "Active",
     });
+    // Accepted in Partner Center: the service holds no customer address, so it names none.
+    expect(transfer && "customerEmailId" in transfer).toBe(false);
     // Not done before Partner Center is: the migration stays provisioning while the transfer runs.
     expect(await migrationOf(migrationId)).toMatchObject({
       status: "provisioning",
@@ -304,6 +313,13 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
     // A poll delivered again after the end changes nothing and asks nothing.
     await processMigrationMessage(polls[1], context());
     expect(transferCallsAs(found.tenantId)).toHaveLength(4);
+  });
+
+  it("the customer's administrator accepted here: the transfer names that address for Partner Center's notice", async () => {
+    const found = await world("service");
+    const { message } = await submit(found, ["azure-csp"]);
+    await processMigrationMessage(message, context());
+    expect(transfersOf(found.tenantId)).toMatchObject([{ customerEmailId: "carol@fabrikam.example" }]);
   });
 
   it("a transfer of it already running from the same partner (no MS-RequestId of ours) is followed, not doubled", async () => {

@@ -56,7 +56,9 @@ export async function inRecordsMode(body: () => Promise<void>): Promise<void> {
 }
 
 /** The customer's administrator accepts the world's invitation here (records mode: no Partner Center to accept in). */
-export async function acceptAsCustomer(found: LiveWorld): Promise<void> {
+export async function acceptAsCustomer(
+  found: Pick<LiveWorld, "relationshipId" | "customerId">,
+): Promise<void> {
   const accepted = await call(
     postAcceptance,
     "POST",

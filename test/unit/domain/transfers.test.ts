@@ -9,6 +9,7 @@ import {
   judgePoll,
   type LineItemTransfer,
   orderRequestId,
+  customerNotificationEmail,
   planTransfer,
   pollDelaySeconds,
   type TransferReading,
@@ -91,12 +92,30 @@ describe("planTransfer (MC-6, MC-3)", () => {
       creation: {
         sourcePartnerTenantId: "tenant-b",
         targetPartnerTenantId: "tenant-a",
-        customerEmailId: "",
         transferType: 5,
         targetProductTypes: [productType],
         lineItems: [{ id: 0, subscriptionId: id, quantity, billingCycle }],
       },
     });
+  });
+
+  it("names the customer's address for Partner Center's notice when the service holds one, never an empty one", () => {
+    const line = provisioned("azure-csp", true);
+    const plan = (by: string | undefined) =>
+      planTransfer(
+        line,
+        line.transfer as LineItemTransfer,
+        otherCspAzure,
+        tenants,
+        customerNotificationEmail(by === undefined ? {} : { answeredBy: by }),
+      );
+    expect(plan("carol@fabrikam.example")).toMatchObject({
+      creation: { customerEmailId: "carol@fabrikam.example" },
+    });
+    for (const by of [undefined, "partner-center", "", "carol"]) {
+      const made = plan(by);
+      expect(made.kind === "create" && "customerEmailId" in made.creation).toBe(false);
+    }
   });
 
   it.each([
