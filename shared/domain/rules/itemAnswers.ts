@@ -30,16 +30,10 @@ export function applyPartnerCenterAnswer(
     subscriptionChanges.push(...retired.changes);
     return retired.item;
   });
-  const settled = settleMigration(migration.status, items, now, by);
+  const settled = settleMigration(migration, items, now, by);
   return {
     changed: true,
-    migration: {
-      ...migration,
-      status: settled.status,
-      items,
-      updatedAt: now,
-      ...(settled.failureReason === undefined ? {} : { failureReason: settled.failureReason }),
-    },
+    migration: settled.migration,
     path: settled.path,
     history: settled.history,
     itemHistory: lineItemHistory(migration.items, items, now, by),

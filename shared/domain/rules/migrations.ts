@@ -247,7 +247,13 @@ function proceed(
     changes.push(...step.changes);
     return step.item;
   });
-  const settled = settleMigration(provisioning, items, now, SYSTEM_ACTOR, waitingRules(items));
+  const settled = settleMigration(
+    { ...migration, status: provisioning, violations: [] },
+    items,
+    now,
+    SYSTEM_ACTOR,
+    waitingRules(items),
+  );
   const proceeding = items.filter((item) => item.status !== "rejected").length;
   const history: HistoryEntry[] = [
     historyEntry(
@@ -262,14 +268,7 @@ function proceed(
   ];
   return {
     changed: true,
-    migration: {
-      ...migration,
-      status: settled.status,
-      items,
-      violations: [],
-      updatedAt: now,
-      ...(settled.failureReason === undefined ? {} : { failureReason: settled.failureReason }),
-    },
+    migration: settled.migration,
     path: [provisioning, ...settled.path],
     history,
     itemHistory: lineItemHistory(stored.items, items, now, SYSTEM_ACTOR),
@@ -328,14 +327,13 @@ export function failMigration(
   };
 }
 
-/** Where a provisioning or awaiting-term-end migration moves once its items moved on, and why. */
+/** A provisioning or awaiting-term-end migration once its items moved on, and why it moved. */
 export interface SettledMigration {
-  readonly status: MigrationStatus;
+  /** With its items and next status (failed because Partner Center carried out none: with the reasons). */
+  readonly migration: Migration;
   /** The statuses entered (none, or one); one history entry each. */
   readonly path: MigrationStatus[];
   readonly history: HistoryEntry[];
-  /** Set when the migration failed because Partner Center carried out none of its items. */
-  readonly failureReason?: string;
 }
 
 /**
@@ -346,30 +344,33 @@ export interface SettledMigration {
  * Center is still carrying out keeps it where it is. `waiting` are the rules the wait names.
  */
 export function settleMigration(
-  from: MigrationStatus,
+  migration: Migration,
   items: readonly LineItem[],
   at: IsoTime,
   by: string,
   waiting: readonly RuleId[] = [],
 ): SettledMigration {
-  const unchanged: SettledMigration = { status: from, path: [], history: [] };
-  if (from !== "provisioning" && from !== "awaiting-term-end") return unchanged;
+  const from = migration.status;
+  const moved = (status: MigrationStatus, rules: readonly RuleId[], note: string): SettledMigration => ({
+    migration: {
+      ...migration,
+      status,
+      items: [...items],
+      updatedAt: at,
+      ...(status === "failed" ? { failureReason: note } : {}),
+    },
+    path: status === from ? [] : [status],
+    history: status === from ? [] : [historyEntry(at, by, from, status, rules, note)],
+  });
+  if (from !== "provisioning" && from !== "awaiting-term-end") return moved(from, [], "");
   if (!items.every(isLineItemSettled)) {
     const datesDue = items.some((item) => lineItemDueAt(item) !== null);
-    if (from === "awaiting-term-end" || !datesDue) return unchanged;
-    const status = transition("migration", from, "awaiting-term-end");
-    return {
-      status,
-      path: [status],
-      history: [historyEntry(at, by, from, status, waiting, settledNote(items))],
-    };
+    if (from === "awaiting-term-end" || !datesDue) return moved(from, [], "");
+    return moved(transition("migration", from, "awaiting-term-end"), waiting, settledNote(items));
   }
   const proceeding = items.filter((item) => item.status !== "rejected");
   const failed = proceeding.filter(failedInPartnerCenter);
-  if (failed.length === 0) {
-    const status = transition("migration", from, "completed");
-    return { status, path: [status], history: [historyEntry(at, by, from, status, [], settledNote(items))] };
-  }
+  if (failed.length === 0) return moved(transition("migration", from, "completed"), [], settledNote(items));
   const reasons = failed.map((item) => `${item.subscriptionId}: ${partnerCenterFailure(item).message}`);
   const note =
     `${failed.length} of ${proceeding.length} item(s) were not carried out in Partner Center: ${reasons.join("; ")}`.slice(
@@ -377,17 +378,8 @@ export function settleMigration(
       2000,
     );
   const rules = [...new Set(failed.map((item) => partnerCenterFailure(item).rule))];
-  const status = transition(
-    "migration",
-    from,
-    failed.length < proceeding.length ? "partially-completed" : "failed",
-  );
-  return {
-    status,
-    path: [status],
-    history: [historyEntry(at, by, from, status, rules, note)],
-    ...(status === "failed" ? { failureReason: note } : {}),
-  };
+  const final = failed.length < proceeding.length ? "partially-completed" : "failed";
+  return moved(transition("migration", from, final), rules, note);
 }
 
 /** Why Partner Center did not carry an item out, and the rule it was carrying out. */

@@ -177,22 +177,15 @@ function advanceDueItems(
     return step.item;
   });
   const moved = items.some((item, index) => item !== migration.items[index]);
-  const settled = settleMigration(migration.status, items, now, by);
+  const settled = settleMigration(migration, items, now, by);
   if (!moved && settled.path.length === 0) return null;
-  const history = settled.history.map((entry) =>
-    entry.to === "completed" ? { ...entry, rules: ["MIG-1", "MIG-2"] as RuleId[] } : entry,
-  );
   return {
     changed: true,
-    migration: {
-      ...migration,
-      status: settled.status,
-      items,
-      updatedAt: now,
-      ...(settled.failureReason === undefined ? {} : { failureReason: settled.failureReason }),
-    },
+    migration: settled.migration,
     path: settled.path,
-    history,
+    history: settled.history.map((entry) =>
+      entry.to === "completed" ? { ...entry, rules: ["MIG-1", "MIG-2"] as RuleId[] } : entry,
+    ),
     itemHistory: lineItemHistory(migration.items, items, now, by),
     subscriptionChanges: changes,
   };
