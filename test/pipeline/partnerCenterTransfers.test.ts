@@ -213,32 +213,17 @@ async function followPolls(): Promise<TransferPollMessage[]> {
 }
 
 /** The transfers the local Partner Center holds for this partner's tenant. */
-const transfersOf = (tenantId: string) =>
-  partnerCenter
-    .pc()
-    .transfers()
-    .filter((transfer) => transfer.partnerTenantId === tenantId);
+const transfersOf = (tenantId: string) => partnerCenter.madeFor("transfers", tenantId);
 
 /** The transfer calls made as this partner: "METHOD path status", the transfer id as {id}. */
-const transferCallsAs = (tenantId: string) =>
-  partnerCenter
-    .pc()
-    .requests()
-    .filter((request) => request.partnerTenantId === tenantId && request.path.includes("/transfers"))
-    .map(
-      (request) =>
-        `${request.method} ${request.path.replace(/transfers\/[^/]+$/, "transfers/{id}")} ${String(request.status)}`,
-    );
+const transferCallsAs = (tenantId: string) => partnerCenter.callsAs(tenantId, "transfers");
 
 describe("live mode, MC-5: a new Azure plan is bought once", () => {
   it("delivered 3 times: one order of the Azure plan, quantity 1, recorded on the item", async () => {
     const found = await world();
     const { migrationId, message } = await submit(found, ["azure-ea"]);
     for (const _ of [1, 2, 3]) await processMigrationMessage(message, context());
-    const orders = partnerCenter
-      .pc()
-      .orders()
-      .filter((order) => order.partnerTenantId === found.tenantId);
+    const orders = partnerCenter.madeFor("orders", found.tenantId);
     expect(orders.map((order) => order.lineItems.map(({ subscriptionId: _, ...line }) => line))).toEqual([
       [{ catalogItemId: azurePlan.catalogItemId, quantity: 1 }],
     ]);

@@ -171,19 +171,10 @@ export function liveOrders(
   }
 
   /** The orders the local Partner Center made for this partner's tenant. */
-  const ordersOf = (tenantId: string) =>
-    partnerCenter
-      .pc()
-      .orders()
-      .filter((order) => order.partnerTenantId === tenantId);
+  const ordersOf = (tenantId: string) => partnerCenter.madeFor("orders", tenantId);
 
-  /** The cart and checkout calls made as this partner: "METHOD path status". */
-  const purchasesAs = (tenantId: string) =>
-    partnerCenter
-      .pc()
-      .requests()
-      .filter((request) => request.partnerTenantId === tenantId && request.path.includes("/carts"))
-      .map((request) => `${request.method} ${request.path} ${String(request.status)}`);
+  /** The cart and checkout calls made as this partner: "METHOD path status", the cart id as {id}. */
+  const purchasesAs = (tenantId: string) => partnerCenter.callsAs(tenantId, "carts");
 
   return { processQueues, world, accept, submitMigration, migrationOf, ordersOf, purchasesAs };
 }
