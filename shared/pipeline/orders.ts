@@ -65,6 +65,7 @@ export async function placeOrders(
         warn: outcome.orderError !== undefined,
         attempts: recorded.attempts,
         writes: recorded.writes,
+        path: recorded.path,
       });
     }
   }

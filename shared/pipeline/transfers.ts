@@ -70,7 +70,11 @@ export async function startTransfers(
       if (transfer === undefined) continue;
       let note: string;
       let warn = false;
-      let written = { attempts: 0, writes: 0 };
+      let written: Pick<LineItemRecorded, "attempts" | "writes" | "path"> = {
+        attempts: 0,
+        writes: 0,
+        path: [],
+      };
       let created = transfer.id;
       if (created === undefined) {
         const outcome = await create(rt, client, state, migration, item, transfer);
@@ -90,7 +94,7 @@ export async function startTransfers(
             : `${item.subscriptionId}: not transferred: ${outcome.transferError.message}`;
       } else note = `${item.subscriptionId}: transfer ${created} recorded, its first poll scheduled again`;
       if (created !== undefined) await schedulePoll(rt, migration, item.subscriptionId, created, 1);
-      step = combineSteps(step, { notes: [note], warn, attempts: written.attempts, writes: written.writes });
+      step = combineSteps(step, { notes: [note], warn, ...written });
     }
   }
   return step;

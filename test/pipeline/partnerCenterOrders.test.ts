@@ -13,7 +13,8 @@ import { getSubscription } from "../../functions/getSubscription.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
 import { orderRequestId } from "../../shared/domain/index.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
-import { QUEUES } from "../../shared/messaging/messages.js";
+import { migrationMessageSchema, QUEUES } from "../../shared/messaging/messages.js";
+import { processMigration } from "../../shared/pipeline/processMigration.js";
 import { acceptAsCustomer, inRecordsMode, liveOrders, sold } from "./http/liveOrders.js";
 import { subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
@@ -110,7 +111,9 @@ describe("live mode, MIG-9: an immediate cancellation waits for the replacement'
     });
     expect(await original()).toBe("active");
 
-    await processMigrationMessage(message?.body, context());
+    const redelivered = await processMigration(migrationMessageSchema.parse(message?.body));
+    // Its log line says where the order's write moved it: on to completed.
+    expect(redelivered.moved[0]).toMatchObject({ from: "awaiting-term-end", path: ["completed"] });
     expect(ordersOf(found.tenantId)).toHaveLength(1);
     const migration = await migrationOf(migrationId);
     expect(migration).toMatchObject({
