@@ -407,13 +407,19 @@ describe("live mode: Partner Center throttled or down, nothing waits in a functi
   it("429 on the creation and 500 on a poll throw, so Service Bus redelivers; the next delivery carries on", async () => {
     const found = await world();
     const { migrationId, message } = await submit(found, ["azure-csp"]);
+    // The second call on …/transfers: the creation, after the look-up of the customer's transfers.
     await partnerCenter.control("faults", {
       status: 429,
       retryAfterSeconds: 1,
       count: 1,
+      every: 2,
       path: "/transfers$",
     });
     await expect(processMigrationMessage(message, context())).rejects.toThrow(/429/);
+    expect(transferCallsAs(found.tenantId)).toEqual([
+      `GET /v1/customers/${found.customerId}/transfers 200`,
+      `POST /v1/customers/${found.customerId}/transfers 429`,
+    ]);
     expect(transfersOf(found.tenantId)).toEqual([]);
     expect((await itemOf(migrationId))?.execution).toBe("transferring");
     await processMigrationMessage(message, context());
