@@ -9,8 +9,6 @@
 import { InvocationContext } from "@azure/functions";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { getMigration } from "../../functions/getMigration.js";
-import { postMigration } from "../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
 import { processSweepMessage } from "../../functions/processSweepMessage.js";
@@ -24,7 +22,7 @@ import type { MigrationView } from "../../shared/http/views.js";
 import { QUEUES, sweepMessageSchema, type TransferPollMessage } from "../../shared/messaging/messages.js";
 import { queueSweep } from "../../shared/pipeline/sweep.js";
 import { uniqueId } from "../setup/tables.js";
-import { acceptAsCustomer } from "./http/liveOrders.js";
+import { acceptAsCustomer, liveOrders } from "./http/liveOrders.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { workOffQueues } from "./http/queues.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
@@ -41,6 +39,7 @@ afterAll(() => {
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
 const context = () => new InvocationContext({ functionName: "pc-transfers", invocationId: "pc-transfers" });
+const { submitMigration, migrationOf } = liveOrders(http, partnerCenter, context);
 const azurePlan = {
   catalogItemId: "DZH318Z0BPS6:0001:DZH318Z0BML6",
   termDuration: "P1M",
@@ -150,27 +149,10 @@ async function submit(
   subscriptionIds: readonly string[],
   startAt: "now" | "term-end" = "now",
 ): Promise<{ migrationId: string; message: unknown }> {
-  const requested = await call(postMigration, "POST", "/api/migrations", {
-    key: uniqueId("mig"),
-    body: {
-      partnerId: found.partnerId,
-      customerId: found.customerId,
-      actor: { userId: "bob@contoso", role: "account-admin" },
-      items: subscriptionIds.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "keep", startAt })),
-    },
-  });
-  expect(requested.status, requested.text).toBe(202);
+  const migrationId = await submitMigration(found, subscriptionIds, { cancelOriginal: "keep", startAt });
   const [message, ...more] = await http.drain(QUEUES.migrations);
   expect(more).toEqual([]);
-  return { migrationId: (requested.body as { id: string }).id, message: message?.body };
-}
-
-async function migrationOf(migrationId: string): Promise<MigrationView> {
-  const answer = await call(getMigration, "GET", `/api/migrations/${migrationId}`, {
-    params: { id: migrationId },
-  });
-  expect(answer.status, answer.text).toBe(200);
-  return answer.body as MigrationView;
+  return { migrationId, message: message?.body };
 }
 
 async function itemOf(migrationId: string): Promise<MigrationView["items"][number] | undefined> {

@@ -143,7 +143,7 @@ export function liveOrders(
 
   /** Posts a migration of these subscriptions, each item with `item`'s choices (at term end by default). */
   async function submitMigration(
-    found: LiveWorld,
+    found: Pick<LiveWorld, "partnerId" | "customerId">,
     subscriptionIds: readonly string[],
     item: Partial<MigrationItemRequest> = {},
   ): Promise<string> {
