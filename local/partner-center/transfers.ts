@@ -4,7 +4,9 @@
  * never a second); it stays `Active` until it has been read `completeAfterPolls` times (a test
  * control sets how many, 2 by default) or a control completes it, then it is `Complete` and each line
  * item names the subscription it became; a control fails one with Partner Center's code and
- * description. The routes join the server's table (server.ts); the controls are under /_control/.
+ * description. The partner reads a customer's transfers it made (GET …/transfers); a control makes
+ * one as if by hand in Partner Center. The routes join the server's table (server.ts); the controls
+ * are under /_control/.
  */
 import { randomUUID } from "node:crypto";
 
@@ -18,6 +20,8 @@ export interface LocalTransfer {
   customerId: string;
   requestId: string | undefined;
   sourcePartnerTenantId: string;
+  /** Where Partner Center tells the customer (absent when the service named none). */
+  customerEmailId?: string;
   targetProductTypes: string[];
   lineItems: {
     subscriptionId: string;
@@ -73,6 +77,7 @@ export function localTransfers(deps: {
       customerTenantId: transfer.customerId,
       partnerTenantId: transfer.partnerTenantId,
       sourcePartnerTenantId: transfer.sourcePartnerTenantId,
+      customerEmailId: transfer.customerEmailId ?? template.customerEmailId,
       targetPartnerTenantId: transfer.partnerTenantId,
       targetProductTypes: transfer.targetProductTypes,
       lineItems: transfer.lineItems.map((line, index) => ({
@@ -111,6 +116,7 @@ export function localTransfers(deps: {
         const request = JSON.parse(body) as {
           sourcePartnerTenantId?: unknown;
           targetPartnerTenantId?: unknown;
+          customerEmailId?: unknown;
           targetProductTypes?: unknown;
           lineItems?: { subscriptionId?: unknown; quantity?: unknown; billingCycle?: unknown }[];
         };
@@ -129,6 +135,9 @@ export function localTransfers(deps: {
           request.sourcePartnerTenantId === partner.tenantId ||
           (request.targetPartnerTenantId !== undefined &&
             request.targetPartnerTenantId !== partner.tenantId) ||
+          (request.customerEmailId !== undefined &&
+            (typeof request.customerEmailId !== "string" ||
+              !/^[^@\s]+@[^@\s]+$/.test(request.customerEmailId))) ||
           !types.every((type) => typeof type === "string") ||
           lines.length === 0 ||
           !validLines
@@ -138,7 +147,7 @@ export function localTransfers(deps: {
             body: {
               code: 800002,
               description:
-                "sourcePartnerTenantId (another partner), targetPartnerTenantId (the caller, if given), targetProductTypes (strings) and lineItems (each a subscriptionId and a positive quantity) are required",
+                "sourcePartnerTenantId (another partner), targetPartnerTenantId (the caller, if given), customerEmailId (an e-mail address, if given), targetProductTypes (strings) and lineItems (each a subscriptionId and a positive quantity) are required",
             },
           };
         }
@@ -148,6 +157,9 @@ export function localTransfers(deps: {
           customerId,
           requestId,
           sourcePartnerTenantId: request.sourcePartnerTenantId,
+          ...(typeof request.customerEmailId === "string"
+            ? { customerEmailId: request.customerEmailId }
+            : {}),
           targetProductTypes: types,
           lineItems: lines.map((line) => ({
             subscriptionId: String(line.subscriptionId),
@@ -161,6 +173,26 @@ export function localTransfers(deps: {
         transfers.set(transfer.id, transfer);
         if (requestKey !== undefined) byRequest.set(requestKey, transfer.id);
         return { status: 201, body: resource(transfer) };
+      },
+    },
+    {
+      // The customer's transfers this partner made (a read: it counts as no poll).
+      method: "GET",
+      pattern: "/v1/customers/{customerId}/transfers",
+      auth: true,
+      handle: ({ params, partner }) => {
+        const customerId = params.customerId ?? "";
+        if (partner === undefined || !deps.isCustomerOf(partner.tenantId, customerId))
+          return deps.customerNotFound(customerId);
+        const items = [...transfers.values()]
+          .filter(
+            (transfer) => transfer.partnerTenantId === partner.tenantId && transfer.customerId === customerId,
+          )
+          .map(resource);
+        return {
+          status: 200,
+          body: { totalCount: items.length, items, attributes: { objectType: "Collection" } },
+        };
       },
     },
     {
@@ -220,6 +252,47 @@ export function localTransfers(deps: {
               : "The subscription is not eligible for transfer",
         };
         return { status: 200, body: transfer };
+      }),
+    },
+    {
+      // A transfer made outside the service (by hand in Partner Center, or long ago): Active, no MS-RequestId.
+      method: "POST",
+      pattern: "/_control/transfers",
+      auth: false,
+      handle: controlled(({ body }) => {
+        const request = JSON.parse(body) as Partial<
+          Record<"partnerTenantId" | "customerId" | "sourcePartnerTenantId" | "subscriptionId", unknown>
+        >;
+        const [partnerTenantId, customerId, sourcePartnerTenantId, subscriptionId] = [
+          request.partnerTenantId,
+          request.customerId,
+          request.sourcePartnerTenantId,
+          request.subscriptionId,
+        ];
+        if (
+          typeof partnerTenantId !== "string" ||
+          typeof customerId !== "string" ||
+          typeof sourcePartnerTenantId !== "string" ||
+          typeof subscriptionId !== "string"
+        )
+          throw new TransferControlError(
+            400,
+            "partnerTenantId, customerId, sourcePartnerTenantId and subscriptionId are required",
+          );
+        const transfer: LocalTransfer = {
+          id: randomUUID(),
+          partnerTenantId,
+          customerId,
+          requestId: undefined,
+          sourcePartnerTenantId,
+          targetProductTypes: ["AzureSubscription"],
+          lineItems: [{ subscriptionId, quantity: 1 }],
+          status: "Active",
+          polls: 0,
+          createdAt: new Date().toISOString(),
+        };
+        transfers.set(transfer.id, transfer);
+        return { status: 201, body: transfer };
       }),
     },
     {

@@ -18,4 +18,5 @@ export * from "./rules/lineItems.js";
 export * from "./rules/migrations.js";
 export * from "./rules/answers.js";
 export * from "./rules/sweep.js";
+export * from "./rules/itemAnswers.js";
 export * from "./rules/partnerCenterEvents.js";

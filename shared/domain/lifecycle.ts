@@ -28,11 +28,14 @@ export const RELATIONSHIP_TRANSITIONS: Table<RelationshipStatus> = {
 export const MIGRATION_TRANSITIONS: Table<MigrationStatus> = {
   submitted: ["rejected", "awaiting-relationship", "provisioning", "failed"],
   "awaiting-relationship": ["provisioning", "rejected", "failed"],
-  // completed straight from provisioning: immediate cancellations, kept or switched originals.
-  provisioning: ["awaiting-term-end", "completed", "failed"],
-  "awaiting-term-end": ["completed", "failed"],
+  // completed straight from provisioning: immediate cancellations, kept or switched originals. A
+  // migration stays provisioning while Partner Center carries out its transfers; partially-completed
+  // when some items failed in Partner Center and others succeeded.
+  provisioning: ["awaiting-term-end", "completed", "partially-completed", "failed"],
+  "awaiting-term-end": ["completed", "partially-completed", "failed"],
   rejected: [],
   completed: [],
+  "partially-completed": [],
   failed: [],
 };
 

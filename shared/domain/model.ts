@@ -342,6 +342,7 @@ export const MIGRATION_STATUSES = [
   "provisioning",
   "awaiting-term-end",
   "completed",
+  "partially-completed",
   "failed",
 ] as const;
 export const migrationStatusSchema = z.enum(MIGRATION_STATUSES);

@@ -76,11 +76,27 @@ export function planOrder(item: LineItem, offer: Offer | undefined): OrderPlan {
 }
 
 /**
- * MIG-9 (live mode): an original is retired only once its replacement is ordered in Partner Center.
- * Items carried out as a record (records mode, or nothing to buy) and items already ordered may go.
+ * MIG-9 (live mode): an original is retired only once its replacement is ordered (or its transfer
+ * complete) in Partner Center. Items carried out as a record (records mode, or nothing to buy) and
+ * items already ordered or transferred may go.
  */
 export function originalRetirement(item: LineItem): OriginalRetirement {
   const original = item.subscriptionId;
+  if (item.execution === "transferring") {
+    return {
+      kind: "wait",
+      rule: "MIG-9",
+      reason: `Subscription ${original} is still being transferred in Partner Center; the original stays until the transfer is complete`,
+    };
+  }
+  if (item.execution === "transfer-failed") {
+    const why = item.transferError?.message ?? "no reason was recorded";
+    return {
+      kind: "keep",
+      rule: "MIG-9",
+      reason: `Subscription ${original} was not transferred (${why}); the original is kept, so the customer keeps service`,
+    };
+  }
   if (item.execution === "ordering") {
     return {
       kind: "wait",

@@ -9,6 +9,7 @@ import { transition } from "./lifecycle.js";
 import type { IsoTime, LineItem, RuleId, Subscription } from "./model.js";
 import type { SubscriptionChange } from "./outcomes.js";
 import { isAtOrBefore, sameTermLengthFrom, toMillis } from "./time.js";
+import { originalRetirement } from "./orders.js";
 import { isTransferPath, pendingTransfer } from "./transfers.js";
 
 export interface ProvisioningContext {
@@ -43,9 +44,17 @@ export function lineItemDueAt(item: LineItem): IsoTime | null {
   return null;
 }
 
-/** Nothing is left to do for the item: rejected, original retired, or provisioned with the original kept or transferred. */
+/**
+ * Nothing is left to do for the item: rejected, original retired, or provisioned with the original
+ * kept or transferred — a transfer only once Partner Center says it is complete or failed.
+ */
 export function isLineItemSettled(item: LineItem): boolean {
-  return item.status !== "planned" && lineItemDueAt(item) === null;
+  return item.status !== "planned" && lineItemDueAt(item) === null && item.execution !== "transferring";
+}
+
+/** Provisioned in live mode, and Partner Center did not carry it out (the purchase or the transfer failed). */
+export function failedInPartnerCenter(item: LineItem): boolean {
+  return item.execution === "order-failed" || item.execution === "transfer-failed";
 }
 
 /** MIG-2: cancelling before the term end gives no refund; null when the term has already ended. */
@@ -54,13 +63,18 @@ export function refundNoteFor(original: Subscription, now: IsoTime): string | nu
   return `Cancelled at ${now}, before its term end ${original.termEnd}: a cancelled subscription gives no refund (MIG-2)`;
 }
 
-/** planned → provisioned, then the original retired at once if its cancellation is due (MIG-2). */
+/**
+ * planned → provisioned, then the original retired at once if its cancellation is due (MIG-2) and
+ * its replacement exists: in live mode not before Partner Center's order is recorded (MIG-9), in the
+ * same write that records it (applyPartnerCenterAnswer).
+ */
 export function provisionItem(
   item: LineItem,
   original: Subscription,
   context: ProvisioningContext,
 ): ItemStep {
   const provisioned = provideReplacement(item, original, context);
+  if (originalRetirement(provisioned.item).kind !== "retire") return provisioned;
   const retired = retireOriginalIfDue(provisioned.item, original, context);
   return { item: retired.item, changes: [...provisioned.changes, ...retired.changes] };
 }
@@ -118,7 +132,8 @@ export function provideReplacement(
     // Live mode buys (shared/pipeline/orders.ts) or transfers (shared/pipeline/transfers.ts) after
     // this commits; in records mode this is a record of what the partner does in Partner Center.
     ...liveExecution(item, original, context),
-    // MIG-2: an immediate cancellation happens now, when the replacement exists, and is never refunded.
+    // MIG-2: an immediate cancellation is due now, and is never refunded; it happens once the
+    // replacement exists (in live mode, once its order is recorded: MIG-9).
     cancelAt: immediately ? now : item.cancelAt,
     refundNote: immediately ? refundNoteFor(original, now) : item.refundNote,
   };

@@ -4,7 +4,7 @@
  * licence), then followed until Partner Center says it is complete or failed. Pure: the pipeline
  * (shared/pipeline/transfers.ts) makes the calls and schedules the polls.
  */
-import type { LineItem, LineItemTransfer, RuleId, Subscription } from "./model.js";
+import type { LineItem, LineItemTransfer, Relationship, RuleId, Subscription } from "./model.js";
 import { fixedRequestId } from "./requestIds.js";
 
 /** Partner Center's transfer type for new-commerce transfers (Azure plan subscriptions and licences). */
@@ -60,6 +60,11 @@ export function awaitsTransferCreation(item: LineItem): boolean {
   return item.execution === "transferring" && item.transfer !== undefined && item.transfer.id === undefined;
 }
 
+/** Still to be started: its transfer not yet created, or created and never polled (its first poll to schedule). */
+export function awaitsTransferStart(item: LineItem): boolean {
+  return awaitsTransferCreation(item) || (awaitsTransferCompletion(item) && item.transfer?.polls === 0);
+}
+
 /** Created in Partner Center and not yet complete or failed. */
 export function awaitsTransferCompletion(item: LineItem): boolean {
   return item.execution === "transferring" && item.transfer?.id !== undefined;
@@ -69,8 +74,13 @@ export function awaitsTransferCompletion(item: LineItem): boolean {
 export interface TransferCreation {
   readonly sourcePartnerTenantId: string;
   readonly targetPartnerTenantId: string;
-  /** Partner Center notifies the customer here; this service holds no customer e-mail, so it is empty. */
-  readonly customerEmailId: string;
+  /**
+   * Where Partner Center tells the customer a transfer was created (documented as required): the
+   * address of the customer's administrator who accepted the partner here (TEN-3), the only customer
+   * address the service holds. Left out when it holds none (the customer accepted in Partner Center):
+   * an empty string would name no one.
+   */
+  readonly customerEmailId?: string;
   readonly transferType: number;
   readonly targetProductTypes: readonly string[];
   readonly lineItems: readonly {
@@ -94,6 +104,7 @@ export function planTransfer(
   transfer: LineItemTransfer,
   original: Subscription | undefined,
   tenants: { readonly source: string | undefined; readonly target: string },
+  customerEmail?: string,
 ): TransferPlan {
   const path = isTransferPath(item.path) ? item.path : undefined;
   if (path === undefined) throw new Error(`Line item ${item.subscriptionId} is not a transfer`);
@@ -117,7 +128,7 @@ export function planTransfer(
     creation: {
       sourcePartnerTenantId: tenants.source,
       targetPartnerTenantId: tenants.target,
-      customerEmailId: "",
+      ...(customerEmail === undefined ? {} : { customerEmailId: customerEmail }),
       transferType: NEW_COMMERCE_TRANSFER_TYPE,
       targetProductTypes: [transfer.productType],
       lineItems: [
@@ -131,6 +142,39 @@ export function planTransfer(
       ],
     },
   };
+}
+
+/**
+ * Of the customer's transfers this partner already made, the one to carry on with instead of
+ * creating another: still running (neither complete nor failed), from the same source partner, and
+ * moving this subscription. So a transfer made before — by an attempt whose MS-RequestId Partner
+ * Center no longer remembers, or by hand in Partner Center — is followed, never doubled.
+ */
+export function reusableTransfer<
+  T extends TransferReading & { readonly sourcePartnerTenantId?: string | undefined },
+>(
+  transfers: readonly T[],
+  wanted: { readonly sourcePartnerTenantId: string; readonly subscriptionId: string },
+): T | undefined {
+  return transfers.find(
+    (transfer) =>
+      transfer.sourcePartnerTenantId === wanted.sourcePartnerTenantId &&
+      !COMPLETE.has(transfer.status.toLowerCase()) &&
+      !FAILED.has(transfer.status.toLowerCase()) &&
+      transfer.lineItems.some((line) => line.subscriptionId === wanted.subscriptionId),
+  );
+}
+
+/**
+ * The customer's address for Partner Center's notice of a transfer: who accepted the relationship
+ * the migration runs under, when that is an e-mail address (a user principal name usually is);
+ * undefined otherwise (accepted in Partner Center, or a user name that is no address).
+ */
+export function customerNotificationEmail(
+  relationship: Pick<Relationship, "answeredBy"> | undefined,
+): string | undefined {
+  const by = relationship?.answeredBy;
+  return by !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(by) ? by : undefined;
 }
 
 /** The wait before poll `poll` (1-based): the base, doubled each poll, at most an hour. */

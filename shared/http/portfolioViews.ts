@@ -70,7 +70,7 @@ export const bulkProgressSchema = z
     migrations: z.number().int(),
     counts: z.record(z.string(), z.number().int()).meta({
       description:
-        "Items by status: queued, cancelled, submitted, awaiting-relationship, provisioning, awaiting-term-end, completed, rejected, failed; refused counts rows refused at intake",
+        "Items by status: queued, cancelled, submitted, awaiting-relationship, provisioning, awaiting-term-end, completed, partially-completed, rejected, failed; refused counts rows refused at intake",
     }),
     percent: z.number().int(),
     itemsPerMinute: z.number(),

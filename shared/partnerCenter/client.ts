@@ -31,6 +31,7 @@ import {
   tokenResponseSchema,
   type TransferEntityResource,
   transferEntitySchema,
+  transferListSchema,
 } from "./shapes.js";
 import type { TransferCreation } from "../domain/transfers.js";
 
@@ -189,6 +190,13 @@ export class PartnerCenterClient {
     const url = this.partnerCenterUrl(`v1/customers/${encodeURIComponent(customerId)}/transfers`);
     const body = await this.post(link, PARTNER_CENTER_SCOPE, url, creation, { "ms-requestid": requestId });
     return transferEntitySchema.parse(body);
+  }
+
+  /** The customer's transfers this partner made, as Partner Center shows them now (none when it knows no such customer). */
+  async customerTransfers(link: PartnerCenterLink, customerId: string): Promise<TransferEntityResource[]> {
+    const url = this.partnerCenterUrl(`v1/customers/${encodeURIComponent(customerId)}/transfers`);
+    const body = await this.get(link, PARTNER_CENTER_SCOPE, url);
+    return body === undefined ? [] : transferListSchema.parse(body);
   }
 
   /** A transfer as Partner Center shows it now; undefined when it does not know it (404). */

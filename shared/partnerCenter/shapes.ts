@@ -133,6 +133,8 @@ export type CartCheckoutResult = z.infer<typeof cartCheckoutResultSchema>;
 export const transferEntitySchema = z.object({
   id: z.string().min(1),
   status: z.string().min(1),
+  /** The partner the subscriptions move from (the list of a customer's transfers is matched on it). */
+  sourcePartnerTenantId: z.string().min(1).optional(),
   lineItems: z
     .array(
       z.object({
@@ -154,6 +156,16 @@ export const transferEntitySchema = z.object({
     .default([]),
 });
 export type TransferEntityResource = z.infer<typeof transferEntitySchema>;
+
+/**
+ * GET /v1/customers/{id}/transfers: the customer's transfers made by this partner, "a list of
+ * TransferEntity resources" — _inference:_ in Partner Center's collection envelope (`items`), a bare
+ * array read the same.
+ */
+export const transferListSchema = z.union([
+  z.array(transferEntitySchema),
+  z.object({ items: z.array(transferEntitySchema) }).transform((list) => list.items),
+]);
 
 /** The OAuth token endpoint's answer. */
 export const tokenResponseSchema = z.object({

@@ -20,6 +20,7 @@ export const BULK_ITEM_STATUSES = [
   "provisioning",
   "awaiting-term-end",
   "completed",
+  "partially-completed",
   "rejected",
   "failed",
   "refused",

@@ -29,7 +29,8 @@ import type { Runtime } from "./runtime.js";
 type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
 
 /** What buying needs: the processors pass their runtime, the sweep its own (sweep.ts). */
-export type OrderRuntime = Pick<Runtime, "store" | "now" | "reference" | "partnerCenter">;
+export type OrderRuntime = Pick<Runtime, "store" | "now" | "reference" | "partnerCenter"> &
+  Partial<Pick<Runtime, "sendEvents">>;
 
 /** Buys (once) every item still `ordering` of the customer's migrations `select` picks; in records mode, nothing. */
 export async function placeOrders(
@@ -64,6 +65,7 @@ export async function placeOrders(
         warn: outcome.orderError !== undefined,
         attempts: recorded.attempts,
         writes: recorded.writes,
+        path: recorded.path,
       });
     }
   }

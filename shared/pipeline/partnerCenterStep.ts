@@ -1,10 +1,14 @@
 /** What a live-mode step in Partner Center (an invitation, an order) reports to its processor. */
+import type { MigrationStatus } from "../domain/index.js";
+
 export interface PartnerCenterStep {
   readonly notes: readonly string[];
   readonly warn: boolean;
   /** Commit attempts of its own writes. */
   readonly attempts: number;
   readonly writes: number;
+  /** The statuses its writes moved the migration to (its final one, once its last item settled). */
+  readonly path?: readonly MigrationStatus[];
 }
 
 /** Nothing to do: records mode, or nothing left to make in Partner Center. */
@@ -17,5 +21,6 @@ export function combineSteps(first: PartnerCenterStep, second: PartnerCenterStep
     warn: first.warn || second.warn,
     attempts: first.attempts + second.attempts,
     writes: first.writes + second.writes,
+    path: [...(first.path ?? []), ...(second.path ?? [])],
   };
 }

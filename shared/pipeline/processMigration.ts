@@ -61,8 +61,15 @@ export async function processMigration(
     await placeOrders(rt, customerId, thisOne),
     await startTransfers(rt, customerId, thisOne),
   );
+  // An answer that settled the migration (an immediate cancellation made once its order is recorded) moved it on.
+  const [subjectMoved, ...othersMoved] = done.result.moved;
+  const moved =
+    subjectMoved === undefined || (ordered.path ?? []).length === 0
+      ? done.result.moved
+      : [{ ...subjectMoved, path: [...subjectMoved.path, ...(ordered.path ?? [])] }, ...othersMoved];
   return {
     ...done.result,
+    moved,
     notes: [...done.result.notes, ...ordered.notes],
     warn: done.result.warn || ordered.warn,
     attempts: done.attempts + ordered.attempts,

@@ -76,6 +76,7 @@ function migrationVerdict(status: Migration["status"]): Verdict {
     case "provisioning":
     case "awaiting-term-end":
     case "completed":
+    case "partially-completed":
       return "proceeds";
     case "submitted":
     case "rejected":

@@ -22,9 +22,13 @@
  *   commit that provisions it; its original is retired, and the migration completed, by a further
  *   commit once the order is recorded (MIG-9). Throttling or a fault throws, so the customer's
  *   message comes again later (queueTrigger.ts); a refusal keeps the original, and the item says why.
+ *   An item from another CSP partner provisioned at term end is transferred by the processors' own
+ *   startTransfers (transfers.ts: one MS-RequestId per item), and its polls come on the migration
+ *   queue like any other's.
  */
 import {
   awaitsOrder,
+  awaitsTransferStart,
   type Instant,
   type Migration,
   planSweep,
@@ -52,6 +56,7 @@ import { valuesOf } from "./processing.js";
 import { relayCommitted } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 import { firstBatch, type SweepBatch } from "./sweepBatches.js";
+import { startTransfers, type TransferRuntime } from "./transfers.js";
 import type { SweepMessage } from "../messaging/messages.js";
 
 export const SWEEP_CONCURRENCY = 8;
@@ -60,9 +65,12 @@ const MAX_COMMITS_PER_CUSTOMER = 1_000;
 
 /** The sweep needs only the store and the clock (so `npm run ops -- status` can plan one). */
 /** Without `sendEvents` (a dry run, the ops tool) any events committed wait for the relay timer. */
-/** With `partnerCenter` and `reference` (live mode) it buys what it provisions. */
+/**
+ * With `partnerCenter` and `reference` (live mode) it buys what it provisions; with `send` and
+ * `config` too it transfers what it provisions from another CSP partner, as the processor does.
+ */
 export type SweepRuntime = Pick<Runtime, "store" | "now"> &
-  Partial<Pick<Runtime, "sendEvents" | "partnerCenter" | "reference">>;
+  Partial<Pick<Runtime, "sendEvents" | "partnerCenter" | "reference" | "send" | "config">>;
 /** A queued sweep sends too. */
 export type QueueSweepRuntime = SweepRuntime & Pick<Runtime, "sendSweeps">;
 /** Entries a customer's message carries at most; any others are only for stale clean-up, next night. */
@@ -246,25 +254,34 @@ async function planCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
 
 /**
  * Commits the customer's plan; in live mode then buys what it provisioned (and anything of the
- * customer's still being bought) and, once an order is recorded, commits again to retire its original.
+ * customer's still being bought) and, once an order is recorded, commits again to retire its
+ * original; what it provisioned from another CSP partner it transfers and follows with the
+ * processor's own code (transfers.ts: created once, then polled on the migration queue).
  */
 async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
   const live = liveOrders(sweep.rt);
   const { transitions, buying } = await commitPlan(sweep, live !== undefined);
-  // Records mode, or nothing of the customer's is being bought: no further read.
+  // Records mode, or nothing of the customer's is being bought or transferred: no further read.
   if (live === undefined || !buying) return transitions;
+  const transferring = liveTransfers(sweep.rt);
+  if (transferring !== undefined) {
+    const started = await startTransfers(transferring, sweep.customerId, buysFor);
+    if (started.warn) for (const note of started.notes) sweep.log(`customer ${sweep.customerId}: ${note}`);
+  }
   const bought = await placeOrders(live, sweep.customerId, buysFor);
   if (bought.warn) for (const note of bought.notes) sweep.log(`customer ${sweep.customerId}: ${note}`);
   if (bought.notes.length === 0) return transitions;
   return [...transitions, ...(await commitPlan(sweep, true, false)).transitions];
 }
 
-/** Whether, once `batch` is written over `state`, a migration the sweep buys for has an item being bought. */
+/** Whether, once `batch` is written over `state`, a migration the sweep buys for has an item being bought or transferred. */
 function leftBuying(state: CustomerState, batch: SweepBatch): boolean {
   const written = new Map(batch.migrations.map((outcome) => [outcome.migration.id, outcome.migration]));
   return [...state.migrations.values()].some(({ value }) => {
     const migration = written.get(value.id) ?? value;
-    return buysFor(migration) && migration.items.some(awaitsOrder);
+    return (
+      buysFor(migration) && migration.items.some((item) => awaitsOrder(item) || awaitsTransferStart(item))
+    );
   });
 }
 
@@ -275,9 +292,16 @@ function buysFor(migration: Migration): boolean {
 
 /** The runtime to buy through, in live mode; undefined in records mode. */
 function liveOrders(rt: SweepRuntime): OrderRuntime | undefined {
-  const { store, now, partnerCenter, reference } = rt;
+  const { store, now, partnerCenter, reference, sendEvents } = rt;
   if (partnerCenter === undefined || reference === undefined) return undefined;
-  return { store, now, partnerCenter, reference };
+  return { store, now, partnerCenter, reference, ...(sendEvents === undefined ? {} : { sendEvents }) };
+}
+
+/** The runtime to transfer through (live mode, able to schedule polls); undefined otherwise. */
+function liveTransfers(rt: SweepRuntime): TransferRuntime | undefined {
+  const orders = liveOrders(rt);
+  if (orders === undefined || rt.send === undefined || rt.config === undefined) return undefined;
+  return { ...orders, send: rt.send, config: rt.config };
 }
 
 /**

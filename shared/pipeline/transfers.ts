@@ -1,8 +1,10 @@
 /**
  * Live mode: a subscription from another CSP partner (MC-6 Azure; MC-3 `license-transfer`, a licence
  * moved mid-term) is transferred in Partner Center as the new partner, then followed to its end.
- * - Start (after the decision commits): POST …/transfers for each item still `transferring` with no
- *   transfer id, recorded on the item in a unit of work of its own, then poll 1 is scheduled on the
+ * - Start (after the decision commits): for each item still `transferring` with no transfer id, the
+ *   customer's transfers are read first (GET …/transfers) and one still running from the same source
+ *   partner for this subscription is carried on; only without one is a transfer created (POST
+ *   …/transfers). Either is recorded on the item in a unit of work of its own, then poll 1 is scheduled on the
  *   migration queue. The MS-RequestId is fixed per line item (transferRequestId), so a redelivery — or
  *   a crash between Partner Center's answer and the table write — asks again and gets the same
  *   transfer; an item whose transfer is recorded but never polled gets its first poll (again: its
@@ -11,7 +13,8 @@
  *   `transfer-failed` with Partner Center's code and description; still running → poll n+1 is
  *   scheduled (twice the wait, judgePoll) before poll n is recorded, so a crash between the two only
  *   repeats the read. A poll the item has already counted changes nothing; after the last poll
- *   allowed the item fails. Nothing here sleeps: throttling, server errors and time-outs throw
+ *   allowed the item fails. The migration reaches its final status (completed, partially-completed,
+ *   failed) in the write of the poll that ends its last transfer (lineItemRecord.ts), not before. Nothing here sleeps: throttling, server errors and time-outs throw
  *   (retryable) and Service Bus redelivers; a refusal is recorded once.
  */
 import { createHash } from "node:crypto";
@@ -19,6 +22,8 @@ import { createHash } from "node:crypto";
 import {
   awaitsTransferCompletion,
   awaitsTransferCreation,
+  awaitsTransferStart,
+  customerNotificationEmail,
   isTransferPath,
   judgePoll,
   type LineItem,
@@ -26,6 +31,7 @@ import {
   type Migration,
   planTransfer,
   pollDelaySeconds,
+  reusableTransfer,
   type RuleId,
   toIso,
 } from "../domain/index.js";
@@ -33,33 +39,42 @@ import { QUEUES, type TransferPollMessage } from "../messaging/messages.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { TransferEntityResource } from "../partnerCenter/shapes.js";
 import { type CustomerState, loadCustomerState } from "../storage/index.js";
-import { recordOnLineItem } from "./lineItemRecord.js";
+import { type LineItemRecorded, recordOnLineItem } from "./lineItemRecord.js";
 import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { ProcessingResult } from "./processing.js";
 import type { Runtime } from "./runtime.js";
 
 type Outcome = Pick<LineItem, "execution" | "transfer" | "transferError">;
 
+/** What starting transfers needs: the processors pass their runtime, the sweep its own (sweep.ts). */
+export type TransferRuntime = Pick<
+  Runtime,
+  "store" | "now" | "reference" | "partnerCenter" | "send" | "config"
+> &
+  Partial<Pick<Runtime, "sendEvents">>;
+
 /** Creates (once) the transfer of every selected migration's item awaiting one, and schedules its first poll. */
 export async function startTransfers(
-  rt: Runtime,
+  rt: TransferRuntime,
   customerId: string,
   select: (migration: Migration) => boolean,
 ): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
   if (client === undefined) return NO_STEP;
   const state = await loadCustomerState(rt.store, customerId);
-  const unstarted = (item: LineItem) =>
-    awaitsTransferCreation(item) || (awaitsTransferCompletion(item) && item.transfer?.polls === 0);
   let step = NO_STEP;
   for (const migration of [...state.migrations.values()].map((entry) => entry.value)) {
     if (!select(migration)) continue;
-    for (const item of migration.items.filter(unstarted)) {
+    for (const item of migration.items.filter(awaitsTransferStart)) {
       const transfer = item.transfer;
       if (transfer === undefined) continue;
       let note: string;
       let warn = false;
-      let written = { attempts: 0, writes: 0 };
+      let written: Pick<LineItemRecorded, "attempts" | "writes" | "path"> = {
+        attempts: 0,
+        writes: 0,
+        path: [],
+      };
       let created = transfer.id;
       if (created === undefined) {
         const outcome = await create(rt, client, state, migration, item, transfer);
@@ -79,14 +94,14 @@ export async function startTransfers(
             : `${item.subscriptionId}: not transferred: ${outcome.transferError.message}`;
       } else note = `${item.subscriptionId}: transfer ${created} recorded, its first poll scheduled again`;
       if (created !== undefined) await schedulePoll(rt, migration, item.subscriptionId, created, 1);
-      step = combineSteps(step, { notes: [note], warn, attempts: written.attempts, writes: written.writes });
+      step = combineSteps(step, { notes: [note], warn, ...written });
     }
   }
   return step;
 }
 
 async function create(
-  rt: Runtime,
+  rt: TransferRuntime,
   client: PartnerCenterClient,
   state: CustomerState,
   migration: Migration,
@@ -108,14 +123,24 @@ async function create(
     transfer.sourcePartnerId === null
       ? undefined
       : (await rt.reference.partner(transfer.sourcePartnerId))?.partnerCenter?.tenantId;
-  const plan = planTransfer(item, transfer, state.subscriptions.get(item.subscriptionId)?.value, {
-    source,
-    target: link.tenantId,
-  });
+  const relationship =
+    migration.relationshipId === null ? undefined : state.relationships.get(migration.relationshipId)?.value;
+  const plan = planTransfer(
+    item,
+    transfer,
+    state.subscriptions.get(item.subscriptionId)?.value,
+    { source, target: link.tenantId },
+    customerNotificationEmail(relationship),
+  );
   if (plan.kind === "cannot")
     return failed(at, { status: null, code: null, rule: plan.rule, message: plan.message });
   try {
-    const made = await client.createTransfer(link, migration.customerId, plan.creation, transfer.requestId);
+    // A transfer of this subscription already running from the same partner is carried on, not doubled.
+    const made =
+      reusableTransfer(await client.customerTransfers(link, migration.customerId), {
+        sourcePartnerTenantId: plan.creation.sourcePartnerTenantId,
+        subscriptionId: item.subscriptionId,
+      }) ?? (await client.createTransfer(link, migration.customerId, plan.creation, transfer.requestId));
     return {
       execution: "transferring",
       transfer: { ...transfer, id: made.id, status: made.status, createdAt: at },
@@ -147,14 +172,15 @@ export async function pollTransfer(rt: Runtime, message: TransferPollMessage): P
   const result = (
     notes: string[],
     warn: boolean,
-    written = { attempts: 0, writes: 0 },
+    written: Partial<LineItemRecorded> = {},
   ): ProcessingResult => ({
     customerId,
-    // A poll moves no migration status; `from` says which one the migration is in.
-    moved: [{ kind: "migration", id: migrationId, from: migration?.status, path: [] }],
+    // Only the poll that settles the migration's last item moves it (to its final status).
+    moved: [{ kind: "migration", id: migrationId, from: migration?.status, path: [...(written.path ?? [])] }],
     notes,
     warn,
-    ...written,
+    attempts: written.attempts ?? 0,
+    writes: written.writes ?? 0,
   });
   if (client === undefined) return result([`records mode: transfer ${transferId} is not followed`], true);
   const item = migration?.items.find((candidate) => candidate.subscriptionId === subscriptionId);
@@ -248,7 +274,7 @@ export async function pollTransfer(rt: Runtime, message: TransferPollMessage): P
 
 /** Schedules poll `poll` of an item's transfer; its message id is fixed, so a second send is dropped. */
 async function schedulePoll(
-  rt: Runtime,
+  rt: Pick<Runtime, "send" | "now" | "config">,
   migration: Migration,
   subscriptionId: string,
   transferId: string,

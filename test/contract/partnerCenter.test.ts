@@ -20,6 +20,7 @@ import {
   relationshipRequestResourceSchema,
   tokenResponseSchema,
   transferEntitySchema,
+  transferListSchema,
 } from "../../shared/partnerCenter/shapes.js";
 
 const SCHEMAS: Record<FixtureName, { safeParse: (value: unknown) => { success: boolean } }> = {
@@ -199,7 +200,7 @@ describe("the local Partner Center answers in those shapes", () => {
     const creation = {
       sourcePartnerTenantId: "contract-source-partner",
       targetPartnerTenantId: tenantId,
-      customerEmailId: "",
+      customerEmailId: "carol@fabrikam.example",
       transferType: 5,
       targetProductTypes: ["AzureSubscription"],
       lineItems: [{ id: 0, subscriptionId: "azure-sub-1", quantity: 1 }],
@@ -212,6 +213,12 @@ describe("the local Partner Center answers in those shapes", () => {
       await create(`/v1/customers/${customerId}/transfers`, creation, requestId),
     );
     expect(again.id).toBe(made.id);
+    // The customer's transfers: this one, in Partner Center's collection, its source partner named;
+    // reading the list is no poll.
+    const listed = transferListSchema.parse(await read(`/v1/customers/${customerId}/transfers`));
+    expect(listed).toMatchObject([
+      { id: made.id, status: "Active", sourcePartnerTenantId: "contract-source-partner" },
+    ]);
     expect(
       transferEntitySchema.parse(await read(`/v1/customers/${customerId}/transfers/${made.id}`)).status,
     ).toBe("Active");
@@ -224,9 +231,17 @@ describe("the local Partner Center answers in those shapes", () => {
       {
         id: made.id,
         sourcePartnerTenantId: "contract-source-partner",
+        customerEmailId: "carol@fabrikam.example",
         targetProductTypes: ["AzureSubscription"],
       },
     ]);
+    // An address that names no one is refused, as a malformed body.
+    const empty = await fetch(`${pc.url}/v1/customers/${customerId}/transfers`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...creation, customerEmailId: "" }),
+    });
+    expect(empty.status).toBe(400);
   });
 
   it("a failed transfer answers Partner Center's code and description on its line item", async () => {

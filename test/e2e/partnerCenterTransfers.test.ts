@@ -3,7 +3,8 @@
  * Bus emulator and the stack's own local Partner Center: an Azure subscription the customer holds
  * through another CSP partner is transferred to the partner that migrates it, in Partner Center,
  * and followed by the host's own scheduled polls on the migration queue until Partner Center says
- * `Complete`; the partner reads the transfer and the subscription it became in GET /api/migrations/{id}.
+ * `Complete`, and only then completed; the partner reads the transfer and the subscription it became in
+ * GET /api/migrations/{id}.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -105,9 +106,15 @@ describe("live mode through the host: MC-6", () => {
     });
     expect(migrated.status, JSON.stringify(migrated.body)).toBe(202);
     const migrationId = (migrated.body as { id: string }).id;
-    const item = async () =>
-      ((await call(stack.baseUrl, key, "GET", `migrations/${migrationId}`)).body as MigrationView).items[0];
-    const done = await waitFor(item, (line) => line?.execution === "transferred");
+    const read = async () =>
+      (await call(stack.baseUrl, key, "GET", `migrations/${migrationId}`)).body as MigrationView;
+    const migration = await waitFor(read, (found) => found.items[0]?.execution === "transferred");
+    const done = migration.items[0];
+    // Completed by the poll that saw Complete, not before: the partner is told once Partner Center is done.
+    expect(migration.status).toBe("completed");
+    const steps = migration.history.filter((entry) => entry.lineItem === undefined);
+    expect(steps.map((entry) => entry.to)).toEqual(["submitted", "provisioning", "completed"]);
+    expect(steps[2]?.at.localeCompare(done?.transfer?.completedAt ?? "")).toBeGreaterThanOrEqual(0);
 
     const transfers = (await partnerCenterTransfers(pc.url)).filter(
       (found) => found.partnerTenantId === tenantId,
@@ -133,6 +140,7 @@ describe("live mode through the host: MC-6", () => {
     const calls = (await partnerCenterRequests(pc.url))
       .filter((request) => request.partnerTenantId === tenantId && request.path.includes("/transfers"))
       .map((request) => `${request.method} ${request.status}`);
-    expect(calls).toEqual(["POST 201", "GET 200", "GET 200"]);
+    // The customer's transfers read first (none to carry on), one created, then two polls.
+    expect(calls).toEqual(["GET 200", "POST 201", "GET 200", "GET 200"]);
   });
 });

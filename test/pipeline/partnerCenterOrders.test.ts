@@ -9,14 +9,17 @@
 import { InvocationContext } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 
+import { getSubscription } from "../../functions/getSubscription.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
 import { orderRequestId } from "../../shared/domain/index.js";
 import { buildOpenApiDocument } from "../../shared/http/openapi.js";
-import { QUEUES } from "../../shared/messaging/messages.js";
+import { migrationMessageSchema, QUEUES } from "../../shared/messaging/messages.js";
+import { processMigration } from "../../shared/pipeline/processMigration.js";
 import { acceptAsCustomer, inRecordsMode, liveOrders, sold } from "./http/liveOrders.js";
 import { subscriptionBody } from "./http/reference.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
-import { usePipelineHttp } from "./http/support.js";
+import { withTableWriteFault } from "./http/storeFault.js";
+import { call, usePipelineHttp } from "./http/support.js";
 
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
@@ -77,6 +80,51 @@ describe("live mode: a migration buys each licence item once", () => {
     await accept(found);
     expect((await migrationOf(migrationId)).items[0]?.execution).toBe("ordered");
     expect(ordersOf(found.tenantId)).toHaveLength(1);
+  });
+});
+
+describe("live mode, MIG-9: an immediate cancellation waits for the replacement's order", () => {
+  it("a crash between checkout and its write cancels nothing; the redelivery buys nothing twice and cancels then", async () => {
+    const found = await world(["ea-1"]);
+    await accept(found);
+    const migrationId = await submitMigration(found, ["ea-1"], { cancelOriginal: "immediately" });
+    const [message] = await http.drain(QUEUES.migrations);
+    const original = async () => {
+      const answer = await call(
+        getSubscription,
+        "GET",
+        `/api/customers/${found.customerId}/subscriptions/ea-1`,
+        { params: { customerId: found.customerId, subscriptionId: "ea-1" } },
+      );
+      return (answer.body as { status: string }).status;
+    };
+    // The decision commits; Partner Center sells; the write recording the order never lands.
+    const recordsAnOrder = (body: string) =>
+      ordersOf(found.tenantId).some((order) => body.includes(order.id));
+    const fired = await withTableWriteFault(import.meta.url, recordsAnOrder, async () => {
+      await expect(processMigrationMessage(message?.body, context())).rejects.toThrow(/injected fault/);
+    });
+    expect(fired).toBe(1);
+    expect((await migrationOf(migrationId)).items[0]).toMatchObject({
+      status: "provisioned",
+      execution: "ordering",
+    });
+    expect(await original()).toBe("active");
+
+    const redelivered = await processMigration(migrationMessageSchema.parse(message?.body));
+    // Its log line says where the order's write moved it: on to completed.
+    expect(redelivered.moved[0]).toMatchObject({ from: "awaiting-term-end", path: ["completed"] });
+    expect(ordersOf(found.tenantId)).toHaveLength(1);
+    const migration = await migrationOf(migrationId);
+    expect(migration).toMatchObject({
+      status: "completed",
+      items: [{ status: "original-cancelled", execution: "ordered" }],
+    });
+    expect(await original()).toBe("cancelled");
+    // The item's steps: provisioned with the decision, cancelled with the order's write.
+    const steps = migration.history.filter((entry) => entry.lineItem === "ea-1");
+    expect(steps.map((entry) => entry.to)).toEqual(["planned", "provisioned", "original-cancelled"]);
+    expect(steps[2]?.at.localeCompare(migration.items[0]?.order?.at ?? "")).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -9,18 +9,20 @@
 import { InvocationContext } from "@azure/functions";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { getMigration } from "../../functions/getMigration.js";
-import { postMigration } from "../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../functions/postRelationshipRequest.js";
 import { processMigrationMessage } from "../../functions/processMigrationMessage.js";
+import { processSweepMessage } from "../../functions/processSweepMessage.js";
 import { putCustomer } from "../../functions/putCustomer.js";
 import { putOffer } from "../../functions/putOffer.js";
 import { putPartner } from "../../functions/putPartner.js";
 import { putSubscription } from "../../functions/putSubscription.js";
 import { TRANSFER_MAX_POLLS, transferRequestId } from "../../shared/domain/index.js";
+import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import type { MigrationView } from "../../shared/http/views.js";
-import { QUEUES, type TransferPollMessage } from "../../shared/messaging/messages.js";
+import { QUEUES, sweepMessageSchema, type TransferPollMessage } from "../../shared/messaging/messages.js";
+import { queueSweep } from "../../shared/pipeline/sweep.js";
 import { uniqueId } from "../setup/tables.js";
+import { acceptAsCustomer, liveOrders } from "./http/liveOrders.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { workOffQueues } from "./http/queues.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
@@ -37,6 +39,7 @@ afterAll(() => {
 const http = usePipelineHttp(import.meta.url);
 const partnerCenter = usePartnerCenter();
 const context = () => new InvocationContext({ functionName: "pc-transfers", invocationId: "pc-transfers" });
+const { submitMigration, migrationOf } = liveOrders(http, partnerCenter, context);
 const azurePlan = {
   catalogItemId: "DZH318Z0BPS6:0001:DZH318Z0BML6",
   termDuration: "P1M",
@@ -52,10 +55,11 @@ interface World {
 
 /**
  * A partner and the CSP partner the customer buys from now, both linked to Partner Center; the
- * customer, who accepted the partner as reseller; an Azure plan offer Partner Center sells; and the
+ * customer, who accepted the partner as reseller (in Partner Center, or here with its administrator's
+ * token: carol@fabrikam.example); an Azure plan offer Partner Center sells; and the
  * customer's subscriptions: `azure-ea` (EA, MC-5), `azure-csp` and `licence-csp` (the other partner's).
  */
-async function world(): Promise<World> {
+async function world(acceptedIn: "partner-center" | "service" = "partner-center"): Promise<World> {
   const [partnerId, sourceId, customerId] = [
     uniqueId("contoso"),
     uniqueId("northwind"),
@@ -129,37 +133,40 @@ async function world(): Promise<World> {
   });
   expect(requested.status, requested.text).toBe(202);
   await workOffQueues(http, context);
+  if (acceptedIn === "service") {
+    await acceptAsCustomer({ relationshipId: (requested.body as { id: string }).id, customerId });
+    await workOffQueues(http, context);
+  }
+  // Partner Center knows the customer as the partner's either way (its event changes nothing here then).
   await partnerCenter.control(`customers/${customerId}/accept`, { partnerTenantId: linked.tenantId });
   await workOffQueues(http, context);
   return { partnerId, tenantId: linked.tenantId, sourceTenantId: source.tenantId, customerId };
 }
 
-/** Submits a migration of one subscription; answers its id and its decision message. */
+/** Submits a migration of these subscriptions (originals kept; now, or at term end); answers its id and its decision message. */
 async function submit(
   found: World,
-  subscriptionId: string,
+  subscriptionIds: readonly string[],
+  startAt: "now" | "term-end" = "now",
 ): Promise<{ migrationId: string; message: unknown }> {
-  const requested = await call(postMigration, "POST", "/api/migrations", {
-    key: uniqueId("mig"),
-    body: {
-      partnerId: found.partnerId,
-      customerId: found.customerId,
-      actor: { userId: "bob@contoso", role: "account-admin" },
-      items: [{ subscriptionId, cancelOriginal: "keep" }],
-    },
-  });
-  expect(requested.status, requested.text).toBe(202);
+  const migrationId = await submitMigration(found, subscriptionIds, { cancelOriginal: "keep", startAt });
   const [message, ...more] = await http.drain(QUEUES.migrations);
   expect(more).toEqual([]);
-  return { migrationId: (requested.body as { id: string }).id, message: message?.body };
+  return { migrationId, message: message?.body };
 }
 
 async function itemOf(migrationId: string): Promise<MigrationView["items"][number] | undefined> {
-  const answer = await call(getMigration, "GET", `/api/migrations/${migrationId}`, {
-    params: { id: migrationId },
-  });
-  expect(answer.status, answer.text).toBe(200);
-  return (answer.body as MigrationView).items[0];
+  return (await migrationOf(migrationId)).items[0];
+}
+
+/** The event types relayed so far about one migration (the partner-events queue, drained), in order. */
+const relayed: EventEnvelope[] = [];
+async function migrationEvents(migrationId: string): Promise<string[]> {
+  for (const message of await http.drain(QUEUES.events))
+    relayed.push((message.body as { event: EventEnvelope }).event);
+  return relayed
+    .filter((event) => event.resource.kind === "migration" && event.resource.id === migrationId)
+    .map((event) => event.type);
 }
 
 /** What is due on the migration queue: once a scheduled message comes due (the emulator's counts say so), all that is. */
@@ -188,32 +195,17 @@ async function followPolls(): Promise<TransferPollMessage[]> {
 }
 
 /** The transfers the local Partner Center holds for this partner's tenant. */
-const transfersOf = (tenantId: string) =>
-  partnerCenter
-    .pc()
-    .transfers()
-    .filter((transfer) => transfer.partnerTenantId === tenantId);
+const transfersOf = (tenantId: string) => partnerCenter.madeFor("transfers", tenantId);
 
 /** The transfer calls made as this partner: "METHOD path status", the transfer id as {id}. */
-const transferCallsAs = (tenantId: string) =>
-  partnerCenter
-    .pc()
-    .requests()
-    .filter((request) => request.partnerTenantId === tenantId && request.path.includes("/transfers"))
-    .map(
-      (request) =>
-        `${request.method} ${request.path.replace(/transfers\/[^/]+$/, "transfers/{id}")} ${String(request.status)}`,
-    );
+const transferCallsAs = (tenantId: string) => partnerCenter.callsAs(tenantId, "transfers");
 
 describe("live mode, MC-5: a new Azure plan is bought once", () => {
   it("delivered 3 times: one order of the Azure plan, quantity 1, recorded on the item", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-ea");
+    const { migrationId, message } = await submit(found, ["azure-ea"]);
     for (const _ of [1, 2, 3]) await processMigrationMessage(message, context());
-    const orders = partnerCenter
-      .pc()
-      .orders()
-      .filter((order) => order.partnerTenantId === found.tenantId);
+    const orders = partnerCenter.madeFor("orders", found.tenantId);
     expect(orders.map((order) => order.lineItems.map(({ subscriptionId: _, ...line }) => line))).toEqual([
       [{ catalogItemId: azurePlan.catalogItemId, quantity: 1 }],
     ]);
@@ -229,7 +221,7 @@ describe("live mode, MC-5: a new Azure plan is bought once", () => {
 describe("live mode, MC-6: Azure from another CSP partner is transferred once and followed to Complete", () => {
   it("delivered 3 times: one transfer, polled until Complete, the new subscription recorded", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     for (const _ of [1, 2, 3]) await processMigrationMessage(message, context());
     const [transfer, ...more] = transfersOf(found.tenantId);
     expect(more).toEqual([]);
@@ -241,36 +233,97 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
       lineItems: [{ subscriptionId: "azure-csp", quantity: 1 }],
       status: "Active",
     });
-    expect(await itemOf(migrationId)).toMatchObject({
-      execution: "transferring",
-      transfer: { id: transfer?.id, status: "Active", polls: 0, productType: "AzureSubscription" },
+    // Accepted in Partner Center: the service holds no customer address, so it names none.
+    expect(transfer && "customerEmailId" in transfer).toBe(false);
+    // Not done before Partner Center is: the migration stays provisioning while the transfer runs.
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "provisioning",
+      items: [
+        {
+          execution: "transferring",
+          transfer: { id: transfer?.id, status: "Active", polls: 0, productType: "AzureSubscription" },
+        },
+      ],
     });
+    expect(await migrationEvents(migrationId)).not.toContain("migration-completed");
 
     const polls = await followPolls();
     expect(polls.map((poll) => poll.poll)).toEqual([1, 2]);
     const line = transfersOf(found.tenantId)[0]?.lineItems[0];
-    expect(await itemOf(migrationId)).toMatchObject({
-      execution: "transferred",
-      transfer: {
-        id: transfer?.id,
-        status: "Complete",
-        polls: 2,
-        newSubscriptionIds: [line?.targetSubscriptionId],
-      },
+    const done = await migrationOf(migrationId);
+    expect(done).toMatchObject({
+      status: "completed",
+      items: [
+        {
+          execution: "transferred",
+          transfer: {
+            id: transfer?.id,
+            status: "Complete",
+            polls: 2,
+            newSubscriptionIds: [line?.targetSubscriptionId],
+          },
+        },
+      ],
     });
+    // The completion is the last poll's: one history step and one event, after the transfer ended.
+    expect(done.history.filter((entry) => entry.to === "completed")).toHaveLength(1);
+    expect(
+      (await migrationEvents(migrationId)).filter((type) => type === "migration-completed"),
+    ).toHaveLength(1);
     expect(transferCallsAs(found.tenantId)).toEqual([
+      // The customer's transfers first: none to carry on, so one is created.
+      `GET /v1/customers/${found.customerId}/transfers 200`,
       `POST /v1/customers/${found.customerId}/transfers 201`,
       `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
       `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
     ]);
     // A poll delivered again after the end changes nothing and asks nothing.
     await processMigrationMessage(polls[1], context());
-    expect(transferCallsAs(found.tenantId)).toHaveLength(3);
+    expect(transferCallsAs(found.tenantId)).toHaveLength(4);
+  });
+
+  it("the customer's administrator accepted here: the transfer names that address for Partner Center's notice", async () => {
+    const found = await world("service");
+    const { message } = await submit(found, ["azure-csp"]);
+    await processMigrationMessage(message, context());
+    expect(transfersOf(found.tenantId)).toMatchObject([{ customerEmailId: "carol@fabrikam.example" }]);
+  });
+
+  it("a transfer of it already running from the same partner (no MS-RequestId of ours) is followed, not doubled", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
+    // Made earlier outside this migration's MS-RequestId: by hand in Partner Center. One from another
+    // partner, and one of another subscription, are not this item's.
+    const made = async (sourcePartnerTenantId: string, subscriptionId: string) =>
+      (
+        (await partnerCenter.control("transfers", {
+          partnerTenantId: found.tenantId,
+          customerId: found.customerId,
+          sourcePartnerTenantId,
+          subscriptionId,
+        })) as { id: string }
+      ).id;
+    await made(uniqueId("tenant"), "azure-csp");
+    await made(found.sourceTenantId, "another-subscription");
+    const running = await made(found.sourceTenantId, "azure-csp");
+
+    await processMigrationMessage(message, context());
+    expect(transfersOf(found.tenantId)).toHaveLength(3);
+    await followPolls();
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "completed",
+      items: [{ execution: "transferred", transfer: { id: running, status: "Complete" } }],
+    });
+    expect(transferCallsAs(found.tenantId)).toEqual([
+      `GET /v1/customers/${found.customerId}/transfers 200`,
+      `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
+      `GET /v1/customers/${found.customerId}/transfers/{id} 200`,
+    ]);
   });
 
   it("a crash between the transfer's creation and the table write: the redelivery gets the same transfer", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     // The decision commits; Partner Center creates the transfer; the write recording it never lands.
     const madeBy = (body: string) =>
       transfersOf(found.tenantId).some((transfer) => body.includes(transfer.id));
@@ -295,17 +348,60 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
   });
 });
 
+describe("live mode, MC-6: an item the sweep provisions at term end is transferred as the processor does", () => {
+  it("the nightly sweep creates the transfer once, polls follow it to Complete, then the migration completes", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, ["azure-csp"], "term-end");
+    await processMigrationMessage(message, context());
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "awaiting-term-end",
+      items: [{ status: "planned" }],
+    });
+    expect(transfersOf(found.tenantId)).toEqual([]);
+
+    // The night after the term end (subscriptionBody's is 2027-01-01): the customer's sweep message, twice.
+    await queueSweep({ asOf: "2027-01-02T02:00:00.000Z" });
+    const mine = (await http.drain(QUEUES.sweeps)).filter(
+      (queued) => sweepMessageSchema.parse(queued.body).customerId === found.customerId,
+    );
+    expect(mine).toHaveLength(1);
+    for (const _ of [1, 2]) await processSweepMessage(mine[0]?.body, context());
+    const [transfer, ...more] = transfersOf(found.tenantId);
+    expect(more).toEqual([]);
+    expect(transfer).toMatchObject({
+      requestId: transferRequestId(migrationId, "azure-csp"),
+      lineItems: [{ subscriptionId: "azure-csp" }],
+    });
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "awaiting-term-end",
+      items: [{ status: "provisioned", execution: "transferring", transfer: { id: transfer?.id } }],
+    });
+
+    expect((await followPolls()).map((poll) => poll.poll)).toEqual([1, 2]);
+    expect(await migrationOf(migrationId)).toMatchObject({
+      status: "completed",
+      items: [{ execution: "transferred", transfer: { id: transfer?.id, status: "Complete" } }],
+    });
+  });
+});
+
 describe("live mode: Partner Center throttled or down, nothing waits in a function", () => {
   it("429 on the creation and 500 on a poll throw, so Service Bus redelivers; the next delivery carries on", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
+    // The second call on …/transfers: the creation, after the look-up of the customer's transfers.
     await partnerCenter.control("faults", {
       status: 429,
       retryAfterSeconds: 1,
       count: 1,
+      every: 2,
       path: "/transfers$",
     });
     await expect(processMigrationMessage(message, context())).rejects.toThrow(/429/);
+    expect(transferCallsAs(found.tenantId)).toEqual([
+      `GET /v1/customers/${found.customerId}/transfers 200`,
+      `POST /v1/customers/${found.customerId}/transfers 429`,
+    ]);
     expect(transfersOf(found.tenantId)).toEqual([]);
     expect((await itemOf(migrationId))?.execution).toBe("transferring");
     await processMigrationMessage(message, context());
@@ -324,7 +420,7 @@ describe("live mode: Partner Center throttled or down, nothing waits in a functi
 describe("live mode, MC-3: a licence from another CSP partner moves mid-term by transfer", () => {
   it("the transfer names the licence product type and its seats, and is followed to Complete", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "licence-csp");
+    const { migrationId, message } = await submit(found, ["licence-csp"]);
     await processMigrationMessage(message, context());
     expect(transfersOf(found.tenantId)).toMatchObject([
       {
@@ -344,7 +440,7 @@ describe("live mode, MC-3: a licence from another CSP partner moves mid-term by 
 describe("live mode: a transfer that does not complete", () => {
   it("Partner Center fails it: the item fails with Partner Center's code and description; polls stop", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     await processMigrationMessage(message, context());
     const transferId = transfersOf(found.tenantId)[0]?.id ?? "";
     await partnerCenter.control(`transfers/${transferId}/fail`, {
@@ -352,19 +448,53 @@ describe("live mode: a transfer that does not complete", () => {
       description: "The subscription is not eligible for transfer",
     });
     expect((await followPolls()).map((poll) => poll.poll)).toEqual([1]);
-    expect(await itemOf(migrationId)).toMatchObject({
-      execution: "transfer-failed",
-      transfer: { id: transferId, status: "Failed", polls: 1 },
-      transferError: {
-        code: "800120",
-        message: "Partner Center did not transfer it: 800120: The subscription is not eligible for transfer",
-      },
+    const reason =
+      "Partner Center did not transfer it: 800120: The subscription is not eligible for transfer";
+    expect(await migrationOf(migrationId)).toMatchObject({
+      // Its only item was not carried out: the migration fails, saying why.
+      status: "failed",
+      failureReason: `1 of 1 item(s) were not carried out in Partner Center: azure-csp: ${reason}`,
+      items: [
+        {
+          execution: "transfer-failed",
+          transfer: { id: transferId, status: "Failed", polls: 1 },
+          transferError: { code: "800120", message: reason },
+        },
+      ],
     });
+    expect(await migrationEvents(migrationId)).toContain("migration-failed");
+  });
+
+  it("one of two transfers fails: partially-completed once the other is Complete, never completed", async () => {
+    const found = await world();
+    const { migrationId, message } = await submit(found, ["azure-csp", "licence-csp"]);
+    await processMigrationMessage(message, context());
+    const failing = transfersOf(found.tenantId).find(
+      (transfer) => transfer.lineItems[0]?.subscriptionId === "licence-csp",
+    );
+    await partnerCenter.control(`transfers/${failing?.id ?? ""}/fail`, { code: "800121" });
+    await followPolls();
+    const done = await migrationOf(migrationId);
+    expect(done).toMatchObject({
+      status: "partially-completed",
+      items: [
+        { subscriptionId: "azure-csp", execution: "transferred" },
+        { subscriptionId: "licence-csp", execution: "transfer-failed", transferError: { code: "800121" } },
+      ],
+    });
+    expect(done.history.filter((entry) => entry.lineItem === undefined).map((entry) => entry.to)).toEqual([
+      "submitted",
+      "provisioning",
+      "partially-completed",
+    ]);
+    const events = await migrationEvents(migrationId);
+    expect(events.filter((type) => type === "migration-partially-completed")).toHaveLength(1);
+    expect(events).not.toContain("migration-completed");
   });
 
   it("still Active at the last poll allowed: the service stops waiting and fails the item (MC-6)", async () => {
     const found = await world();
-    const { migrationId, message } = await submit(found, "azure-csp");
+    const { migrationId, message } = await submit(found, ["azure-csp"]);
     await partnerCenter.control("transfers/settings", { completeAfterPolls: 1_000 });
     try {
       await processMigrationMessage(message, context());

@@ -23,7 +23,7 @@ import {
   type MigrationOutcome,
   type SubscriptionChange,
 } from "../outcomes.js";
-import { isLineItemSettled, lineItemDueAt, provisionItem } from "../provisioning.js";
+import { failedInPartnerCenter, isLineItemSettled, lineItemDueAt, provisionItem } from "../provisioning.js";
 import { type Instant, toIso, toMillis } from "../time.js";
 import { rulesOf, violation } from "../violations.js";
 import { type ItemPlanningContext, planLineItem, rejectLineItem } from "./lineItems.js";
@@ -247,8 +247,13 @@ function proceed(
     changes.push(...step.changes);
     return step.item;
   });
-  const settled = items.every(isLineItemSettled);
-  const final = transition("migration", provisioning, settled ? "completed" : "awaiting-term-end");
+  const settled = settleMigration(
+    { ...migration, status: provisioning, violations: [] },
+    items,
+    now,
+    SYSTEM_ACTOR,
+    waitingRules(items),
+  );
   const proceeding = items.filter((item) => item.status !== "rejected").length;
   const history: HistoryEntry[] = [
     historyEntry(
@@ -259,19 +264,12 @@ function proceed(
       ["REL-2", "MIG-1", ...itemRules(items)],
       `${proceeding} of ${items.length} items proceed under relationship ${migration.relationshipId ?? "none"}`,
     ),
-    historyEntry(
-      now,
-      SYSTEM_ACTOR,
-      provisioning,
-      final,
-      settled ? [] : waitingRules(items),
-      settledNote(items),
-    ),
+    ...settled.history,
   ];
   return {
     changed: true,
-    migration: { ...migration, status: final, items, violations: [], updatedAt: now },
-    path: [provisioning, final],
+    migration: settled.migration,
+    path: [provisioning, ...settled.path],
     history,
     itemHistory: lineItemHistory(stored.items, items, now, SYSTEM_ACTOR),
     subscriptionChanges: changes,
@@ -329,10 +327,69 @@ export function failMigration(
   };
 }
 
-/** The next status of a migration whose items moved on: completed once every item is settled. */
-export function settleMigrationStatus(status: MigrationStatus, items: readonly LineItem[]): MigrationStatus {
-  if (status !== "awaiting-term-end" || !items.every(isLineItemSettled)) return status;
-  return transition("migration", status, "completed");
+/** A provisioning or awaiting-term-end migration once its items moved on, and why it moved. */
+export interface SettledMigration {
+  /** With its items and next status (failed because Partner Center carried out none: with the reasons). */
+  readonly migration: Migration;
+  /** The statuses entered (none, or one); one history entry each. */
+  readonly path: MigrationStatus[];
+  readonly history: HistoryEntry[];
+}
+
+/**
+ * The next status of a migration whose items moved on. Once every item is settled, its final one:
+ * `completed`, or — when Partner Center failed some items' purchase or transfer — `partially-completed`
+ * if others were carried out, `failed` (with the reasons) if none was. Not before: an item waiting
+ * for its term end makes a provisioning migration `awaiting-term-end`; one whose transfer Partner
+ * Center is still carrying out keeps it where it is. `waiting` are the rules the wait names.
+ */
+export function settleMigration(
+  migration: Migration,
+  items: readonly LineItem[],
+  at: IsoTime,
+  by: string,
+  waiting: readonly RuleId[] = [],
+): SettledMigration {
+  const from = migration.status;
+  const moved = (status: MigrationStatus, rules: readonly RuleId[], note: string): SettledMigration => ({
+    migration: {
+      ...migration,
+      status,
+      items: [...items],
+      updatedAt: at,
+      ...(status === "failed" ? { failureReason: note } : {}),
+    },
+    path: status === from ? [] : [status],
+    history: status === from ? [] : [historyEntry(at, by, from, status, rules, note)],
+  });
+  if (from !== "provisioning" && from !== "awaiting-term-end") return moved(from, [], "");
+  if (!items.every(isLineItemSettled)) {
+    const datesDue = items.some((item) => lineItemDueAt(item) !== null);
+    if (from === "awaiting-term-end" || !datesDue) return moved(from, [], "");
+    return moved(transition("migration", from, "awaiting-term-end"), waiting, settledNote(items));
+  }
+  const proceeding = items.filter((item) => item.status !== "rejected");
+  const failed = proceeding.filter(failedInPartnerCenter);
+  if (failed.length === 0) return moved(transition("migration", from, "completed"), [], settledNote(items));
+  const reasons = failed.map((item) => `${item.subscriptionId}: ${partnerCenterFailure(item).message}`);
+  const note =
+    `${failed.length} of ${proceeding.length} item(s) were not carried out in Partner Center: ${reasons.join("; ")}`.slice(
+      0,
+      2000,
+    );
+  const rules = [...new Set(failed.map((item) => partnerCenterFailure(item).rule))];
+  const final = failed.length < proceeding.length ? "partially-completed" : "failed";
+  return moved(transition("migration", from, final), rules, note);
+}
+
+/** Why Partner Center did not carry an item out, and the rule it was carrying out. */
+function partnerCenterFailure(item: LineItem): { rule: RuleId; message: string } {
+  if (item.execution === "transfer-failed") {
+    const rule = item.transferError?.rule ?? (item.path === "license-transfer" ? "MC-3" : "MC-6");
+    return { rule, message: item.transferError?.message ?? "the transfer failed" };
+  }
+  const rule = item.orderError?.rule ?? (item.path === "azure-new-subscription" ? "MC-5" : "MIG-1");
+  return { rule, message: item.orderError?.message ?? "the purchase failed" };
 }
 
 function itemRules(items: readonly LineItem[]): RuleId[] {

@@ -3,9 +3,17 @@
  * complete, which invitations expire (REL-3) and which migrations waiting on them are rejected.
  * Applying the plan and planning again with the same `now` yields an empty plan.
  */
-import type { IsoTime, LineItem, Migration, Relationship, Subscription, Violation } from "../model.js";
+import type {
+  IsoTime,
+  LineItem,
+  Migration,
+  Relationship,
+  RuleId,
+  Subscription,
+  Violation,
+} from "../model.js";
 import type { MigrationOutcome, RelationshipOutcome, SubscriptionChange } from "../outcomes.js";
-import { historyEntry, lineItemHistory } from "../outcomes.js";
+import { lineItemHistory } from "../outcomes.js";
 import { originalRetirement } from "../orders.js";
 import {
   type ItemStep,
@@ -16,7 +24,7 @@ import {
 } from "../provisioning.js";
 import { type Instant, isAtOrBefore, toIso } from "../time.js";
 import { violation } from "../violations.js";
-import { rejectMigration, settledNote, settleMigrationStatus } from "./migrations.js";
+import { rejectMigration, settleMigration } from "./migrations.js";
 import { expireRelationship, isOpenInvitation } from "./relationships.js";
 
 /** Who the history names for sweep changes. */
@@ -169,15 +177,14 @@ function advanceDueItems(
     return step.item;
   });
   const moved = items.some((item, index) => item !== migration.items[index]);
-  const status = settleMigrationStatus(migration.status, items);
-  if (!moved && status === migration.status) return null;
-  const path = status === migration.status ? [] : [status];
+  const settled = settleMigration(migration, items, now, by);
+  if (!moved && settled.path.length === 0) return null;
   return {
     changed: true,
-    migration: { ...migration, status, items, updatedAt: now },
-    path,
-    history: path.map((to) =>
-      historyEntry(now, by, migration.status, to, ["MIG-1", "MIG-2"], settledNote(items)),
+    migration: settled.migration,
+    path: settled.path,
+    history: settled.history.map((entry) =>
+      entry.to === "completed" ? { ...entry, rules: ["MIG-1", "MIG-2"] as RuleId[] } : entry,
     ),
     itemHistory: lineItemHistory(migration.items, items, now, by),
     subscriptionChanges: changes,

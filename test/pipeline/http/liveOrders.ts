@@ -56,7 +56,9 @@ export async function inRecordsMode(body: () => Promise<void>): Promise<void> {
 }
 
 /** The customer's administrator accepts the world's invitation here (records mode: no Partner Center to accept in). */
-export async function acceptAsCustomer(found: LiveWorld): Promise<void> {
+export async function acceptAsCustomer(
+  found: Pick<LiveWorld, "relationshipId" | "customerId">,
+): Promise<void> {
   const accepted = await call(
     postAcceptance,
     "POST",
@@ -141,7 +143,7 @@ export function liveOrders(
 
   /** Posts a migration of these subscriptions, each item with `item`'s choices (at term end by default). */
   async function submitMigration(
-    found: LiveWorld,
+    found: Pick<LiveWorld, "partnerId" | "customerId">,
     subscriptionIds: readonly string[],
     item: Partial<MigrationItemRequest> = {},
   ): Promise<string> {
@@ -169,19 +171,10 @@ export function liveOrders(
   }
 
   /** The orders the local Partner Center made for this partner's tenant. */
-  const ordersOf = (tenantId: string) =>
-    partnerCenter
-      .pc()
-      .orders()
-      .filter((order) => order.partnerTenantId === tenantId);
+  const ordersOf = (tenantId: string) => partnerCenter.madeFor("orders", tenantId);
 
-  /** The cart and checkout calls made as this partner: "METHOD path status". */
-  const purchasesAs = (tenantId: string) =>
-    partnerCenter
-      .pc()
-      .requests()
-      .filter((request) => request.partnerTenantId === tenantId && request.path.includes("/carts"))
-      .map((request) => `${request.method} ${request.path} ${String(request.status)}`);
+  /** The cart and checkout calls made as this partner: "METHOD path status", the cart id as {id}. */
+  const purchasesAs = (tenantId: string) => partnerCenter.callsAs(tenantId, "carts");
 
   return { processQueues, world, accept, submitMigration, migrationOf, ordersOf, purchasesAs };
 }

@@ -33,6 +33,10 @@ export interface PartnerCenterForTests {
   control: (path: string, body: unknown) => Promise<Record<string, unknown>>;
   /** Every answer the relay gave, in order. */
   answers: () => readonly Answer[];
+  /** What the local Partner Center made for this partner's tenant: its orders, or its transfers. */
+  madeFor: <K extends "orders" | "transfers">(kind: K, tenantId: string) => ReturnType<LocalPartnerCenter[K]>;
+  /** The calls made as this partner on a resource ("carts", "transfers"): "METHOD path status", each id of it as {id}. */
+  callsAs: (tenantId: string, resource: "carts" | "transfers") => string[];
 }
 
 export function usePartnerCenter(): PartnerCenterForTests {
@@ -104,10 +108,26 @@ export function usePartnerCenter(): PartnerCenterForTests {
   /** Where partner `partnerId`'s events are posted (the URL a partner registers with Partner Center). */
   const webhookUrl = (partnerId: string) => `${relayUrl}/api/partner-center/events/${partnerId}`;
 
+  const madeFor = <K extends "orders" | "transfers">(kind: K, tenantId: string) => {
+    const made: readonly { readonly partnerTenantId: string }[] = started()[kind]();
+    return made.filter((one) => one.partnerTenantId === tenantId) as ReturnType<LocalPartnerCenter[K]>;
+  };
+
+  const callsAs = (tenantId: string, resource: "carts" | "transfers") =>
+    started()
+      .requests()
+      .filter((request) => request.partnerTenantId === tenantId && request.path.includes(`/${resource}`))
+      .map(
+        (request) =>
+          `${request.method} ${request.path.replace(new RegExp(`/${resource}/[^/]+`), `/${resource}/{id}`)} ${String(request.status)}`,
+      );
+
   return {
     pc: started,
     control,
     answers: () => answers,
+    madeFor,
+    callsAs,
     link: (partnerId) =>
       linkLocalPartner({
         partnerCenterUrl: started().url,

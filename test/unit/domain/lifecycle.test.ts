@@ -33,6 +33,8 @@ const LEGAL: Record<LifecycleKind, [string, string][]> = {
     ["provisioning", "awaiting-term-end"],
     ["provisioning", "completed"],
     ["awaiting-term-end", "completed"],
+    ["provisioning", "partially-completed"],
+    ["awaiting-term-end", "partially-completed"],
     ["submitted", "failed"],
     ["awaiting-relationship", "failed"],
     ["provisioning", "failed"],
@@ -54,7 +56,7 @@ const STATUSES: Record<LifecycleKind, readonly string[]> = {
 
 const TERMINAL: Record<LifecycleKind, string[]> = {
   relationship: ["rejected", "declined", "expired", "removed"],
-  migration: ["rejected", "completed", "failed"],
+  migration: ["rejected", "completed", "partially-completed", "failed"],
   lineItem: ["original-cancelled", "original-expired", "rejected"],
 };
 

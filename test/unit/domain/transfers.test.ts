@@ -6,9 +6,14 @@
 import { describe, expect, it } from "vitest";
 
 import {
+  applyPartnerCenterAnswer,
+  canTransition,
   judgePoll,
+  type LineItem,
+  migrationSchema,
   type LineItemTransfer,
   orderRequestId,
+  customerNotificationEmail,
   planTransfer,
   pollDelaySeconds,
   type TransferReading,
@@ -16,7 +21,7 @@ import {
   TRANSFER_MAX_POLLS,
   transferRequestId,
 } from "../../../shared/domain/index.js";
-import { azure, decide, item, onlyItem, subscription } from "./fixtures.js";
+import { azure, decide, item, NOW, onlyItem, subscription } from "./fixtures.js";
 
 const otherCspLicence = subscription({
   id: "sub-csp",
@@ -91,12 +96,30 @@ describe("planTransfer (MC-6, MC-3)", () => {
       creation: {
         sourcePartnerTenantId: "tenant-b",
         targetPartnerTenantId: "tenant-a",
-        customerEmailId: "",
         transferType: 5,
         targetProductTypes: [productType],
         lineItems: [{ id: 0, subscriptionId: id, quantity, billingCycle }],
       },
     });
+  });
+
+  it("names the customer's address for Partner Center's notice when the service holds one, never an empty one", () => {
+    const line = provisioned("azure-csp", true);
+    const plan = (by: string | undefined) =>
+      planTransfer(
+        line,
+        line.transfer as LineItemTransfer,
+        otherCspAzure,
+        tenants,
+        customerNotificationEmail(by === undefined ? {} : { answeredBy: by }),
+      );
+    expect(plan("carol@fabrikam.example")).toMatchObject({
+      creation: { customerEmailId: "carol@fabrikam.example" },
+    });
+    for (const by of [undefined, "partner-center", "", "carol"]) {
+      const made = plan(by);
+      expect(made.kind === "create" && "customerEmailId" in made.creation).toBe(false);
+    }
   });
 
   it.each([
@@ -187,5 +210,80 @@ describe("transferRequestId", () => {
     expect(
       new Set([first, transferRequestId("mig-1", "x"), transferRequestId("mig-2", "azure-csp")]).size,
     ).toBe(3);
+  });
+});
+
+describe("what Partner Center's answer settles (applyPartnerCenterAnswer)", () => {
+  const live = (requests: Parameters<typeof decide>[0]) =>
+    decide(requests, { subscriptions, midtermLicenseTransfers: true, ordersInPartnerCenter: true });
+  const transfers = () =>
+    live([
+      item({ subscriptionId: "azure-csp", cancelOriginal: "keep" }),
+      item({ subscriptionId: "sub-csp", cancelOriginal: "keep" }),
+    ]);
+  const transferred: Partial<LineItem> = { execution: "transferred" };
+  const failed: Partial<LineItem> = {
+    execution: "transfer-failed",
+    transferError: { status: null, code: "800120", message: "not eligible", at: NOW },
+  };
+
+  it("a decision whose transfers run stays provisioning: nothing is completed before Partner Center is", () => {
+    const decided = transfers();
+    expect(decided.migration.status).toBe("provisioning");
+    expect(decided.path).toEqual(["provisioning"]);
+  });
+
+  it.each([
+    ["both transferred", transferred, transferred, "completed", []],
+    ["one failed, one transferred", failed, transferred, "partially-completed", ["MC-3"]],
+    ["both failed", failed, failed, "failed", ["MC-6", "MC-3"]],
+  ] as const)("%s: the last answer settles it, once", (_case, first, second, status, rules) => {
+    const decided = transfers().migration;
+    const one = applyPartnerCenterAnswer(decided, "sub-csp", first, undefined, NOW);
+    expect(one).toMatchObject({ migration: { status: "provisioning" }, path: [], history: [] });
+    const two = applyPartnerCenterAnswer(one.migration, "azure-csp", second, undefined, NOW);
+    expect(two.path).toEqual([status]);
+    expect(two.history).toMatchObject([{ from: "provisioning", to: status, rules: [...rules] }]);
+    expect(canTransition("migration", "provisioning", status)).toBe(true);
+    expect(two.migration.failureReason === undefined).toBe(status !== "failed");
+    migrationSchema.parse(two.migration);
+  });
+
+  it("MIG-9: an immediate cancellation is made by the answer that records the order, not by the decision", () => {
+    const decided = live([item({ subscriptionId: "sub-1", cancelOriginal: "immediately" })]);
+    expect(decided.migration).toMatchObject({
+      status: "awaiting-term-end",
+      items: [{ status: "provisioned", execution: "ordering", cancelAt: NOW }],
+    });
+    expect(decided.subscriptionChanges.map((change) => change.change)).toEqual(["created"]);
+    const order = {
+      id: "o-1",
+      subscriptionId: "s-1",
+      cartId: "c-1",
+      requestId: orderRequestId("mig-1", "sub-1"),
+    };
+    const answered = applyPartnerCenterAnswer(
+      decided.migration,
+      "sub-1",
+      { execution: "ordered", order: { ...order, catalogItemId: "x:y:z", quantity: 10, at: NOW } },
+      subscription(),
+      NOW,
+    );
+    expect(answered.migration).toMatchObject({
+      status: "completed",
+      items: [{ status: "original-cancelled" }],
+    });
+    expect(answered.subscriptionChanges).toMatchObject([
+      { change: "cancelled", subscription: { status: "cancelled" } },
+    ]);
+    // Refused instead: the original is kept, and the migration does not complete.
+    const refused = applyPartnerCenterAnswer(
+      decided.migration,
+      "sub-1",
+      { execution: "order-failed", orderError: { status: 400, message: "refused", at: NOW } },
+      subscription(),
+      NOW,
+    );
+    expect(refused).toMatchObject({ migration: { status: "awaiting-term-end" }, subscriptionChanges: [] });
   });
 });
