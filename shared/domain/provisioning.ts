@@ -46,10 +46,16 @@ export function lineItemDueAt(item: LineItem): IsoTime | null {
 
 /**
  * Nothing is left to do for the item: rejected, original retired, or provisioned with the original
- * kept or transferred — a transfer only once Partner Center says it is complete or failed.
+ * kept or transferred — in live mode only once Partner Center has answered the purchase, or says
+ * the transfer is complete or failed.
  */
 export function isLineItemSettled(item: LineItem): boolean {
-  return item.status !== "planned" && lineItemDueAt(item) === null && item.execution !== "transferring";
+  return (
+    item.status !== "planned" &&
+    lineItemDueAt(item) === null &&
+    item.execution !== "transferring" &&
+    item.execution !== "ordering"
+  );
 }
 
 /** Provisioned in live mode, and Partner Center did not carry it out (the purchase or the transfer failed). */

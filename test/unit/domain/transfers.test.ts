@@ -249,6 +249,25 @@ describe("what Partner Center's answer settles (applyPartnerCenterAnswer)", () =
     migrationSchema.parse(two.migration);
   });
 
+  it.each([
+    ["ordered", { execution: "ordered" as const }, "completed", []],
+    [
+      "refused",
+      { execution: "order-failed" as const, orderError: { status: 400, message: "refused", at: NOW } },
+      "failed",
+      ["MC-5"],
+    ],
+  ] as const)(
+    "MC-5 kept original: the decision waits for the purchase, which settles it (%s)",
+    (_case, answer, status, rules) => {
+      const decided = live([item({ subscriptionId: "azure-1", cancelOriginal: "keep" })]);
+      expect(decided.migration).toMatchObject({ status: "provisioning", items: [{ execution: "ordering" }] });
+      const answered = applyPartnerCenterAnswer(decided.migration, "azure-1", answer, undefined, NOW);
+      expect(answered.path).toEqual([status]);
+      expect(answered.history).toMatchObject([{ from: "provisioning", to: status, rules: [...rules] }]);
+    },
+  );
+
   it("MIG-9: an immediate cancellation is made by the answer that records the order, not by the decision", () => {
     const decided = live([item({ subscriptionId: "sub-1", cancelOriginal: "immediately" })]);
     expect(decided.migration).toMatchObject({
