@@ -287,6 +287,8 @@ describe("live mode, MC-6: Azure from another CSP partner is transferred once an
     const { message } = await submit(found, ["azure-csp"]);
     await processMigrationMessage(message, context());
     expect(transfersOf(found.tenantId)).toMatchObject([{ customerEmailId: "carol@fabrikam.example" }]);
+    // Its scheduled polls, followed here, would otherwise fall due in the next test's queue.
+    await followPolls();
   });
 
   it("a transfer of it already running from the same partner (no MS-RequestId of ours) is followed, not doubled", async () => {
