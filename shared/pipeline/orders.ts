@@ -7,8 +7,9 @@
  * (orderRequestId), and a checked-out cart answers the order it made, so a redelivery — or a crash
  * between checkout and the table write — asks again and gets the same order, recorded once (only
  * while the item is still `ordering`). Throttling, server errors and time-outs throw
- * (PartnerCenterError, retryable): Service Bus redelivers, nothing waits here. A refusal (another 4xx,
- * or order errors in the checkout's answer) is recorded, once, and not retried.
+ * (PartnerCenterError, retryable) and the message comes again later (queueTrigger.ts); nothing waits
+ * here. A refusal (another 4xx, or order errors in the checkout's answer) is recorded, once, and not
+ * retried.
  */
 import {
   awaitsOrder,
@@ -21,7 +22,7 @@ import {
   toIso,
 } from "../domain/index.js";
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
-import { loadCustomerState } from "../storage/index.js";
+import type { CustomerState } from "../storage/index.js";
 import { recordOnLineItem } from "./lineItemRecord.js";
 import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
 import type { Runtime } from "./runtime.js";
@@ -32,15 +33,15 @@ type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
 export type OrderRuntime = Pick<Runtime, "store" | "now" | "reference" | "partnerCenter"> &
   Partial<Pick<Runtime, "sendEvents">>;
 
-/** Buys (once) every item still `ordering` of the customer's migrations `select` picks; in records mode, nothing. */
+/** Buys (once) every item still `ordering` of the migrations `select` picks in `state`; in records mode, nothing. */
 export async function placeOrders(
   rt: OrderRuntime,
-  customerId: string,
+  state: CustomerState,
   select: (migration: Migration) => boolean,
 ): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
   if (client === undefined) return NO_STEP;
-  const state = await loadCustomerState(rt.store, customerId);
+  const { customerId } = state;
   const awaiting = [...state.migrations.values()]
     .map((entry) => entry.value)
     .filter((migration) => select(migration) && migration.items.some(awaitsOrder));

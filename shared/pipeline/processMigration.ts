@@ -12,10 +12,8 @@ import type { CustomerState } from "../storage/index.js";
 import { decideFromState, gatherDecisionInputs, type Decision } from "./decision.js";
 import { type Decided, notStored, type ProcessingResult } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
-import { placeOrders } from "./orders.js";
-import { combineSteps } from "./partnerCenterStep.js";
+import { carryOutInPartnerCenter } from "./partnerCenterWork.js";
 import { withMessageCommit } from "./relay.js";
-import { startTransfers } from "./transfers.js";
 import { runtime, type Runtime } from "./runtime.js";
 
 export async function processMigration(
@@ -57,10 +55,7 @@ export async function processMigration(
   // Live mode: its licence items and Azure plans are bought in Partner Center, its subscriptions from
   // other CSP partners transferred (again after a crash, never twice).
   const thisOne = (migration: Migration) => migration.id === migrationId;
-  const ordered = combineSteps(
-    await placeOrders(rt, customerId, thisOne),
-    await startTransfers(rt, customerId, thisOne),
-  );
+  const ordered = await carryOutInPartnerCenter(rt, customerId, thisOne);
   // An answer that settled the migration (an immediate cancellation made once its order is recorded) moved it on.
   const [subjectMoved, ...othersMoved] = done.result.moved;
   const moved =

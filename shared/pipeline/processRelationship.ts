@@ -49,9 +49,7 @@ import {
 } from "./processing.js";
 import { addLogFields } from "../telemetry/logFields.js";
 import { sendInvitation } from "./invitation.js";
-import { placeOrders } from "./orders.js";
-import { combineSteps } from "./partnerCenterStep.js";
-import { startTransfers } from "./transfers.js";
+import { carryOutInPartnerCenter } from "./partnerCenterWork.js";
 import { relayOrRetry } from "./relay.js";
 import { runtime, type Runtime } from "./runtime.js";
 
@@ -106,10 +104,7 @@ export async function processRelationship(
     : { moved: [], notes: [], warn: false, attempts: 0, writes: 0 };
   // Live mode: what the migrations it resumed buy or transfer is made in Partner Center (once).
   const resumed = (migration: Migration) => migration.relationshipId === relationshipId;
-  const ordered = combineSteps(
-    await placeOrders(rt, customerId, resumed),
-    await startTransfers(rt, customerId, resumed),
-  );
+  const ordered = await carryOutInPartnerCenter(rt, customerId, resumed);
   return {
     ...first,
     moved: [...first.moved, ...rest.moved],

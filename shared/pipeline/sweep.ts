@@ -263,12 +263,13 @@ async function sweepCustomer(sweep: CustomerSweep): Promise<SweepTransition[]> {
   const { transitions, buying } = await commitPlan(sweep, live !== undefined);
   // Records mode, or nothing of the customer's is being bought or transferred: no further read.
   if (live === undefined || !buying) return transitions;
+  const state = await loadCustomerState(live.store, sweep.customerId);
   const transferring = liveTransfers(sweep.rt);
   if (transferring !== undefined) {
-    const started = await startTransfers(transferring, sweep.customerId, buysFor);
+    const started = await startTransfers(transferring, state, buysFor);
     if (started.warn) for (const note of started.notes) sweep.log(`customer ${sweep.customerId}: ${note}`);
   }
-  const bought = await placeOrders(live, sweep.customerId, buysFor);
+  const bought = await placeOrders(live, state, buysFor);
   if (bought.warn) for (const note of bought.notes) sweep.log(`customer ${sweep.customerId}: ${note}`);
   if (bought.notes.length === 0) return transitions;
   return [...transitions, ...(await commitPlan(sweep, true, false)).transitions];

@@ -14,8 +14,9 @@
  *   scheduled (twice the wait, judgePoll) before poll n is recorded, so a crash between the two only
  *   repeats the read. A poll the item has already counted changes nothing; after the last poll
  *   allowed the item fails. The migration reaches its final status (completed, partially-completed,
- *   failed) in the write of the poll that ends its last transfer (lineItemRecord.ts), not before. Nothing here sleeps: throttling, server errors and time-outs throw
- *   (retryable) and Service Bus redelivers; a refusal is recorded once.
+ *   failed) in the write of the poll that ends its last transfer (lineItemRecord.ts), not before.
+ *   Nothing here sleeps: throttling, server errors and time-outs throw (retryable) and the message
+ *   comes again later (queueTrigger.ts); a refusal is recorded once.
  */
 import { createHash } from "node:crypto";
 
@@ -53,15 +54,15 @@ export type TransferRuntime = Pick<
 > &
   Partial<Pick<Runtime, "sendEvents">>;
 
-/** Creates (once) the transfer of every selected migration's item awaiting one, and schedules its first poll. */
+/** Creates (once) the transfer of every item awaiting one of the migrations `select` picks in `state`, and schedules its first poll. */
 export async function startTransfers(
   rt: TransferRuntime,
-  customerId: string,
+  state: CustomerState,
   select: (migration: Migration) => boolean,
 ): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
   if (client === undefined) return NO_STEP;
-  const state = await loadCustomerState(rt.store, customerId);
+  const { customerId } = state;
   let step = NO_STEP;
   for (const migration of [...state.migrations.values()].map((entry) => entry.value)) {
     if (!select(migration)) continue;
