@@ -36,6 +36,22 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("documents how a line item was carried out: its execution, and the order it made", () => {
+    const lineItem = JSON.stringify(doc.components.schemas.LineItem);
+    for (const part of ["LineItemExecution", "LineItemOrder"]) expect(lineItem).toContain(part);
+    expect(doc.components.schemas.LineItemExecution).toMatchObject({
+      enum: [
+        "recorded",
+        "ordering",
+        "ordered",
+        "order-failed",
+        "transferring",
+        "transferred",
+        "transfer-failed",
+      ],
+    });
+  });
+
   it("resolves every $ref to a component schema", () => {
     const refs = refsIn(doc);
     expect(refs.length).toBeGreaterThan(10);
