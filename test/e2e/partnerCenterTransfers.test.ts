@@ -17,7 +17,7 @@ import {
 } from "../../local/partner-center/index.js";
 import type { LocalStack } from "../../local/stack.js";
 import type { MigrationView } from "../../shared/http/views.js";
-import { customerBody, partnerBody, subscriptionBody } from "../setup/bodies.js";
+import { azurePlanBody, customerBody, partnerBody } from "../setup/bodies.js";
 import { uniqueId } from "../setup/tables.js";
 import { call, issuePartnerKey, operatorOf, startTestStack, waitFor } from "./helpers.js";
 
@@ -67,20 +67,12 @@ describe("live mode through the host: MC-6", () => {
     const operator = operatorOf(stack);
     const key = await issuePartnerKey(stack.baseUrl, operator, partnerId);
     expect((await call(stack.baseUrl, key, "PUT", `customers/${customerId}`, customerBody)).status).toBe(201);
-    const { seats: _seats, ...usage } = subscriptionBody;
     const azure = await call(
       stack.baseUrl,
       operator,
       "PUT",
       `customers/${customerId}/subscriptions/azure-csp`,
-      {
-        ...usage,
-        offerId: "azure-plan",
-        kind: "usage",
-        billingCycle: "monthly",
-        channel: "csp",
-        partnerOfRecord: sourceId,
-      },
+      { ...azurePlanBody, channel: "csp", partnerOfRecord: sourceId },
     );
     expect(azure.status, JSON.stringify(azure.body)).toBe(201);
 

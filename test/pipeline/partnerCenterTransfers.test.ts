@@ -25,7 +25,7 @@ import { uniqueId } from "../setup/tables.js";
 import { acceptAsCustomer, liveOrders } from "./http/liveOrders.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { workOffQueues } from "./http/queues.js";
-import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
+import { azurePlanBody, customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
 import { withTableWriteFault } from "./http/storeFault.js";
 import { call, usePipelineHttp } from "./http/support.js";
 
@@ -97,17 +97,9 @@ async function world(acceptedIn: "partner-center" | "service" = "partner-center"
       },
     });
   }
-  const { seats: _seats, ...usage } = subscriptionBody;
   const subscriptions = {
-    "azure-ea": { ...usage, offerId: "azure-plan", kind: "usage", billingCycle: "monthly" },
-    "azure-csp": {
-      ...usage,
-      offerId: "azure-plan",
-      kind: "usage",
-      billingCycle: "monthly",
-      channel: "csp",
-      partnerOfRecord: sourceId,
-    },
+    "azure-ea": azurePlanBody,
+    "azure-csp": { ...azurePlanBody, channel: "csp", partnerOfRecord: sourceId },
     "licence-csp": { ...subscriptionBody, channel: "csp", partnerOfRecord: sourceId },
   };
   for (const [subscriptionId, body] of Object.entries(subscriptions)) {

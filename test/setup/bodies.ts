@@ -11,3 +11,13 @@ export const subscriptionBody = {
   billingCycle: "annual",
   status: "active",
 };
+/** An Azure plan (usage, no seats) bought outside CSP; spread `channel: "csp", partnerOfRecord` over it for one from another CSP partner. */
+export const azurePlanBody = {
+  offerId: "azure-plan",
+  kind: "usage",
+  channel: "ea",
+  termStart: subscriptionBody.termStart,
+  termEnd: subscriptionBody.termEnd,
+  billingCycle: "monthly",
+  status: "active",
+};

@@ -5,7 +5,7 @@ import { putPartner } from "../../../functions/putPartner.js";
 import { partnerBody } from "../../setup/bodies.js";
 import { call } from "./support.js";
 
-export { customerBody, partnerBody, subscriptionBody } from "../../setup/bodies.js";
+export { azurePlanBody, customerBody, partnerBody, subscriptionBody } from "../../setup/bodies.js";
 
 /** The operator registers a new partner (201). */
 export async function registerPartner(partnerId: string): Promise<void> {
