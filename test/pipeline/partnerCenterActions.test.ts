@@ -153,12 +153,7 @@ describe("records mode: a provisioned item is a record, and says so", () => {
         ["rejected", undefined],
       ]);
       // Nothing was asked of Partner Center for it.
-      expect(
-        partnerCenter
-          .pc()
-          .requests()
-          .filter((request) => request.partnerTenantId === world.tenantId),
-      ).toEqual([]);
+      expect(partnerCenter.requestsAs(world.tenantId)).toEqual([]);
     });
   });
 });
@@ -220,9 +215,7 @@ function gdapOf(tenantId: string): Record<string, unknown>[] {
 /** What the service asked of Partner Center and Graph as this partner: "METHOD path" (token exchanges aside). */
 function askedAs(tenantId: string): string[] {
   return partnerCenter
-    .pc()
-    .requests()
-    .filter((request) => request.partnerTenantId === tenantId)
+    .requestsAs(tenantId)
     .map((request) => `${request.method} ${decodeURIComponent(request.path.replaceAll("+", "%20"))}`);
 }
 

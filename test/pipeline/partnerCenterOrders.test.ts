@@ -139,12 +139,7 @@ describe("records mode: nothing is bought", () => {
       await processQueues();
       const migration = await migrationOf(migrationId);
       expect(migration.items.map((item) => [item.execution, item.order])).toEqual([["recorded", undefined]]);
-      expect(
-        partnerCenter
-          .pc()
-          .requests()
-          .filter((request) => request.partnerTenantId === found.tenantId),
-      ).toEqual([]);
+      expect(partnerCenter.requestsAs(found.tenantId)).toEqual([]);
     });
   });
 });

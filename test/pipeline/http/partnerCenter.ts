@@ -35,6 +35,8 @@ export interface PartnerCenterForTests {
   answers: () => readonly Answer[];
   /** What the local Partner Center made for this partner's tenant: its orders, or its transfers. */
   madeFor: <K extends "orders" | "transfers">(kind: K, tenantId: string) => ReturnType<LocalPartnerCenter[K]>;
+  /** Every request made as this partner's tenant, in order. */
+  requestsAs: (tenantId: string) => ReturnType<LocalPartnerCenter["requests"]>;
   /** The calls made as this partner on a resource ("carts", "transfers"): "METHOD path status", each id of it as {id}. */
   callsAs: (tenantId: string, resource: "carts" | "transfers") => string[];
 }
@@ -113,10 +115,14 @@ export function usePartnerCenter(): PartnerCenterForTests {
     return made.filter((one) => one.partnerTenantId === tenantId) as ReturnType<LocalPartnerCenter[K]>;
   };
 
-  const callsAs = (tenantId: string, resource: "carts" | "transfers") =>
+  const requestsAs = (tenantId: string) =>
     started()
       .requests()
-      .filter((request) => request.partnerTenantId === tenantId && request.path.includes(`/${resource}`))
+      .filter((request) => request.partnerTenantId === tenantId);
+
+  const callsAs = (tenantId: string, resource: "carts" | "transfers") =>
+    requestsAs(tenantId)
+      .filter((request) => request.path.includes(`/${resource}`))
       .map(
         (request) =>
           `${request.method} ${request.path.replace(new RegExp(`/${resource}/[^/]+`), `/${resource}/{id}`)} ${String(request.status)}`,
@@ -127,6 +133,7 @@ export function usePartnerCenter(): PartnerCenterForTests {
     control,
     answers: () => answers,
     madeFor,
+    requestsAs,
     callsAs,
     link: (partnerId) =>
       linkLocalPartner({

@@ -309,12 +309,7 @@ describe("records mode: the sweep buys nothing", () => {
       });
       expect((await migrationOf(migrationId)).items[0]?.order).toBeUndefined();
       expect((await originalOf(found.customerId))?.status).toBe("expired");
-      expect(
-        partnerCenter
-          .pc()
-          .requests()
-          .filter((request) => request.partnerTenantId === found.tenantId),
-      ).toEqual([]);
+      expect(partnerCenter.requestsAs(found.tenantId)).toEqual([]);
     });
   });
 });
