@@ -15,7 +15,7 @@ import { QUEUES } from "../../../shared/messaging/messages.js";
 import { listEntities } from "../../../shared/storage/index.js";
 import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
-import { customerBody, registerPartner, subscriptionBody } from "./reference.js";
+import { customerBody, registerCustomer, registerPartner, subscriptionBody } from "./reference.js";
 import { call, usePipelineHttp } from "./support.js";
 
 const http = usePipelineHttp(import.meta.url);
@@ -24,14 +24,7 @@ async function world() {
   const partnerId = uniqueId("partner");
   const customerId = uniqueId("customer");
   await registerPartner(partnerId);
-  expect(
-    (
-      await call(putCustomer, "PUT", `/api/customers/${customerId}`, {
-        params: { customerId },
-        body: customerBody,
-      })
-    ).status,
-  ).toBe(201);
+  await registerCustomer(customerId);
   return { partnerId, customerId };
 }
 

@@ -10,7 +10,6 @@ import { getMigration } from "../../../functions/getMigration.js";
 import { postAcceptance } from "../../../functions/postAcceptance.js";
 import { postMigration } from "../../../functions/postMigration.js";
 import { postRelationshipRequest } from "../../../functions/postRelationshipRequest.js";
-import { putCustomer } from "../../../functions/putCustomer.js";
 import { putOffer } from "../../../functions/putOffer.js";
 import { putPartner } from "../../../functions/putPartner.js";
 import { putSubscription } from "../../../functions/putSubscription.js";
@@ -22,7 +21,7 @@ import { asCustomer } from "../../setup/callers.js";
 import { uniqueId } from "../../setup/tables.js";
 import type { PartnerCenterForTests } from "./partnerCenter.js";
 import { workOffQueues } from "./queues.js";
-import { customerBody, partnerBody, subscriptionBody } from "./reference.js";
+import { partnerBody, registerCustomer, subscriptionBody } from "./reference.js";
 import { call, type PipelineHttp } from "./support.js";
 
 export const sold = {
@@ -96,14 +95,7 @@ export function liveOrders(
       ).status,
     ).toBe(201);
     const customerId = uniqueId("fabrikam");
-    expect(
-      (
-        await call(putCustomer, "PUT", `/api/customers/${customerId}`, {
-          params: { customerId },
-          body: customerBody,
-        })
-      ).status,
-    ).toBe(201);
+    await registerCustomer(customerId);
     const offerId = uniqueId("e3");
     const offer = await call(putOffer, "PUT", `/api/offers/${offerId}`, {
       params: { offerId },
