@@ -24,7 +24,7 @@ import {
 import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js";
 import type { CustomerState } from "../storage/index.js";
 import { recordOnLineItem } from "./lineItemRecord.js";
-import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
+import { NO_STEP, type PartnerCenterStep, stepEachAwaiting } from "./partnerCenterStep.js";
 import type { Runtime } from "./runtime.js";
 
 type Outcome = Pick<LineItem, "execution" | "order" | "orderError">;
@@ -41,36 +41,28 @@ export async function placeOrders(
 ): Promise<PartnerCenterStep> {
   const client = rt.partnerCenter;
   if (client === undefined) return NO_STEP;
-  const { customerId } = state;
-  const awaiting = [...state.migrations.values()]
-    .map((entry) => entry.value)
-    .filter((migration) => select(migration) && migration.items.some(awaitsOrder));
-  let step = NO_STEP;
-  for (const migration of awaiting) {
+  return stepEachAwaiting(state, select, awaitsOrder, async (migration, item) => {
     const link = (await rt.reference.partner(migration.partnerId))?.partnerCenter;
-    for (const item of migration.items.filter(awaitsOrder)) {
-      const outcome = await buy(rt, client, link, migration, item);
-      const recorded = await recordOnLineItem(
-        rt,
-        { customerId, migrationId: migration.id, subscriptionId: item.subscriptionId },
-        awaitsOrder,
-        outcome,
-      );
-      const note = recorded.done
-        ? outcome.order !== undefined
-          ? `${item.subscriptionId}: ordered in Partner Center (order ${outcome.order.id}, subscription ${outcome.order.subscriptionId})`
-          : `${item.subscriptionId}: not bought: ${outcome.orderError?.message ?? ""}`
-        : `${item.subscriptionId}: order already recorded`;
-      step = combineSteps(step, {
-        notes: [note],
-        warn: outcome.orderError !== undefined,
-        attempts: recorded.attempts,
-        writes: recorded.writes,
-        path: recorded.path,
-      });
-    }
-  }
-  return step;
+    const outcome = await buy(rt, client, link, migration, item);
+    const recorded = await recordOnLineItem(
+      rt,
+      { customerId: state.customerId, migrationId: migration.id, subscriptionId: item.subscriptionId },
+      awaitsOrder,
+      outcome,
+    );
+    const note = recorded.done
+      ? outcome.order !== undefined
+        ? `${item.subscriptionId}: ordered in Partner Center (order ${outcome.order.id}, subscription ${outcome.order.subscriptionId})`
+        : `${item.subscriptionId}: not bought: ${outcome.orderError?.message ?? ""}`
+      : `${item.subscriptionId}: order already recorded`;
+    return {
+      notes: [note],
+      warn: outcome.orderError !== undefined,
+      attempts: recorded.attempts,
+      writes: recorded.writes,
+      path: recorded.path,
+    };
+  });
 }
 
 async function buy(

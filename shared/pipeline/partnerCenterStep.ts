@@ -1,5 +1,6 @@
 /** What a live-mode step in Partner Center (an invitation, an order) reports to its processor. */
-import type { MigrationStatus } from "../domain/index.js";
+import type { LineItem, Migration, MigrationStatus } from "../domain/index.js";
+import type { CustomerState } from "../storage/index.js";
 
 export interface PartnerCenterStep {
   readonly notes: readonly string[];
@@ -23,4 +24,20 @@ export function combineSteps(first: PartnerCenterStep, second: PartnerCenterStep
     writes: first.writes + second.writes,
     path: [...(first.path ?? []), ...(second.path ?? [])],
   };
+}
+
+/** One step per item `awaits` holds for, of the migrations `select` picks in `state`, in order, as one report. */
+export async function stepEachAwaiting(
+  state: CustomerState,
+  select: (migration: Migration) => boolean,
+  awaits: (item: LineItem) => boolean,
+  step: (migration: Migration, item: LineItem) => Promise<PartnerCenterStep>,
+): Promise<PartnerCenterStep> {
+  let report = NO_STEP;
+  for (const { value: migration } of state.migrations.values()) {
+    if (!select(migration)) continue;
+    for (const item of migration.items.filter(awaits))
+      report = combineSteps(report, await step(migration, item));
+  }
+  return report;
 }

@@ -41,7 +41,7 @@ import { type PartnerCenterClient, refusalIn } from "../partnerCenter/client.js"
 import type { TransferEntityResource } from "../partnerCenter/shapes.js";
 import { type CustomerState, loadCustomerState } from "../storage/index.js";
 import { type LineItemRecorded, recordOnLineItem } from "./lineItemRecord.js";
-import { combineSteps, NO_STEP, type PartnerCenterStep } from "./partnerCenterStep.js";
+import { NO_STEP, type PartnerCenterStep, stepEachAwaiting } from "./partnerCenterStep.js";
 import type { ProcessingResult } from "./processing.js";
 import type { Runtime } from "./runtime.js";
 
@@ -63,42 +63,37 @@ export async function startTransfers(
   const client = rt.partnerCenter;
   if (client === undefined) return NO_STEP;
   const { customerId } = state;
-  let step = NO_STEP;
-  for (const migration of [...state.migrations.values()].map((entry) => entry.value)) {
-    if (!select(migration)) continue;
-    for (const item of migration.items.filter(awaitsTransferStart)) {
-      const transfer = item.transfer;
-      if (transfer === undefined) continue;
-      let note: string;
-      let warn = false;
-      let written: Pick<LineItemRecorded, "attempts" | "writes" | "path"> = {
-        attempts: 0,
-        writes: 0,
-        path: [],
-      };
-      let created = transfer.id;
-      if (created === undefined) {
-        const outcome = await create(rt, client, state, migration, item, transfer);
-        const recorded = await recordOnLineItem(
-          rt,
-          { customerId, migrationId: migration.id, subscriptionId: item.subscriptionId },
-          awaitsTransferCreation,
-          outcome,
-        );
-        written = recorded;
-        created = recorded.done ? outcome.transfer?.id : undefined;
-        warn = outcome.transferError !== undefined;
-        note = !recorded.done
-          ? `${item.subscriptionId}: transfer already recorded`
-          : outcome.transferError === undefined
-            ? `${item.subscriptionId}: transfer ${created ?? ""} created in Partner Center`
-            : `${item.subscriptionId}: not transferred: ${outcome.transferError.message}`;
-      } else note = `${item.subscriptionId}: transfer ${created} recorded, its first poll scheduled again`;
-      if (created !== undefined) await schedulePoll(rt, migration, item.subscriptionId, created, 1);
-      step = combineSteps(step, { notes: [note], warn, ...written });
-    }
-  }
-  return step;
+  return stepEachAwaiting(state, select, awaitsTransferStart, async (migration, item) => {
+    const transfer = item.transfer;
+    if (transfer === undefined) return NO_STEP;
+    let note: string;
+    let warn = false;
+    let written: Pick<LineItemRecorded, "attempts" | "writes" | "path"> = {
+      attempts: 0,
+      writes: 0,
+      path: [],
+    };
+    let created = transfer.id;
+    if (created === undefined) {
+      const outcome = await create(rt, client, state, migration, item, transfer);
+      const recorded = await recordOnLineItem(
+        rt,
+        { customerId, migrationId: migration.id, subscriptionId: item.subscriptionId },
+        awaitsTransferCreation,
+        outcome,
+      );
+      written = recorded;
+      created = recorded.done ? outcome.transfer?.id : undefined;
+      warn = outcome.transferError !== undefined;
+      note = !recorded.done
+        ? `${item.subscriptionId}: transfer already recorded`
+        : outcome.transferError === undefined
+          ? `${item.subscriptionId}: transfer ${created ?? ""} created in Partner Center`
+          : `${item.subscriptionId}: not transferred: ${outcome.transferError.message}`;
+    } else note = `${item.subscriptionId}: transfer ${created} recorded, its first poll scheduled again`;
+    if (created !== undefined) await schedulePoll(rt, migration, item.subscriptionId, created, 1);
+    return { notes: [note], warn, attempts: written.attempts, writes: written.writes, path: written.path };
+  });
 }
 
 async function create(
