@@ -29,6 +29,7 @@ import { resetRuntime } from "../../shared/pipeline/runtime.js";
 import { asCustomer } from "../setup/callers.js";
 import { uniqueId } from "../setup/tables.js";
 import { customerBody, partnerBody, subscriptionBody } from "./http/reference.js";
+import { postMigrationAs } from "./http/liveOrders.js";
 import { usePartnerCenter } from "./http/partnerCenter.js";
 import { call, usePipelineHttp } from "./http/support.js";
 import { workOffQueues } from "./http/queues.js";
@@ -191,17 +192,7 @@ async function requestMigration(
     );
     expect(put.status, put.text).toBe(201);
   }
-  const requested = await call(postMigration, "POST", "/api/migrations", {
-    key: uniqueId("mig"),
-    body: {
-      partnerId: world.partnerId,
-      customerId: world.customerId,
-      actor: { userId: "bob@contoso", role: "account-admin" },
-      items,
-    },
-  });
-  expect(requested.status, requested.text).toBe(202);
-  return (requested.body as { id: string }).id;
+  return postMigrationAs(world, items);
 }
 
 /** The GDAP relationships the local Partner Center holds for a partner tenant. */

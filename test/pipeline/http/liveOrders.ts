@@ -40,6 +40,24 @@ export interface LiveWorld {
 }
 
 /** Runs `body` with the app in records mode, then puts live mode back. */
+/** The partner posts a migration of these items (202); its id. */
+export async function postMigrationAs(
+  found: Pick<LiveWorld, "partnerId" | "customerId">,
+  items: readonly Partial<MigrationItemRequest>[],
+): Promise<string> {
+  const requested = await call(postMigration, "POST", "/api/migrations", {
+    key: uniqueId("mig"),
+    body: {
+      partnerId: found.partnerId,
+      customerId: found.customerId,
+      actor: { userId: "bob@contoso", role: "account-admin" },
+      items,
+    },
+  });
+  expect(requested.status, requested.text).toBe(202);
+  return (requested.body as { id: string }).id;
+}
+
 export async function inRecordsMode(body: () => Promise<void>): Promise<void> {
   const mode = (value: string) => {
     process.env.PARTNER_CENTER_MODE = value;
@@ -139,21 +157,10 @@ export function liveOrders(
     subscriptionIds: readonly string[],
     item: Partial<MigrationItemRequest> = {},
   ): Promise<string> {
-    const requested = await call(postMigration, "POST", "/api/migrations", {
-      key: uniqueId("mig"),
-      body: {
-        partnerId: found.partnerId,
-        customerId: found.customerId,
-        actor: { userId: "bob@contoso", role: "account-admin" },
-        items: subscriptionIds.map((subscriptionId) => ({
-          subscriptionId,
-          cancelOriginal: "at-term-end",
-          ...item,
-        })),
-      },
-    });
-    expect(requested.status, requested.text).toBe(202);
-    return (requested.body as { id: string }).id;
+    return postMigrationAs(
+      found,
+      subscriptionIds.map((subscriptionId) => ({ subscriptionId, cancelOriginal: "at-term-end", ...item })),
+    );
   }
 
   async function migrationOf(id: string): Promise<MigrationView> {
