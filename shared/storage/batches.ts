@@ -17,6 +17,7 @@ import {
   textSchema,
 } from "../domain/model.js";
 import { decodeEntity } from "./entityCodec.js";
+import { submitEntityGroup } from "./entityGroup.js";
 import { addressOf, buildEntity, quote, queryRaw, readDecoded, type Stored } from "./entityIo.js";
 import { statusOf } from "./errors.js";
 import { MAX_TRANSACTION_OPERATIONS } from "./limits.js";
@@ -103,7 +104,7 @@ export async function insertBatch(
     );
   }
   try {
-    await client.submitTransaction(actions);
+    await submitEntityGroup(client, actions);
     return true;
   } catch (error) {
     if (error instanceof RestError && statusOf(error) === 409) return false;

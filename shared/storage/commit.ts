@@ -23,6 +23,7 @@ import type { Invitation } from "../domain/model.js";
 import type { EventEnvelope } from "../events/catalogue.js";
 import { planOutbox, type EventCounters, type StatusStep } from "../events/outbox.js";
 import { EVENT_COUNTERS, STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
+import { submitEntityGroup } from "./entityGroup.js";
 import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
 import { buildEntity, type WritableEntity } from "./entityIo.js";
 import {
@@ -145,7 +146,7 @@ export async function commit(
   const before = defer ? plan.index.writes.filter((entry) => !deferred.includes(entry)) : plan.index.writes;
   await writeIndexEntries(store, before);
   try {
-    await client.submitTransaction([...plan.actions]);
+    await submitEntityGroup(client, [...plan.actions]);
   } catch (error) {
     const status = statusOf(error);
     // 404: an outbox row to clear went since the load (a relay cleared it): reload, as for a race.

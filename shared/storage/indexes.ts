@@ -18,6 +18,7 @@ import { z } from "zod";
 
 import { idSchema, isoTimeSchema } from "../domain/model.js";
 import type { CustomerState } from "./customerState.js";
+import { submitEntityGroup } from "./entityGroup.js";
 import { decodeEntity } from "./entityCodec.js";
 import { addressOf, buildEntity, quote, queryRaw, rangeFilter, readRaw } from "./entityIo.js";
 import { statusOf } from "./errors.js";
@@ -223,7 +224,7 @@ async function submit(client: TableClient, actions: readonly TransactionAction[]
     else await client.upsertEntity(entity, "Replace");
     return;
   }
-  await client.submitTransaction([...actions]);
+  await submitEntityGroup(client, [...actions]);
 }
 
 function groupByPartition<T extends IndexKey>(items: readonly T[]): T[][] {

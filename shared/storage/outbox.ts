@@ -9,6 +9,7 @@ import { z } from "zod";
 import { eventEnvelopeSchema, type EventEnvelope } from "../events/catalogue.js";
 import { idSchema } from "../domain/model.js";
 import { decodeEntity } from "./entityCodec.js";
+import { submitEntityGroup } from "./entityGroup.js";
 import { addressOf, quote, queryRaw, rangeFilter, type RawEntity } from "./entityIo.js";
 import { statusOf } from "./errors.js";
 import type { IndexKey } from "./indexPlan.js";
@@ -86,7 +87,10 @@ async function deleteRows(client: TableClient, partitionKey: string, rowKeys: re
   const [only] = rowKeys;
   if (rowKeys.length === 1 && only !== undefined) return deleteIfPresent(client, partitionKey, only);
   try {
-    await client.submitTransaction(rowKeys.map((rowKey) => ["delete", { partitionKey, rowKey }]));
+    await submitEntityGroup(
+      client,
+      rowKeys.map((rowKey) => ["delete", { partitionKey, rowKey }]),
+    );
   } catch (error) {
     // A transaction fails whole when one row is already gone: delete the rest one by one.
     if (statusOf(error) !== 404) throw error;
