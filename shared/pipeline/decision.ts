@@ -15,7 +15,7 @@ import {
   type Offer,
   type Partner,
 } from "../domain/index.js";
-import { changesFit, MAX_CHANGES_PER_COMMIT, type Change, type CustomerState } from "../storage/index.js";
+import { changesProblem, type Change, type CustomerState } from "../storage/index.js";
 import { offersForMigrations } from "./offers.js";
 import { outcomeChanges } from "./persist.js";
 import { missingParties, subscriptionsOf, valuesOf } from "./processing.js";
@@ -92,9 +92,10 @@ export function decideFromState(inputs: DecisionInputs): Decision {
     now,
   });
   const changes = toChanges(outcome);
-  if (changesFit(changes)) return { outcome, changes };
-  // Every step of every item is a history row; past one transaction the decision cannot be stored whole.
+  const problem = changesProblem(changes);
+  if (problem === undefined) return { outcome, changes };
+  // Past one transaction the decision cannot be stored whole.
   return fail(
-    `Deciding its ${migration.request.length} line items takes ${changes.length} writes, more than one transaction holds (${MAX_CHANGES_PER_COMMIT}); submit the items as several smaller migrations`,
+    `Deciding its ${migration.request.length} line items takes ${problem}, more than one transaction holds; submit the items as several smaller migrations`,
   );
 }

@@ -42,10 +42,32 @@ export function appendHistory(
 
 export const historyEntityKindSchema = z.enum(["subscription", "relationship", "migration"]);
 
-/** A history row as stored: the entry plus the entity it is about. */
+/** One status change as read back: the entry plus the entity it is about. */
 export const historyRecordSchema = historyEntrySchema.extend({
   entityKind: historyEntityKindSchema,
   entityId: idSchema,
   lineItem: idSchema.optional(),
 });
 export type HistoryRecord = z.infer<typeof historyRecordSchema>;
+
+/**
+ * A history row as a commit writes it: every status change one commit made to one entity (a
+ * decision often steps a migration and its items through several), so a commit writes one row per
+ * entity rather than one per change. Rows written before this held one change each
+ * (`historyRecordSchema`); both are read.
+ */
+export const historyRowSchema = z.strictObject({
+  entityKind: historyEntityKindSchema,
+  entityId: idSchema,
+  entries: z.array(historyEntrySchema.extend({ lineItem: idSchema.optional() })).min(1),
+});
+export type HistoryRow = z.infer<typeof historyRowSchema>;
+
+/** A stored history row's changes, oldest first, whichever shape it was written in. */
+export const storedHistorySchema = z
+  .union([historyRowSchema, historyRecordSchema])
+  .transform((row): HistoryRecord[] =>
+    "entries" in row
+      ? row.entries.map((entry) => ({ ...entry, entityKind: row.entityKind, entityId: row.entityId }))
+      : [row],
+  );

@@ -24,7 +24,13 @@ import type { EventEnvelope } from "../events/catalogue.js";
 import { planOutbox, type EventCounters, type StatusStep } from "../events/outbox.js";
 import { EVENT_COUNTERS, STATE_SCHEMAS, type CustomerState, type StoredEntity } from "./customerState.js";
 import { submitEntityGroup } from "./entityGroup.js";
-import { historyRecordSchema, type Change, type EntityPut, type HistoryAppend } from "./changes.js";
+import {
+  historyRecordSchema,
+  type Change,
+  type EntityPut,
+  type HistoryAppend,
+  type HistoryRow,
+} from "./changes.js";
 import { buildEntity, type WritableEntity } from "./entityIo.js";
 import {
   InvalidChangesError,
@@ -265,7 +271,8 @@ export function planCommit(
     }
   }
 
-  const sequences = new Map<string, number>();
+  // One history row per entity the commit steps, holding its changes in order.
+  const historyRows = new Map<string, { readonly rowKey: string; readonly row: HistoryRow }>();
   for (const change of histories) {
     const entityKey = `${change.entity.kind}|${change.entity.id}`;
     const revision = revisions.get(entityKey);
@@ -285,10 +292,17 @@ export function planCommit(
       problems.push(`history for ${entityKey}: ${issuesText(record.error)}`);
       continue;
     }
-    const sequence = sequences.get(entityKey) ?? 0;
-    sequences.set(entityKey, sequence + 1);
-    const rowKey = historyRowKey(change.entity.kind, change.entity.id, revision, sequence);
-    actions.push(["create", buildEntity(table, customerId, rowKey, record.data)]);
+    const { entityKind, entityId, ...entry } = record.data;
+    const group = historyRows.get(entityKey);
+    if (group === undefined) {
+      const rowKey = historyRowKey(entityKind, entityId, revision, 0);
+      historyRows.set(entityKey, { rowKey, row: { entityKind, entityId, entries: [entry] } });
+    } else {
+      group.row.entries.push(entry);
+    }
+  }
+  for (const { rowKey, row } of historyRows.values()) {
+    actions.push(["create", buildEntity(table, customerId, rowKey, row)]);
   }
   if (problems.length > 0) throw new InvalidChangesError(customerId, problems);
   if (actions.length === 0) {

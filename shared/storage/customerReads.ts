@@ -3,7 +3,7 @@
  * (a row-key range scan), an entity by id alone (its index entry, then a point read), its history.
  */
 import type { Migration, Relationship } from "../domain/model.js";
-import { historyRecordSchema, type HistoryRecord } from "./changes.js";
+import { storedHistorySchema, type HistoryRecord } from "./changes.js";
 import { decodeStateRow, type EntityOfKind, type StoredEntity } from "./customerState.js";
 import { addressOf, quote, queryRaw, rangeFilter, readRaw } from "./entityIo.js";
 import { decodeEntity } from "./entityCodec.js";
@@ -97,7 +97,7 @@ async function findById<K extends ByIdKind>(
   return undefined;
 }
 
-/** An entity's history, oldest first; 1 round trip per 1,000 entries. */
+/** An entity's history, oldest first; 1 round trip per 1,000 rows (a row per commit that changed it). */
 export async function readHistory(
   store: TableStore,
   customerId: string,
@@ -109,5 +109,5 @@ export async function readHistory(
     client,
     `PartitionKey eq ${quote(customerId)} and ${rangeFilter("RowKey", prefixRange(historyPrefix(entity.kind, entity.id)))}`,
   );
-  return rows.map((raw) => decodeEntity(historyRecordSchema, addressOf(client, raw), raw));
+  return rows.flatMap((raw) => decodeEntity(storedHistorySchema, addressOf(client, raw), raw));
 }

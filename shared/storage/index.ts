@@ -43,7 +43,7 @@ export {
   type HistoryRecord,
 } from "./changes.js";
 export { commit, rewriteStandingIndexes, type CommitReceipt, type CommittedOutbox } from "./commit.js";
-export { changesFit, MAX_CHANGES_PER_COMMIT } from "./transactionFit.js";
+export { changesFit, changesProblem } from "./transactionFit.js";
 export { clearOutbox, listOutboxPointers, readOutbox, type OutboxPointer, type OutboxRow } from "./outbox.js";
 export {
   withCustomerPartition,

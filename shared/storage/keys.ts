@@ -58,7 +58,7 @@ export function stateKindRange(kind: StateKind): KeyRange {
 
 /**
  * `hist|<kind>|<entityId>|<revision>|<sequence>`: an entity's history is one range, in the order
- * the changes were committed. The revision is the entity row's own counter (bumped by every write
+ * the changes were committed; a commit writes one row per entity (sequence 0) holding its steps. The revision is the entity row's own counter (bumped by every write
  * of it), so keys never collide even when two commits share a clock reading, and a retried commit
  * reuses the same keys.
  */

@@ -41,9 +41,14 @@ export function operationBytes(json: string): number {
 export function estimateChanges(changes: readonly Change[], extraRows = 0): TransactionSize {
   let bytes = 0;
   let steps = 0;
+  let operations = 0;
+  // A commit writes one history row per entity it steps, however many steps it records.
+  const stepped = new Set<string>();
   for (const change of changes) {
     const json = JSON.stringify(change);
     bytes += operationBytes(json) * 2;
+    if (change.kind !== "history") operations += 1;
+    else stepped.add(`${change.entity.kind}|${change.entity.id}`);
     // Each status step becomes an event in the outbox row: about its own JSON plus the envelope.
     if (raisesEvent(change)) {
       steps += 1;
@@ -51,7 +56,7 @@ export function estimateChanges(changes: readonly Change[], extraRows = 0): Tran
     }
   }
   const outboxRows = steps > 0 ? 1 : 0;
-  return { operations: changes.length + COMMIT_OWN_ROWS + outboxRows + extraRows, bytes };
+  return { operations: operations + stepped.size + COMMIT_OWN_ROWS + outboxRows + extraRows, bytes };
 }
 
 /** What an event adds to its step's own JSON: ids, href, type and the envelope's field names. */
@@ -61,10 +66,12 @@ function raisesEvent(change: Change): boolean {
   return change.kind === "history" && change.entity.kind !== "subscription";
 }
 
-/** Whether a commit of these changes (every change counted as an operation) fits one transaction. */
-export function changesFit(changes: readonly Change[], extraRows = 0): boolean {
-  return transactionProblem(estimateChanges(changes, extraRows)) === undefined;
+/** Why a commit of these changes would not fit one transaction, or undefined when it fits. */
+export function changesProblem(changes: readonly Change[], extraRows = 0): string | undefined {
+  return transactionProblem(estimateChanges(changes, extraRows));
 }
 
-/** How many changes a commit may hold at most (for messages that name the limit). */
-export const MAX_CHANGES_PER_COMMIT = MAX_TRANSACTION_OPERATIONS - COMMIT_OWN_ROWS;
+/** Whether a commit of these changes fits one transaction. */
+export function changesFit(changes: readonly Change[], extraRows = 0): boolean {
+  return changesProblem(changes, extraRows) === undefined;
+}

@@ -14,6 +14,7 @@ import {
   readHistory,
   RoundTripCounter,
 } from "../../../shared/storage/index.js";
+import { buildEntity } from "../../../shared/storage/entityIo.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
 import { aCustomer, aLineItem, aMigration, anEntry, aRelationship, aSubscription, T0 } from "./fixtures.js";
 
@@ -74,8 +75,9 @@ describe("a customer partition", () => {
         anEntry("submitted", "awaiting-relationship", { note: "waits" }),
       ),
     ]);
-    // version row + 5 entities + 4 history rows + one outbox row holding their 4 events, in one transaction
-    expect(receipt.operations).toBe(11);
+    // version row + 5 entities + a history row per stepped entity (holding its 2 steps) + one outbox
+    // row holding their 4 events, in one transaction
+    expect(receipt.operations).toBe(9);
     expect(receipt.outbox?.events.map((event) => [event.type, event.resource.id, event.sequence])).toEqual([
       ["relationship-requested", "rel-1", 1],
       ["relationship-invitation-sent", "rel-1", 2],
@@ -95,9 +97,7 @@ describe("a customer partition", () => {
     expect((await rowKeysOf(customerId)).sort()).toEqual([
       `evt|${receipt.outbox?.events[0]?.id ?? ""}`,
       "hist|mig|mig-1|0000000001|000",
-      "hist|mig|mig-1|0000000001|001",
       "hist|rel|rel-1|0000000001|000",
-      "hist|rel|rel-1|0000000001|001",
       "mig|mig-1",
       "profile",
       "rel|rel-1",
@@ -114,6 +114,34 @@ describe("a customer partition", () => {
         entityKind: "migration",
         entityId: "mig-1",
       },
+    ]);
+  });
+
+  it("reads history rows of one change each (as written before a row held a commit's steps) beside grouped ones", async () => {
+    const customerId = uniqueId("cust");
+    const migration = aMigration(customerId, "mig-1", { status: "submitted" });
+    await commit(store, await loadCustomerState(store, customerId), [
+      put.migration(migration),
+      appendHistory({ kind: "migration", id: "mig-1" }, anEntry(null, "submitted")),
+    ]);
+    // A legacy row of revision 0, encoded as commits wrote one: the entry's fields at the top level.
+    const client = await store.table("customers");
+    await client.createEntity(
+      buildEntity(client.tableName, customerId, "hist|mig|mig-1|0000000000|000", {
+        ...anEntry(null, "draft"),
+        entityKind: "migration",
+        entityId: "mig-1",
+        lineItem: "sub-1",
+      }),
+    );
+    const steps = (await readHistory(store, customerId, { kind: "migration", id: "mig-1" })).map((record) => [
+      record.lineItem,
+      record.from,
+      record.to,
+    ]);
+    expect(steps).toEqual([
+      ["sub-1", null, "draft"],
+      [undefined, null, "submitted"],
     ]);
   });
 

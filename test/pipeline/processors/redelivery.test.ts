@@ -163,7 +163,7 @@ describe("redelivery", () => {
 });
 
 describe("an answer with more waiting migrations than one transaction holds", () => {
-  const MIGRATIONS = 12;
+  const MIGRATIONS = 20;
   const ITEMS = 3;
 
   async function manyWaiting() {
