@@ -6,14 +6,14 @@ import { z } from "zod";
 
 import { idSchema, isoTimeSchema } from "../domain/model.js";
 import { partnerCenterEventSchema } from "../partnerCenter/shapes.js";
-import { eventEnvelopeSchema } from "../events/catalogue.js";
+import { eventEnvelopeSchema, type EventEnvelope } from "../events/catalogue.js";
 
 export const QUEUES = {
   relationships: "relationship-requests",
   migrations: "migration-requests",
   sweeps: "customer-sweeps",
   bulk: "bulk-migrations",
-  /** Events out: each committed event, then each webhook delivery attempt (scheduled for retries). */
+  /** Events out: each send of committed events, then each webhook delivery attempt (scheduled for retries). */
   events: "partner-events",
 } as const;
 
@@ -119,11 +119,24 @@ export const webhookNameSchema = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and '-'");
 
 /**
- * On the partner-events queue: a committed event (message id = event id, so the relay and the timer
- * sending one event twice collapse), or one delivery attempt of it to one subscription (message id =
- * delivery id and attempt; a retry is the next attempt, scheduled).
+ * A partner-events message's body, as JSON, stays under this: Service Bus's standard tier takes
+ * 256 KB a message, headers and application properties included, so a larger set goes in several.
+ */
+export const MAX_EVENTS_MESSAGE_BYTES = 192 * 1024;
+
+/**
+ * On the partner-events queue: the events one send of committed events carries (message id derived
+ * from their sorted ids, so the relay and the timer sending one set twice collapse), or one delivery
+ * attempt of an event to one subscription (message id = delivery id and attempt; a retry is the next
+ * attempt, scheduled). `partner-event`, one event a message, is what earlier versions sent: still read
+ * (queued at deploy time), no longer sent.
  */
 export const partnerEventMessageSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    schemaVersion: z.literal(1),
+    type: z.literal("partner-events"),
+    events: z.array(eventEnvelopeSchema).min(1),
+  }),
   z.strictObject({
     schemaVersion: z.literal(1),
     type: z.literal("partner-event"),
@@ -139,3 +152,10 @@ export const partnerEventMessageSchema = z.discriminatedUnion("type", [
   }),
 ]);
 export type PartnerEventMessage = z.infer<typeof partnerEventMessageSchema>;
+
+/** The committed events a partner-events message carries: none for a delivery attempt. */
+export function eventsCarried(message: PartnerEventMessage): readonly EventEnvelope[] {
+  if (message.type === "partner-events") return message.events;
+  if (message.type === "partner-event") return [message.event];
+  return [];
+}

@@ -1,7 +1,8 @@
 /**
  * The dispatcher's work, per partner-events message:
- * - `partner-event`: each subscription of the event's partner (that partition only, so no other
- *   partner's subscription can see it) whose events match gets a delivery record and its first
+ * - `partner-events` (or an older version's `partner-event`, one event): for each event, each
+ *   subscription of its partner (that partition only, so no other partner's subscription can see it)
+ *   whose events match gets a delivery record, keyed by event and subscription, and its first
  *   attempt; a partner recently found with none is not read again for a while (webhookCache.ts);
  * - `webhook-delivery`: the attempt a failed one scheduled (or a manual redelivery).
  * A failed attempt schedules the next one (retries.ts) BEFORE recording itself, so a crash in
@@ -15,7 +16,7 @@ import type { EventEnvelope } from "../events/catalogue.js";
 import { attemptDelivery, type AttemptResult } from "../events/deliver.js";
 import { retryDelayMs } from "../events/retries.js";
 import { deriveWebhookSecret } from "../events/secrets.js";
-import type { PartnerEventMessage } from "../messaging/messages.js";
+import { eventsCarried, type PartnerEventMessage } from "../messaging/messages.js";
 import type { Stored } from "../storage/entityIo.js";
 import {
   ensureDelivery,
@@ -46,33 +47,55 @@ export interface AttemptOutcome {
 }
 
 export async function dispatch(rt: DispatchRuntime, message: PartnerEventMessage): Promise<AttemptOutcome[]> {
-  if (message.type === "partner-event") return fanOut(rt, message.event);
+  if (message.type !== "webhook-delivery") return fanOut(rt, eventsCarried(message));
   const stored = await getDelivery(rt.store, message.partnerId, message.webhook, message.deliveryId);
   if (stored === undefined) return [];
   return [await attempt(rt, stored, message.attempt)];
 }
 
-async function fanOut(rt: DispatchRuntime, event: EventEnvelope): Promise<AttemptOutcome[]> {
-  // A partner known to have no subscription costs no round trip (webhookCache.ts).
-  const webhooks = (await webhookCacheOf(rt.store).subscriptions(event.partnerId)).filter((webhook) =>
-    subscribesTo(webhook, event.type),
-  );
-  const now = rt.now().toISOString();
-  return Promise.all(
-    webhooks.map(async (webhook) => {
-      const stored = await ensureDelivery(rt.store, {
-        deliveryId: deliveryIdFor(event.id, webhook.name),
-        partnerId: webhook.partnerId,
-        webhook: webhook.name,
-        status: "pending",
-        attempts: 0,
-        createdAt: now,
-        updatedAt: now,
-        event,
-      });
-      return attempt(rt, stored, 1, webhook);
+/**
+ * Each partner's subscriptions are read once for all its events; each subscription gets its events
+ * one after the other, in the message's order, and the subscriptions are served in parallel.
+ */
+async function fanOut(rt: DispatchRuntime, events: readonly EventEnvelope[]): Promise<AttemptOutcome[]> {
+  const byPartner = new Map<string, EventEnvelope[]>();
+  for (const event of events)
+    byPartner.set(event.partnerId, [...(byPartner.get(event.partnerId) ?? []), event]);
+  const perWebhook = await Promise.all(
+    [...byPartner].map(async ([partnerId, partnerEvents]) => {
+      // A partner known to have no subscription costs no round trip (webhookCache.ts).
+      const webhooks = await webhookCacheOf(rt.store).subscriptions(partnerId);
+      return Promise.all(
+        webhooks.map(async (webhook) => {
+          const outcomes: AttemptOutcome[] = [];
+          for (const event of partnerEvents) {
+            if (subscribesTo(webhook, event.type)) outcomes.push(await firstAttempt(rt, webhook, event));
+          }
+          return outcomes;
+        }),
+      );
     }),
   );
+  return perWebhook.flat(2);
+}
+
+async function firstAttempt(
+  rt: DispatchRuntime,
+  webhook: WebhookRecord,
+  event: EventEnvelope,
+): Promise<AttemptOutcome> {
+  const now = rt.now().toISOString();
+  const stored = await ensureDelivery(rt.store, {
+    deliveryId: deliveryIdFor(event.id, webhook.name),
+    partnerId: webhook.partnerId,
+    webhook: webhook.name,
+    status: "pending",
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    event,
+  });
+  return attempt(rt, stored, 1, webhook);
 }
 
 async function attempt(

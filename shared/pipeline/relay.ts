@@ -1,20 +1,26 @@
 /**
- * The outbox relay: right after a commit, its events go onto the partner-events queue (message id =
- * event id, so a second send of one event collapses in duplicate detection, and the dispatcher's
- * delivery records make a later one harmless) and leave the outbox. If the process dies between the
- * commit and the send, or the send fails, the events stay in the partition and are sent later:
+ * The outbox relay: right after a commit, its events go onto the partner-events queue, all of them
+ * in one message (several if they exceed a message's size) whose id is derived from their ids, so a
+ * second send of the same set collapses in duplicate detection and the dispatcher's delivery records
+ * (keyed by event and subscription) make any other repeat harmless; then they leave the outbox. If
+ * the process dies between the commit and the send, or the send fails, the events stay in the
+ * partition and are sent later:
  * - by the relay timer, led there by the commit's `outbox|` index entry (commits made for an HTTP
  *   request: `relayCommitted`);
  * - by the redelivery of the queue message the commit was made for, which reloads the partition and
  *   relays whatever it still holds (`relayOrRetry`): the message is the pointer, so such commits
  *   write none. The intake's commits write none either: the processing message they send leads the
  *   processor to the partition, and a retried request sends it again.
- * - the migration processor's commits (`withMessageCommit`) keep no outbox row at all: their events
- *   are sent after the commit, before the message is settled, and a redelivery that finds the
- *   commit already made sends them again from the history rows it wrote, under the same ids.
+ * - the migration processor's commits (`withMessageCommit`) keep no outbox row at all and delete the
+ *   intake's: the intake's events and the decision's are sent together after the commit, before the
+ *   message is settled, and a redelivery that finds the commit already made sends them again from
+ *   the migration's history rows, under the same ids.
  * A crash delays an event, never loses it.
  */
+import { createHash } from "node:crypto";
+
 import type { EventEnvelope } from "../events/catalogue.js";
+import { MAX_EVENTS_MESSAGE_BYTES } from "../messaging/messages.js";
 import type { OutgoingEvent } from "../messaging/sender.js";
 import { eventsOfHistory } from "../events/outbox.js";
 import {
@@ -28,6 +34,7 @@ import {
   type CustomerState,
   type Decide,
   type OutboxPointer,
+  type OutboxRow,
   type UnitOfWorkOutcome,
 } from "../storage/index.js";
 import type { IndexKey } from "../storage/indexPlan.js";
@@ -39,11 +46,41 @@ export const RELAY_GRACE_MS = 60_000;
 
 type RelayRuntime = Pick<Runtime, "store" | "sendEvents">;
 
+/**
+ * The partner-events messages that carry a set of events: as few as fit the message size, each
+ * event once. A message's id is derived from its events' sorted ids, so the same set sent again
+ * (the relay's and the timer's, or a redelivery's from history) collapses in duplicate detection.
+ */
 export function eventMessages(events: readonly EventEnvelope[]): OutgoingEvent[] {
-  return events.map((event) => ({
-    messageId: event.id,
-    message: { schemaVersion: 1, type: "partner-event", event },
+  const seen = new Set<string>();
+  const chunks: EventEnvelope[][] = [];
+  let chunk: EventEnvelope[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    const size = Buffer.byteLength(JSON.stringify(event)) + 1;
+    if (chunk.length > 0 && bytes + size > MAX_EVENTS_MESSAGE_BYTES - EVENTS_MESSAGE_OVERHEAD_BYTES) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(event);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks.map((carried) => ({
+    messageId: eventsMessageId(carried),
+    message: { schemaVersion: 1, type: "partner-events", events: carried },
   }));
+}
+
+/** The body's JSON around its events: `{"schemaVersion":1,"type":"partner-events","events":[]}`. */
+const EVENTS_MESSAGE_OVERHEAD_BYTES = 64;
+
+function eventsMessageId(events: readonly EventEnvelope[]): string {
+  const ids = events.map((event) => event.id).sort();
+  return `events-${createHash("sha256").update(ids.join("\n")).digest("hex")}`;
 }
 
 /**
@@ -115,17 +152,20 @@ export interface MessageSubject {
 
 /**
  * The unit of work of a queue message whose commit keeps no outbox row (the migration processor's):
- * 1. the events the load brought (the intake's `submitted`, or any left by other commits) are sent
- *    first, so the decision's own transaction deletes their rows at no extra round trip;
+ * 1. of the events the load brought, those of other entities (left by their commits) are sent first,
+ *    so the decision's own transaction deletes their rows at no extra round trip; those of the
+ *    message's subjects (the intake's `submitted`) are held back, and deleted by that transaction too;
  * 2. the decision commits with its due entries written after it, in one batch with the customer-map
  *    rows (commit.ts `deferDueEntries`);
- * 3. its events are sent; only then may the caller settle the message.
+ * 3. the held-back events and the decision's go out in one send; only then may the caller settle the
+ *    message.
  * Whatever fails after the commit throws, so the message comes again. A delivery whose decision
  * changes nothing (a redelivery of a message whose commit stood, or a crash after it) sends the
- * subjects' events again from their history rows (same ids, so duplicates collapse), rewrites the
- * index entries and map rows the state stands for, and clears the rows the load brought.
+ * subjects' events again from their history rows, the held-back ones among them (same ids, so
+ * duplicates collapse), rewrites the index entries and map rows the state stands for, and clears the
+ * rows the load brought.
  * Round trips, happy path: 1 load + 1 transaction + 1 per partner map partition; a redelivery adds
- * 1 history read per subject.
+ * 1 history query per subject.
  */
 export async function withMessageCommit<R>(
   rt: RelayRuntime,
@@ -139,17 +179,19 @@ export async function withMessageCommit<R>(
     rt.store,
     customerId,
     async (state, attempt) => {
-      const unsent = state.outbox.filter((row) => !sent.has(row.rowKey));
-      if (unsent.length > 0) {
-        await rt.sendEvents(eventMessages(unsent.flatMap((row) => row.events)));
-        for (const row of unsent) sent.add(row.rowKey);
+      const others = state.outbox.filter((row) => !sent.has(row.rowKey) && !replayable(state, subjects, row));
+      if (others.length > 0) {
+        await rt.sendEvents(eventMessages(others.flatMap((row) => row.events)));
+        for (const row of others) sent.add(row.rowKey);
       }
       return decide(state, attempt);
     },
     { outboxPointer: false, eventRows: false, deferDueEntries: true, clearLoadedOutbox: true },
   );
+  const held = done.state.outbox.filter((row) => !sent.has(row.rowKey)).flatMap((row) => row.events);
   if (done.receipt.operations > 0) {
-    if (done.receipt.outbox !== undefined) await rt.sendEvents(eventMessages(done.receipt.outbox.events));
+    const raised = [...held, ...(done.receipt.outbox?.events ?? [])];
+    if (raised.length > 0) await rt.sendEvents(eventMessages(raised));
     if (done.receipt.deferredError !== undefined) {
       throw new Error(
         `customer ${customerId} committed, but its due entries were not written; the redelivery writes them`,
@@ -159,18 +201,42 @@ export async function withMessageCommit<R>(
     return done;
   }
   await Promise.all([
-    resendFromHistory(rt, done.state, subjects),
+    // The held-back rows are cleared only once their events are sent.
+    resendFromHistory(rt, done.state, subjects, held).then(() =>
+      clearSent(rt, customerId, done.state.outbox, warn),
+    ),
     rewriteStandingIndexes(rt.store, done.state),
-    clearSent(rt, customerId, done.state.outbox, warn),
   ]);
   return done;
 }
 
-/** The subjects' events, from their history rows: 1 query per subject, then one send. */
+/**
+ * Whether a loaded outbox row's events are all about the message's subjects and rebuilt whole by
+ * `eventsOfHistory` from their history rows: a redelivery after the commit that deleted the row
+ * sends them again from there. An invitation-made event's invitation is not in history, so its row
+ * is sent before the decision like the others.
+ */
+function replayable(state: CustomerState, subjects: readonly MessageSubject[], row: OutboxRow): boolean {
+  return row.events.every((event) => {
+    if (event.data.invitation !== undefined || event.resource.kind === "webhook") return false;
+    const [entityId] = event.resource.id.split("/");
+    const kind = event.resource.kind === "relationship" ? "relationship" : "migration";
+    const held = kind === "migration" ? state.migrations : state.relationships;
+    return (
+      subjects.some((subject) => subject.kind === kind && subject.id === entityId) && held.has(entityId ?? "")
+    );
+  });
+}
+
+/**
+ * The subjects' events, from their history rows (1 query per subject), with `alsoSend` (events the
+ * load brought), each once: one send.
+ */
 async function resendFromHistory(
   rt: RelayRuntime,
   state: CustomerState,
   subjects: readonly MessageSubject[],
+  alsoSend: readonly EventEnvelope[],
 ): Promise<void> {
   const events = await Promise.all(
     subjects.map(async (subject) => {
@@ -181,7 +247,7 @@ async function resendFromHistory(
       return eventsOfHistory(state.customerId, stored.value.partnerId, subject, history, stored.events ?? {});
     }),
   );
-  const all = events.flat();
+  const all = [...alsoSend, ...events.flat()];
   if (all.length > 0) await rt.sendEvents(eventMessages(all));
 }
 

@@ -118,7 +118,10 @@ export interface CommitOptions {
    * withMessageCommit). Default true.
    */
   readonly eventRows?: boolean;
-  /** Outbox rows (already sent) deleted in the same transaction; one gone since the load is a conflict. */
+  /**
+   * Outbox rows deleted in the same transaction: already sent, or sent after it and again from history
+   * by a redelivery (relay.ts withMessageCommit); one gone since the load is a conflict.
+   */
   readonly clearOutboxRows?: readonly string[];
   /**
    * Writes the due entries (in the partners' map partitions) after the transaction, in one batch

@@ -26,7 +26,7 @@ export type Decide<R> = (state: CustomerState, attempt: number) => Decision<R> |
 
 export interface UnitOfWorkOptions
   extends LoadOptions, Pick<CommitOptions, "outboxPointer" | "eventRows" | "deferDueEntries"> {
-  /** The outbox rows the load brought were sent: delete them in the commit's own transaction. */
+  /** Delete the outbox rows the load brought in the commit's own transaction (the caller sends them). */
   readonly clearLoadedOutbox?: boolean;
   /** Attempts before giving up with ConcurrencyConflictError; default 5. */
   readonly maxAttempts?: number;

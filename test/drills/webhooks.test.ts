@@ -11,10 +11,15 @@ import type { AddressInfo } from "node:net";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { eventEnvelopeSchema, type EventEnvelope } from "../../shared/events/catalogue.js";
+import { eventEnvelopeSchema, eventIdFor, type EventEnvelope } from "../../shared/events/catalogue.js";
 import { deriveWebhookSecret } from "../../shared/events/secrets.js";
 import { verifyEventSignature } from "../../shared/events/signature.js";
-import { relayCommitted, relayOrRetry, relayPending } from "../../shared/pipeline/relay.js";
+import {
+  relayCommitted,
+  relayOrRetry,
+  relayPending,
+  withMessageCommit,
+} from "../../shared/pipeline/relay.js";
 import { runtime, setRuntimeForTests } from "../../shared/pipeline/runtime.js";
 import {
   appendHistory,
@@ -28,7 +33,7 @@ import {
   type TableStore,
 } from "../../shared/storage/index.js";
 import { listDeliveries, putWebhook } from "../../shared/storage/webhooks.js";
-import { aRelationship, anEntry } from "../integration/storage/fixtures.js";
+import { aMigration, aRelationship, anEntry } from "../integration/storage/fixtures.js";
 import { OPERATOR, partnerKey, type KeyCredentials } from "../setup/callers.js";
 import { tablesConnection, uniqueId } from "../setup/tables.js";
 import { FaultInjector } from "./faults.js";
@@ -265,6 +270,72 @@ describe("events out", () => {
     await relayOrRetry(runtime(), redelivered);
     const got = await receivedAll(path, ids, "the events the crashed processor left");
     expect(got.map((entry) => entry.event.sequence).sort()).toEqual([1, 2]);
+  });
+
+  it("a migration processor that dies after its commit: the redelivery sends submitted and the decision's events, each delivered once", async () => {
+    const partnerId = uniqueId("pg");
+    const path = await subscribe(partnerId);
+    const customerId = uniqueId("cust");
+    // The intake's commit: the migration and its `submitted` event, no pointer.
+    await commit(
+      store,
+      blankCustomerState(customerId),
+      [
+        put.migration(aMigration(customerId, "mig-1", { partnerId })),
+        appendHistory({ kind: "migration", id: "mig-1" }, anEntry(null, "submitted")),
+      ],
+      { outboxPointer: false },
+    );
+    const decide = (state: CustomerState) => {
+      const stored = state.migrations.get("mig-1")!.value;
+      return stored.status !== "submitted"
+        ? { changes: [], result: undefined }
+        : {
+            changes: [
+              put.migration({ ...stored, status: "rejected" as const }),
+              appendHistory({ kind: "migration", id: "mig-1" }, anEntry("submitted", "rejected")),
+            ],
+            result: undefined,
+          };
+    };
+    const subjects = [{ kind: "migration", id: "mig-1" }] as const;
+    const down = { store, sendEvents: () => Promise.reject(new Error("process died")) };
+    await expect(withMessageCommit(down, customerId, subjects, decide)).rejects.toThrow(/died/);
+    expect(received.filter((entry) => entry.path === path)).toEqual([]);
+
+    // The message comes back: its commit stood, so the events go out again from the history.
+    const redelivered = await withMessageCommit(runtime(), customerId, subjects, decide);
+    expect(redelivered.receipt.operations).toBe(0);
+    const ids = [1, 2].map((sequence) => eventIdFor(customerId, "migration", "mig-1", sequence));
+    const got = await receivedAll(path, ids, "the submitted and rejected events");
+    expect(got.map((entry) => entry.event.type).sort()).toEqual([
+      "migration-rejected",
+      "migration-submitted",
+    ]);
+    // A third delivery sends the same set once more: duplicate detection or the delivery records drop it.
+    await withMessageCommit(runtime(), customerId, subjects, decide);
+    await expect
+      .poll(async () => (await listDeliveries(store, partnerId, "portal")).map((d) => d.status), {
+        timeout: 10_000,
+      })
+      .toEqual(["delivered", "delivered"]);
+    expect(received.filter((entry) => entry.path === path)).toHaveLength(2);
+  });
+
+  it("an older version's message of one event, queued at deploy time, is still dispatched", async () => {
+    const partnerId = uniqueId("ph");
+    const path = await subscribe(partnerId);
+    const customerId = uniqueId("cust");
+    const receipt = await commit(store, blankCustomerState(customerId), [
+      put.relationship(aRelationship(customerId, "rel-1", { partnerId, status: "submitted" })),
+      appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+    ]);
+    const event = receipt.outbox!.events[0]!;
+    await runtime().sendEvents([
+      { messageId: event.id, message: { schemaVersion: 1, type: "partner-event", event } },
+    ]);
+    const [got] = await receivedAll(path, [event.id], "the event of the old message");
+    expect(got?.event).toEqual(event);
   });
 
   it("a receiver that hangs costs one time-out, then the retry delivers", async () => {

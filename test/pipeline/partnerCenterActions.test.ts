@@ -22,7 +22,7 @@ import { getConfig, resetConfigForTests } from "../../shared/config.js";
 import { ENTRA_ROLE_DEFINITIONS } from "../../shared/domain/index.js";
 import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import type { MigrationView, RelationshipView } from "../../shared/http/views.js";
-import { QUEUES } from "../../shared/messaging/messages.js";
+import { eventsCarried, partnerEventMessageSchema, QUEUES } from "../../shared/messaging/messages.js";
 import { PartnerCenterClient } from "../../shared/partnerCenter/client.js";
 import { secretReaderFor } from "../../shared/partnerCenter/secrets.js";
 import { resetRuntime } from "../../shared/pipeline/runtime.js";
@@ -163,7 +163,7 @@ describe("records mode: a provisioned item is a record, and says so", () => {
 const relayed: EventEnvelope[] = [];
 async function eventsOf(customerId: string): Promise<EventEnvelope[]> {
   for (const message of await http.drain(QUEUES.events))
-    relayed.push((message.body as { event: EventEnvelope }).event);
+    relayed.push(...eventsCarried(partnerEventMessageSchema.parse(message.body)));
   return relayed.filter((event) => event.customerId === customerId);
 }
 

@@ -19,7 +19,13 @@ import { putSubscription } from "../../functions/putSubscription.js";
 import { TRANSFER_MAX_POLLS, transferRequestId } from "../../shared/domain/index.js";
 import type { EventEnvelope } from "../../shared/events/catalogue.js";
 import type { MigrationView } from "../../shared/http/views.js";
-import { QUEUES, sweepMessageSchema, type TransferPollMessage } from "../../shared/messaging/messages.js";
+import {
+  eventsCarried,
+  partnerEventMessageSchema,
+  QUEUES,
+  sweepMessageSchema,
+  type TransferPollMessage,
+} from "../../shared/messaging/messages.js";
 import { queueSweep } from "../../shared/pipeline/sweep.js";
 import { uniqueId } from "../setup/tables.js";
 import { acceptAsCustomer, liveOrders } from "./http/liveOrders.js";
@@ -155,7 +161,7 @@ async function itemOf(migrationId: string): Promise<MigrationView["items"][numbe
 const relayed: EventEnvelope[] = [];
 async function migrationEvents(migrationId: string): Promise<string[]> {
   for (const message of await http.drain(QUEUES.events))
-    relayed.push((message.body as { event: EventEnvelope }).event);
+    relayed.push(...eventsCarried(partnerEventMessageSchema.parse(message.body)));
   return relayed
     .filter((event) => event.resource.kind === "migration" && event.resource.id === migrationId)
     .map((event) => event.type);

@@ -5,12 +5,21 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 
+import type { EventEnvelope } from "../../../shared/events/catalogue.js";
+import { eventsCarried, MAX_EVENTS_MESSAGE_BYTES } from "../../../shared/messaging/messages.js";
 import type { OutgoingEvent } from "../../../shared/messaging/sender.js";
-import { relayCommitted, relayOrRetry, relayPending } from "../../../shared/pipeline/relay.js";
+import {
+  eventMessages,
+  relayCommitted,
+  relayOrRetry,
+  relayPending,
+  withMessageCommit,
+} from "../../../shared/pipeline/relay.js";
 import {
   appendHistory,
   blankCustomerState,
   commit,
+  type CustomerState,
   listOutboxPointers,
   loadCustomerState,
   put,
@@ -20,7 +29,7 @@ import {
   withCustomerPartitionForMessage,
 } from "../../../shared/storage/index.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
-import { aRelationship, anEntry } from "../storage/fixtures.js";
+import { aMigration, aRelationship, anEntry } from "../storage/fixtures.js";
 
 const store = testTableStore(import.meta.url);
 
@@ -40,6 +49,10 @@ function capture() {
       },
     },
   };
+}
+
+function eventsIn(sent: readonly OutgoingEvent[]): EventEnvelope[] {
+  return sent.flatMap((message) => eventsCarried(message.message));
 }
 
 async function pointersOf(customerId: string) {
@@ -84,13 +97,14 @@ describe("the outbox", () => {
     expect(state.relationships.get("rel-1")?.events).toEqual({ "rel-1": 2 });
   });
 
-  it("is cleared by the relay once the events are sent, message id = event id", async () => {
+  it("is cleared by the relay once the events are sent, one message a commit", async () => {
     const customerId = uniqueId("cust");
     const [first, second] = await requestAndInvite(customerId);
     const { sent, runtime } = capture();
     expect(await relayCommitted(runtime, first)).toBe(true);
     expect(await relayCommitted(runtime, second)).toBe(true);
-    expect(sent.map((message) => message.messageId)).toEqual(
+    expect(sent).toHaveLength(2);
+    expect(eventsIn(sent).map((event) => event.id)).toEqual(
       [...(first?.events ?? []), ...(second?.events ?? [])].map((event) => event.id),
     );
     expect(await readOutbox(store, customerId)).toEqual([]);
@@ -108,21 +122,13 @@ describe("the outbox", () => {
     const { sent, runtime } = capture();
     // Within the grace period the timer leaves the pointers alone: a relay may be under way.
     await relayPending(runtime, new Date(), 60_000);
-    expect(
-      sent.filter(
-        (message) =>
-          message.message.type === "partner-event" && message.message.event.customerId === customerId,
-      ),
-    ).toEqual([]);
+    expect(eventsIn(sent).filter((event) => event.customerId === customerId)).toEqual([]);
 
     const report = await relayPending(runtime, new Date(Date.now() + 120_000), 60_000);
     expect(report.failed).toEqual([]);
-    const mine = sent.filter(
-      (message) =>
-        message.message.type === "partner-event" && message.message.event.customerId === customerId,
-    );
+    const mine = eventsIn(sent).filter((event) => event.customerId === customerId);
     // Rows come back in row-key order, not commit order: receivers order by sequence.
-    expect(mine.map((message) => message.messageId)).toEqual(
+    expect(mine.map((event) => event.id)).toEqual(
       expect.arrayContaining([first?.events[0]?.id, expect.stringMatching(/^evt_/)]),
     );
     expect(mine).toHaveLength(2);
@@ -175,12 +181,13 @@ describe("a queue message's commits: the message is the pointer", () => {
     expect(processed.state.outbox.flatMap((row) => row.events)).toEqual(intake.outbox?.events);
     const { sent, runtime } = capture();
     await relayOrRetry(runtime, processed);
-    expect(sent.map((message) => message.messageId)).toEqual(
+    // One message for both.
+    expect(sent).toHaveLength(1);
+    expect(eventsIn(sent).map((event) => event.id)).toEqual(
       [...(intake.outbox?.events ?? []), ...(processed.receipt.outbox?.events ?? [])].map(
         (event) => event.id,
       ),
     );
-    expect(sent).toHaveLength(2);
     expect(await readOutbox(store, customerId)).toEqual([]);
   });
 
@@ -199,11 +206,147 @@ describe("a queue message's commits: the message is the pointer", () => {
     expect(again.receipt.operations).toBe(0);
     const { sent, runtime } = capture();
     await relayOrRetry(runtime, again);
-    expect(
-      sent.map((message) => message.message.type === "partner-event" && message.message.event.sequence),
-    ).toEqual(expect.arrayContaining([1, 2]));
-    expect(sent).toHaveLength(2);
+    expect(eventsIn(sent).map((event) => event.sequence)).toEqual(expect.arrayContaining([1, 2]));
+    expect(sent).toHaveLength(1);
     expect(await readOutbox(store, customerId)).toEqual([]);
     expect(await pointersOf(customerId)).toEqual([]);
+  });
+});
+
+describe("the migration processor's unit of work: one send for the intake's events and the decision's", () => {
+  /** As the intake commits a migration (no pointer), and a relationship's event left unsent beside it. */
+  async function intake(customerId: string) {
+    const relationship = await commit(
+      store,
+      blankCustomerState(customerId),
+      [
+        put.relationship(aRelationship(customerId, "rel-1", { status: "submitted" })),
+        appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+      ],
+      { outboxPointer: false },
+    );
+    const migration = await withCustomerPartition(
+      store,
+      customerId,
+      () => ({
+        changes: [
+          put.migration(aMigration(customerId, "mig-1")),
+          appendHistory({ kind: "migration", id: "mig-1" }, anEntry(null, "submitted")),
+        ],
+        result: undefined,
+      }),
+      { outboxPointer: false },
+    );
+    return { relationship: relationship.outbox!.events, submitted: migration.receipt.outbox!.events };
+  }
+
+  /** The processor's decision: submitted → rejected, once; a later delivery changes nothing. */
+  const decide = (state: CustomerState) => {
+    const stored = state.migrations.get("mig-1")!.value;
+    return stored.status !== "submitted"
+      ? { changes: [], result: undefined }
+      : {
+          changes: [
+            put.migration({ ...stored, status: "rejected" as const }),
+            appendHistory({ kind: "migration", id: "mig-1" }, anEntry("submitted", "rejected")),
+          ],
+          result: undefined,
+        };
+  };
+  const subjects = [{ kind: "migration", id: "mig-1" }] as const;
+
+  it("sends other entities' loaded events first, then one message holding submitted and the decision's events", async () => {
+    const customerId = uniqueId("cust");
+    const { relationship, submitted } = await intake(customerId);
+    const { sent, runtime } = capture();
+    const done = await withMessageCommit(runtime, customerId, subjects, decide);
+    expect(sent).toHaveLength(2);
+    expect(eventsIn(sent.slice(0, 1))).toEqual(relationship);
+    const decided = done.receipt.outbox!.events;
+    expect(eventsIn(sent.slice(1))).toEqual([...submitted, ...decided]);
+    expect(eventsIn(sent.slice(1)).map((event) => event.type)).toEqual([
+      "migration-submitted",
+      "migration-rejected",
+    ]);
+    expect(await readOutbox(store, customerId)).toEqual([]);
+  });
+
+  it("a crash after the commit: the redelivery sends the same events, whole, from history, in one message", async () => {
+    const customerId = uniqueId("cust");
+    const { submitted } = await intake(customerId);
+    const attempts: OutgoingEvent[][] = [];
+    // Sends before the commit go through; the one after it fails, as if the process died there.
+    const dying = {
+      store,
+      sendEvents: (messages: readonly OutgoingEvent[]) => {
+        attempts.push([...messages]);
+        return attempts.length === 1 ? Promise.resolve() : Promise.reject(new Error("process died"));
+      },
+    };
+    await expect(withMessageCommit(dying, customerId, subjects, decide)).rejects.toThrow(/died/);
+    const lost = eventsIn(attempts[1] ?? []);
+    expect(lost.map((event) => event.type)).toEqual(["migration-submitted", "migration-rejected"]);
+    // The commit deleted the intake's row: what was lost lives only in the migration's history.
+    expect(await readOutbox(store, customerId)).toEqual([]);
+
+    const { sent, runtime } = capture();
+    const again = await withMessageCommit(runtime, customerId, subjects, decide);
+    expect(again.receipt.operations).toBe(0);
+    expect(sent).toHaveLength(1);
+    expect(eventsIn(sent)).toEqual(lost);
+    expect(eventsIn(sent)[0]).toEqual(submitted[0]);
+    // Same set, same message id: had the first send gone out, duplicate detection drops this one.
+    expect(sent[0]?.messageId).toBe(attempts[1]?.[0]?.messageId);
+  });
+
+  it("a first delivery that decides nothing sends the loaded submitted event once, and clears its row", async () => {
+    const customerId = uniqueId("cust");
+    await intake(customerId);
+    const { sent, runtime } = capture();
+    const done = await withMessageCommit(runtime, customerId, subjects, () => ({
+      changes: [],
+      result: undefined,
+    }));
+    expect(done.receipt.operations).toBe(0);
+    const ids = eventsIn(sent).map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(eventsIn(sent).map((event) => event.type)).toEqual([
+      "relationship-requested",
+      "migration-submitted",
+    ]);
+    expect(await readOutbox(store, customerId)).toEqual([]);
+  });
+});
+
+describe("eventMessages", () => {
+  it("carries each event once, in as few messages as fit, ids independent of the events' order", async () => {
+    const customerId = uniqueId("cust");
+    const receipt = await commit(store, blankCustomerState(customerId), [
+      put.relationship(aRelationship(customerId, "rel-1", { status: "submitted" })),
+      appendHistory({ kind: "relationship", id: "rel-1" }, anEntry(null, "submitted")),
+      appendHistory({ kind: "relationship", id: "rel-1" }, anEntry("submitted", "pending")),
+    ]);
+    const events = receipt.outbox!.events;
+    const [one] = eventMessages([...events, ...events]);
+    expect(eventMessages([...events, ...events])).toHaveLength(1);
+    expect(one && eventsCarried(one.message)).toEqual(events);
+    expect(eventMessages([...events].reverse())[0]?.messageId).toBe(one?.messageId);
+    expect(eventMessages(events.slice(0, 1))[0]?.messageId).not.toBe(one?.messageId);
+
+    // A set too big for one message goes in several, each under the size, every event in one of them.
+    const note = "n".repeat(2000);
+    const many = Array.from({ length: 200 }, (_, n) => ({
+      ...events[0]!,
+      id: `evt_${n.toString(16).padStart(32, "0")}`,
+      data: { ...events[0]!.data, note },
+    }));
+    const split = eventMessages(many);
+    expect(split.length).toBeGreaterThan(1);
+    for (const message of split) {
+      expect(Buffer.byteLength(JSON.stringify(message.message))).toBeLessThanOrEqual(
+        MAX_EVENTS_MESSAGE_BYTES,
+      );
+    }
+    expect(split.flatMap((message) => eventsCarried(message.message))).toEqual(many);
   });
 });

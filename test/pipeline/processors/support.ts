@@ -17,7 +17,11 @@ import type {
   Subscription,
 } from "../../../shared/domain/index.js";
 import type { EventEnvelope } from "../../../shared/events/catalogue.js";
-import type { MigrationMessage, CustomerRelationshipMessage } from "../../../shared/messaging/messages.js";
+import {
+  eventsCarried,
+  type MigrationMessage,
+  type CustomerRelationshipMessage,
+} from "../../../shared/messaging/messages.js";
 import { ReferenceCache } from "../../../shared/pipeline/referenceCache.js";
 import { resetRuntime, setRuntimeForTests } from "../../../shared/pipeline/runtime.js";
 import {
@@ -104,8 +108,7 @@ export function usePipelineRuntime(
     send: () => Promise.reject(new Error("the processors and the sweep send nothing")),
     sendSweeps: () => Promise.reject(new Error("these tests queue no sweep")),
     sendEvents: (messages) => {
-      for (const { message } of messages)
-        if (message.type === "partner-event") sentEvents.push(message.event);
+      for (const { message } of messages) sentEvents.push(...eventsCarried(message));
       return Promise.resolve();
     },
   });
