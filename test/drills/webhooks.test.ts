@@ -29,11 +29,10 @@ import {
   put,
   withCustomerPartition,
   withCustomerPartitionForMessage,
-  type CustomerState,
   type TableStore,
 } from "../../shared/storage/index.js";
 import { listDeliveries, putWebhook } from "../../shared/storage/webhooks.js";
-import { aMigration, aRelationship, anEntry } from "../integration/storage/fixtures.js";
+import { aMigration, aRelationship, anEntry, stepOnce } from "../integration/storage/fixtures.js";
 import { OPERATOR, partnerKey, type KeyCredentials } from "../setup/callers.js";
 import { tablesConnection, uniqueId } from "../setup/tables.js";
 import { FaultInjector } from "./faults.js";
@@ -242,18 +241,7 @@ describe("events out", () => {
       ],
       { outboxPointer: false },
     );
-    const decide = (state: CustomerState) => {
-      const stored = state.relationships.get("rel-1")!.value;
-      return stored.status !== "submitted"
-        ? { changes: [], result: undefined }
-        : {
-            changes: [
-              put.relationship({ ...stored, status: "pending" as const }),
-              appendHistory({ kind: "relationship", id: "rel-1" }, anEntry("submitted", "pending")),
-            ],
-            result: undefined,
-          };
-    };
+    const decide = stepOnce("relationship", "rel-1", "submitted", "pending");
     const crashed = await withCustomerPartitionForMessage(store, customerId, decide);
     const ids = [...crashed.state.outbox, crashed.receipt.outbox!].flatMap((row) =>
       row.events.map((event) => event.id),
@@ -286,18 +274,7 @@ describe("events out", () => {
       ],
       { outboxPointer: false },
     );
-    const decide = (state: CustomerState) => {
-      const stored = state.migrations.get("mig-1")!.value;
-      return stored.status !== "submitted"
-        ? { changes: [], result: undefined }
-        : {
-            changes: [
-              put.migration({ ...stored, status: "rejected" as const }),
-              appendHistory({ kind: "migration", id: "mig-1" }, anEntry("submitted", "rejected")),
-            ],
-            result: undefined,
-          };
-    };
+    const decide = stepOnce("migration", "mig-1", "submitted", "rejected");
     const subjects = [{ kind: "migration", id: "mig-1" }] as const;
     const down = { store, sendEvents: () => Promise.reject(new Error("process died")) };
     await expect(withMessageCommit(down, customerId, subjects, decide)).rejects.toThrow(/died/);

@@ -19,7 +19,6 @@ import {
   appendHistory,
   blankCustomerState,
   commit,
-  type CustomerState,
   listOutboxPointers,
   loadCustomerState,
   put,
@@ -29,7 +28,7 @@ import {
   withCustomerPartitionForMessage,
 } from "../../../shared/storage/index.js";
 import { testTableStore, uniqueId } from "../../setup/tables.js";
-import { aMigration, aRelationship, anEntry } from "../storage/fixtures.js";
+import { aMigration, aRelationship, anEntry, stepOnce } from "../storage/fixtures.js";
 
 const store = testTableStore(import.meta.url);
 
@@ -241,18 +240,7 @@ describe("the migration processor's unit of work: one send for the intake's even
   }
 
   /** The processor's decision: submitted → rejected, once; a later delivery changes nothing. */
-  const decide = (state: CustomerState) => {
-    const stored = state.migrations.get("mig-1")!.value;
-    return stored.status !== "submitted"
-      ? { changes: [], result: undefined }
-      : {
-          changes: [
-            put.migration({ ...stored, status: "rejected" as const }),
-            appendHistory({ kind: "migration", id: "mig-1" }, anEntry("submitted", "rejected")),
-          ],
-          result: undefined,
-        };
-  };
+  const decide = stepOnce("migration", "mig-1", "submitted", "rejected");
   const subjects = [{ kind: "migration", id: "mig-1" }] as const;
 
   it("sends other entities' loaded events first, then one message holding submitted and the decision's events", async () => {

@@ -8,6 +8,7 @@ import type {
   Relationship,
   Subscription,
 } from "../../../shared/domain/model.js";
+import { appendHistory, put, type Change, type CustomerState } from "../../../shared/storage/index.js";
 import * as records from "../../setup/records.js";
 
 export { anOffer } from "../../setup/records.js";
@@ -103,4 +104,25 @@ export function anEntry(
   overrides: Partial<HistoryEntry> = {},
 ): HistoryEntry {
   return { at: T0, by: "alice@partner.example", from, to, rules: [], ...overrides };
+}
+
+/**
+ * A queue processor's decision that steps one relationship or migration from `from` to `to` once;
+ * a later delivery, finding it moved, changes nothing.
+ */
+export function stepOnce<K extends "relationship" | "migration">(
+  kind: K,
+  id: string,
+  from: Relationship["status"] & Migration["status"],
+  to: K extends "relationship" ? Relationship["status"] : Migration["status"],
+) {
+  return (state: CustomerState): { changes: Change[]; result: undefined } => {
+    const stored = (kind === "relationship" ? state.relationships : state.migrations).get(id)?.value;
+    if (stored?.status !== from) return { changes: [], result: undefined };
+    const moved =
+      kind === "relationship"
+        ? put.relationship({ ...(stored as Relationship), status: to as Relationship["status"] })
+        : put.migration({ ...(stored as Migration), status: to as Migration["status"] });
+    return { changes: [moved, appendHistory({ kind, id }, anEntry(from, to))], result: undefined };
+  };
 }
