@@ -24,8 +24,8 @@ import { tablesConnection } from "../setup/tables.js";
 import { customerTransaction } from "./faults.js";
 
 const AS_OF = TERM_END;
-/** Three migrations' worth: the customer's sweep takes a transaction per migration. */
-const SPLIT_ITEMS = 30;
+/** Six migrations of 12 items: the customer's sweep takes several transactions (one row per entity stepped). */
+const SPLIT_ITEMS = 72;
 
 /**
  * Lets the sweep write until its `transactions`-th transaction on `customerId`'s partition: that one

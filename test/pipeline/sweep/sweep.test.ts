@@ -295,7 +295,7 @@ describe("the sweep", () => {
     const { store } = await tablesOfItsOwn(import.meta.url, { tables: "g" });
     // MC-3: license subscriptions of another CSP partner, moved at their term end by three
     // migrations; at the sweep each item is provisioned and its original expires (six rows per
-    // item: more than 100 in all).
+    // item and a history row per entity stepped: more than 100 in all).
     const { customerId, migrationIds, parts } = await migratingCustomerInParts(store, 30);
     const before = await loadCustomerState(store, customerId);
     for (const migrationId of migrationIds) {
