@@ -20,19 +20,42 @@ import { figure, median, round, type Figure } from "./lib/figures.js";
 
 const ROOT = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
 const LOADER = path.join(ROOT, "dist", "local", "host", "loadFunctionApp.js");
+const INVOKER = path.join(ROOT, "dist", "local", "host", "invoke.js");
 const run = promisify(execFile);
 
-const probeAnswerSchema = z.object({ importMs: z.number(), functions: z.int() });
+const probeAnswerSchema = z.object({
+  importMs: z.number(),
+  functions: z.int(),
+  firstInvocationMs: z.number().optional(),
+});
 /** The libraries the app imports at load, by themselves: what part of the app's import is theirs. */
 const LIBRARIES = ["@azure/functions", "zod", "@azure/data-tables", "@azure/service-bus", "@azure/identity"];
 
-/** A fresh process: imports the loader, then times loading the app; prints JSON. */
-function probeScript(options: { rootDir: string; main?: string; modules?: string[] }): string {
+/**
+ * A fresh process: imports the loader, then times loading the app and, when asked, its first
+ * invocation of GET /api/openapi.json (no I/O: what a bundled function's first call adds is its
+ * module, the route table and the schemas it documents); prints JSON.
+ */
+function probeScript(
+  options: { rootDir: string; main?: string; modules?: string[] },
+  invoke = false,
+): string {
   return `
 const { loadFunctionApp } = await import(${JSON.stringify(pathToFileURL(LOADER).href)});
+const { createInvoker } = await import(${JSON.stringify(pathToFileURL(INVOKER).href)});
 const started = performance.now();
 const app = await loadFunctionApp(${JSON.stringify(options)});
-process.stdout.write(JSON.stringify({ importMs: performance.now() - started, functions: app.functions.length }));
+const importMs = performance.now() - started;
+let firstInvocationMs;
+if (${String(invoke)}) {
+  const invoke = createInvoker({ programmingModel: app.programmingModel, hooks: () => [], appHookData: {}, log: () => undefined });
+  const openApi = app.functions.find((fn) => fn.name === "getOpenApi");
+  const result = await invoke(openApi, { triggerData: { http: { method: "GET", url: "http://localhost/api/openapi.json", headers: {}, params: {} } } });
+  if (!result.ok || result.response.returnValue?.http?.statusCode !== "200") throw new Error(JSON.stringify(result));
+  firstInvocationMs = performance.now() - started - importMs;
+}
+process.stdout.write(JSON.stringify({ importMs, functions: app.functions.length, firstInvocationMs }));
+process.exit(0);
 `;
 }
 
@@ -45,9 +68,27 @@ process.stdout.write(JSON.stringify({ importMs: performance.now() - started, fun
 `;
 }
 
-async function probe(script: string): Promise<{ importMs: number; processMs: number; functions: number }> {
+/**
+ * Settings of the right shape for the first invocation, which reads the config; nothing connects
+ * to them (the OpenAPI document needs no storage and no caller).
+ */
+const PROBE_SETTINGS = {
+  OPERATOR_KEYS: "bench-operator:a-bench-operator-secret-0123456789abcdef",
+  PARTNER_KEY_MASTER: "v1:a-bench-partner-key-master-0123456789abcd",
+  CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-bench",
+  TABLES_CONNECTION: "UseDevelopmentStorage=true",
+  ServiceBusConnection:
+    "Endpoint=sb://127.0.0.1;SharedAccessKeyName=bench;SharedAccessKey=bench;UseDevelopmentEmulator=true",
+};
+
+type ProbeAnswer = z.infer<typeof probeAnswerSchema> & { readonly processMs: number };
+
+async function probe(script: string): Promise<ProbeAnswer> {
   const started = performance.now();
-  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT });
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { ...process.env, ...PROBE_SETTINGS },
+  });
   const processMs = performance.now() - started;
   return { ...probeAnswerSchema.parse(JSON.parse(stdout)), processMs };
 }
@@ -64,18 +105,18 @@ export async function coldStartBench(options: { repeats?: number } = {}): Promis
       path.join(folder, "hello.mjs"),
       `import functions from ${JSON.stringify(functionsUrl)};\nfunctions.app.http("hello", { methods: ["GET"], handler: async () => ({ status: 204 }) });\n`,
     );
-    const appScript = probeScript({ rootDir: path.join(ROOT, "dist", "deploy") });
-    const tscScript = probeScript({ rootDir: ROOT, main: "dist/functions/*.js" });
+    const appScript = probeScript({ rootDir: path.join(ROOT, "dist", "deploy") }, true);
+    const tscScript = probeScript({ rootDir: ROOT, main: "dist/functions/*.js" }, true);
     const emptyScript = probeScript({ rootDir: folder, modules: ["hello.mjs"] });
     const libraries = librariesScript();
     // One of each first, unmeasured: the file system cache.
     await probe(appScript);
     await probe(emptyScript);
     await probe(tscScript);
-    const tsc: Awaited<ReturnType<typeof probe>>[] = [];
-    const app: Awaited<ReturnType<typeof probe>>[] = [];
-    const empty: Awaited<ReturnType<typeof probe>>[] = [];
-    const librariesOnly: Awaited<ReturnType<typeof probe>>[] = [];
+    const tsc: ProbeAnswer[] = [];
+    const app: ProbeAnswer[] = [];
+    const empty: ProbeAnswer[] = [];
+    const librariesOnly: ProbeAnswer[] = [];
     for (let i = 0; i < repeats; i += 1) {
       app.push(await probe(appScript));
       empty.push(await probe(emptyScript));
@@ -85,6 +126,8 @@ export async function coldStartBench(options: { repeats?: number } = {}): Promis
     const appMs = median(app.map((sample) => sample.importMs));
     const emptyMs = median(empty.map((sample) => sample.importMs));
     const tscMs = median(tsc.map((sample) => sample.importMs));
+    const firstCall = (samples: ProbeAnswer[]) =>
+      round(median(samples.map((s) => s.firstInvocationMs ?? 0)), 1);
     return [
       figure("cold start repeats (alternating, medians)", repeats),
       figure("cold start app functions", app[0]?.functions ?? 0),
@@ -94,10 +137,21 @@ export async function coldStartBench(options: { repeats?: number } = {}): Promis
       figure("cold start tsc output (npm start) import ms", round(tscMs, 1)),
       figure("cold start tsc output/empty", round(tscMs / emptyMs, 2)),
       figure(
+        "cold start app (bundle) first invocation ms (GET openapi.json, after the import)",
+        firstCall(app),
+      ),
+      figure(
+        "cold start tsc output first invocation ms (GET openapi.json, after the import)",
+        firstCall(tsc),
+      ),
+      figure(
         `cold start libraries alone import ms (${LIBRARIES.join(", ")})`,
         round(median(librariesOnly.map((sample) => sample.importMs)), 1),
       ),
-      figure("cold start app process ms (node start to exit)", round(median(app.map((s) => s.processMs)), 1)),
+      figure(
+        "cold start app process ms (node start to exit, with the first invocation)",
+        round(median(app.map((s) => s.processMs)), 1),
+      ),
       figure("cold start empty app process ms", round(median(empty.map((s) => s.processMs)), 1)),
     ];
   } finally {

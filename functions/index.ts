@@ -1,7 +1,6 @@
 /** App-wide setup only; each function registers itself in its own file. */
 import { app } from "@azure/functions";
 
-import { closeServiceBus } from "../shared/messaging/sender.js";
 import { startTelemetry } from "../shared/telemetry/start.js";
 import { traceInvocations } from "../shared/telemetry/tracing.js";
 
@@ -11,7 +10,9 @@ app.setup({ enableHttpStream: false });
 traceInvocations();
 await startTelemetry(process.env);
 
-// The host calls this on shutdown: close the Service Bus connection instead of dropping it.
+// The host calls this on shutdown: close the Service Bus connection instead of dropping it. The
+// sender is imported here, not above, so a cold start does not read it (and its message schemas).
 app.hook.appTerminate(async () => {
+  const { closeServiceBus } = await import("../shared/messaging/sender.js");
   await closeServiceBus();
 });

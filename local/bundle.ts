@@ -1,19 +1,27 @@
 /**
  * The deployment package: the function app as an esbuild bundle in `dist/deploy/` (what azure.yaml
  * deploys), with its own package.json (`main` the bundle's entry, no dependencies to install) and
- * host.json. One entry imports every file of `functions/`; what the code loads with `import()` (the
- * Azure SDKs, telemetry, jose) becomes chunks of its own, read on first use rather than at a cold
- * start. `@azure/functions-core` stays outside: the Functions worker supplies it. A CommonJS package
- * must be loaded lazily through a module of ours that imports it statically (shared/telemetry/sdks/):
- * the chunk esbuild makes for `import("cjs-package")` itself offers only `default`.
+ * host.json. A cold start reads only the entry: functions/index.ts (app-wide setup) and every
+ * function's registration, recorded at build time (local/lazyFunctions.ts); each function's module
+ * is a chunk of its own, read on its first invocation, and so is what the code loads with
+ * `import()` (the Azure SDKs, telemetry, jose). `@azure/functions-core` stays outside: the
+ * Functions worker supplies it. A CommonJS package must be loaded lazily through a module of ours
+ * that imports it statically (shared/telemetry/sdks/): the chunk esbuild makes for
+ * `import("cjs-package")` itself offers only `default`.
  *
  *   node dist/local/bundle.js [outDir]     (npm run build runs it; BUNDLE_NO_MINIFY=1 to read it)
  */
-import { copyFile, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
-import { build, type Metafile, type Plugin } from "esbuild";
+import { build, type BuildOptions, type Metafile, type Plugin } from "esbuild";
+import { z } from "zod";
+
+const run = promisify(execFile);
 
 /** The checkout: two levels up from local/bundle.ts, and from dist/local/bundle.js. */
 const SOURCE_ROOT = path.resolve(fileURLToPath(new URL(".", import.meta.url)), "..");
@@ -57,37 +65,108 @@ export async function functionFiles(root = REPO_ROOT): Promise<string[]> {
   return ["index.ts", ...files.filter((file) => file !== "index.ts")];
 }
 
+/** What the app's own modules import as `@azure/functions`: local/lazyFunctions.ts, which records registrations. */
+const LAZY_FUNCTIONS = path.join(REPO_ROOT, "local", "lazyFunctions.ts");
+const lazyRegistrations: Plugin = {
+  name: "lazy-registrations",
+  setup(builder) {
+    builder.onResolve({ filter: /^@azure\/functions$/ }, (args) =>
+      /[\\/]node_modules[\\/]/.test(args.importer) || args.importer === LAZY_FUNCTIONS
+        ? undefined
+        : { path: LAZY_FUNCTIONS },
+    );
+  },
+};
+
+/** What both builds share: one ES module bundle for Node 20, the worker's own module left outside. */
+const COMMON = {
+  absWorkingDir: REPO_ROOT,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external: ["@azure/functions-core"],
+  // CommonJS dependencies bundled into ES modules still call require (node built-ins, the worker's module).
+  banner: {
+    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+  },
+  plugins: [englishOnlyZod, lazyRegistrations],
+  logLevel: "warning",
+} as const satisfies BuildOptions;
+
+const recordedSchema = z.array(
+  z.strictObject({
+    file: z.string(),
+    kind: z.enum(["http", "serviceBusQueue", "timer"]),
+    name: z.string(),
+    options: z.record(z.string(), z.unknown()),
+  }),
+);
+type Recorded = z.infer<typeof recordedSchema>;
+
+/**
+ * Every function's registration, as its file makes it: the app bundled whole and run once in a
+ * process of its own with no settings, each file imported in turn and what it recorded written
+ * out. With no settings the sweep's schedule stays the `%SWEEP_SCHEDULE%` placeholder, which the
+ * host resolves from the app setting Bicep always sets.
+ */
+async function recordRegistrations(files: readonly string[], folder: string): Promise<Recorded> {
+  const script = path.join(folder, "record.mjs");
+  const answer = path.join(folder, "registrations.json");
+  await build({
+    ...COMMON,
+    stdin: {
+      contents: `import { writeFileSync } from "node:fs";
+import { recordedRegistrations } from ${JSON.stringify(LAZY_FUNCTIONS)};
+const files = [${files.map((file) => `[${JSON.stringify(file)}, () => import("./functions/${file}")]`).join(", ")}];
+const recorded = [];
+for (const [file, load] of files) {
+  const before = recordedRegistrations().length;
+  await load();
+  for (const registration of recordedRegistrations().slice(before)) recorded.push({ file, ...registration });
+}
+writeFileSync(process.argv[2], JSON.stringify(recorded));
+process.exit(0);`,
+      resolveDir: REPO_ROOT,
+      sourcefile: "record.entry.ts",
+      loader: "ts",
+    },
+    outfile: script,
+  });
+  await run(process.execPath, [script, answer], { cwd: folder, env: { PATH: process.env.PATH ?? "" } });
+  return recordedSchema.parse(JSON.parse(await readFile(answer, "utf8")));
+}
+
 export async function bundleApp(options: { outDir?: string } = {}): Promise<BundleResult> {
   const outDir = path.resolve(options.outDir ?? DEFAULT_OUT_DIR);
   const files = await functionFiles();
   await rm(outDir, { recursive: true, force: true });
+  const recording = await mkdtemp(path.join(tmpdir(), "bundle-registrations-"));
+  const registrations = await recordRegistrations(files, recording).finally(() =>
+    rm(recording, { recursive: true, force: true }),
+  );
+  const modules = [...new Set(registrations.map(({ file }) => file))];
   const result = await build({
+    ...COMMON,
+    // The app-wide setup at once; every other module on its function's first invocation.
     stdin: {
-      contents: files.map((file) => `import "./functions/${file}";`).join("\n"),
+      contents: `import "./functions/index.ts";
+import { registerLazily } from ${JSON.stringify(LAZY_FUNCTIONS)};
+registerLazily(${JSON.stringify(registrations)}, {
+${modules.map((file) => `  ${JSON.stringify(file)}: () => import("./functions/${file}"),`).join("\n")}
+});`,
       resolveDir: REPO_ROOT,
       sourcefile: "functions.entry.ts",
       loader: "ts",
     },
-    absWorkingDir: REPO_ROOT,
-    bundle: true,
     splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
     outdir: path.join(outDir, path.dirname(BUNDLE_MAIN)),
     entryNames: path.basename(BUNDLE_MAIN, ".js"),
-    external: ["@azure/functions-core"],
-    // CommonJS dependencies bundled into ES modules still call require (node built-ins, the worker's module).
-    banner: {
-      js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-    },
-    plugins: [englishOnlyZod],
     // Smaller source compiles faster at a cold start; names kept for errors and logs, a source map for stacks.
     minify: process.env.BUNDLE_NO_MINIFY !== "1",
     keepNames: true,
     sourcemap: "linked",
     metafile: true,
-    logLevel: "warning",
   });
   const { name, version } = JSON.parse(await readFile(path.join(REPO_ROOT, "package.json"), "utf8")) as {
     name: string;
