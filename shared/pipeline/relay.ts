@@ -14,7 +14,8 @@
  * - the migration processor's commits (`withMessageCommit`) keep no outbox row at all and delete the
  *   intake's: the intake's events and the decision's are sent together after the commit, before the
  *   message is settled, and a redelivery that finds the commit already made sends them again from
- *   the migration's history rows, under the same ids.
+ *   the migration's history rows, under the same ids — also when it then steps the migration further
+ *   (its relationship answered meanwhile): a subject past its intake's revision goes out whole.
  * A crash delays an event, never loses it.
  */
 import { createHash } from "node:crypto";
@@ -191,7 +192,11 @@ export async function withMessageCommit<R>(
   const held = done.state.outbox.filter((row) => !sent.has(row.rowKey)).flatMap((row) => row.events);
   if (done.receipt.operations > 0) {
     const raised = [...held, ...(done.receipt.outbox?.events ?? [])];
-    if (raised.length > 0) await rt.sendEvents(eventMessages(raised));
+    // A subject an earlier delivery already stepped (past the intake's revision 1) may have had that
+    // commit's events lost with its process: send its whole history again with this commit's.
+    const stepped = subjects.filter((subject) => (storedSubject(done.state, subject)?.revision ?? 0) > 1);
+    if (stepped.length > 0) await resendFromHistory(rt, done.state, stepped, raised);
+    else if (raised.length > 0) await rt.sendEvents(eventMessages(raised));
     if (done.receipt.deferredError !== undefined) {
       throw new Error(
         `customer ${customerId} committed, but its due entries were not written; the redelivery writes them`,
@@ -228,9 +233,15 @@ function replayable(state: CustomerState, subjects: readonly MessageSubject[], r
   });
 }
 
+function storedSubject(state: CustomerState, subject: MessageSubject) {
+  return subject.kind === "migration"
+    ? state.migrations.get(subject.id)
+    : state.relationships.get(subject.id);
+}
+
 /**
  * The subjects' events, from their history rows (1 query per subject), with `alsoSend` (events the
- * load brought), each once: one send.
+ * load brought or the commit raised), each once: one send.
  */
 async function resendFromHistory(
   rt: RelayRuntime,
@@ -240,14 +251,14 @@ async function resendFromHistory(
 ): Promise<void> {
   const events = await Promise.all(
     subjects.map(async (subject) => {
-      const stored =
-        subject.kind === "migration" ? state.migrations.get(subject.id) : state.relationships.get(subject.id);
+      const stored = storedSubject(state, subject);
       if (stored === undefined) return [];
       const history = await readHistory(rt.store, state.customerId, subject);
       return eventsOfHistory(state.customerId, stored.value.partnerId, subject, history, stored.events ?? {});
     }),
   );
-  const all = [...alsoSend, ...events.flat()];
+  // History first, in its order; what it also holds is sent once, under its ids.
+  const all = [...events.flat(), ...alsoSend];
   if (all.length > 0) await rt.sendEvents(eventMessages(all));
 }
 

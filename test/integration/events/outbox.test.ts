@@ -287,6 +287,39 @@ describe("the migration processor's unit of work: one send for the intake's even
     expect(sent[0]?.messageId).toBe(attempts[1]?.[0]?.messageId);
   });
 
+  it("a crash after the commit, then a redelivery that steps the migration further: nothing the first commit raised is lost", async () => {
+    const customerId = uniqueId("cust");
+    const { submitted } = await intake(customerId);
+    // The relationship's event goes out before the commit; the send after it dies with the process.
+    let sends = 0;
+    const dying = {
+      store,
+      sendEvents: () => {
+        sends += 1;
+        return sends === 1 ? Promise.resolve() : Promise.reject(new Error("process died"));
+      },
+    };
+    const waits = stepOnce("migration", "mig-1", "submitted", "awaiting-relationship");
+    await expect(withMessageCommit(dying, customerId, subjects, waits)).rejects.toThrow(/died/);
+
+    // The relationship was answered meanwhile, so the redelivery's decision moves the migration on.
+    const { sent, runtime } = capture();
+    const moves = stepOnce("migration", "mig-1", "awaiting-relationship", "rejected");
+    const again = await withMessageCommit(runtime, customerId, subjects, moves);
+    expect(again.receipt.operations).toBeGreaterThan(0);
+    const migrationEvents = eventsIn(sent).filter((event) => event.resource.kind === "migration");
+    expect(migrationEvents.map((event) => event.type)).toEqual([
+      "migration-submitted",
+      "migration-awaiting-relationship",
+      "migration-rejected",
+    ]);
+    expect(migrationEvents[0]).toEqual(submitted[0]);
+    const ids = eventsIn(sent).map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The decision's own events under the ids its commit gave them.
+    for (const event of again.receipt.outbox?.events ?? []) expect(ids).toContain(event.id);
+  });
+
   it("a first delivery that decides nothing sends the loaded submitted event once, and clears its row", async () => {
     const customerId = uniqueId("cust");
     await intake(customerId);

@@ -113,7 +113,7 @@ export function anEntry(
 export function stepOnce<K extends "relationship" | "migration">(
   kind: K,
   id: string,
-  from: Relationship["status"] & Migration["status"],
+  from: K extends "relationship" ? Relationship["status"] : Migration["status"],
   to: K extends "relationship" ? Relationship["status"] : Migration["status"],
 ) {
   return (state: CustomerState): { changes: Change[]; result: undefined } => {
