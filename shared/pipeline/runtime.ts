@@ -19,6 +19,7 @@ import { PartnerCenterClient } from "../partnerCenter/client.js";
 import { secretReaderFor } from "../partnerCenter/secrets.js";
 import { getTableStore, type TableStore } from "../storage/index.js";
 import { ReferenceCache } from "./referenceCache.js";
+import { webhookCacheOf } from "./webhookCache.js";
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -71,7 +72,8 @@ export function runtime(): Runtime {
       send: (queue, message, options) => sendMessage(queue, message, options),
       sendSweeps: sendSweepMessages,
       sendLater: sendScheduledCopy,
-      sendEvents: sendPartnerEvents,
+      // A partner known to have no subscription: its events would reach the dispatcher only to be dropped.
+      sendEvents: (messages) => sendPartnerEvents(webhookCacheOf(store).worthSending(messages)),
     };
   }
   return current;

@@ -4,8 +4,11 @@
  * in the steady state such a partner's events cost no round trip. Only "none" is remembered: a
  * partner with subscriptions has them read afresh for every event, so a changed or deleted one
  * takes effect at once. A new first subscription takes effect at once on the instance whose PUT
- * made it, and within the TTL on the others.
+ * made it, and within the TTL on the others. The same knowledge keeps such a partner's committed
+ * events off the queue altogether (`worthSending`): the dispatcher would only drop them.
  */
+import { eventsCarried } from "../messaging/messages.js";
+import type { OutgoingEvent } from "../messaging/sender.js";
 import { listWebhooks, type WebhookRecord } from "../storage/webhooks.js";
 import type { TableStore } from "../storage/index.js";
 
@@ -43,6 +46,19 @@ export class WebhookCache {
     if (webhooks.length === 0) this.none.set(partnerId, this.clock() + this.ttlMs);
     else this.none.delete(partnerId);
     return webhooks;
+  }
+
+  /**
+   * The messages the dispatcher would act on: a message of committed events goes unless every one
+   * is a partner's this process knows has no subscription (a delivery attempt always goes).
+   */
+  worthSending(messages: readonly OutgoingEvent[]): OutgoingEvent[] {
+    const now = this.clock();
+    const none = (partnerId: string) => (this.none.get(partnerId) ?? 0) > now;
+    return messages.filter(({ message }) => {
+      const events = eventsCarried(message);
+      return events.length === 0 || !events.every((event) => none(event.partnerId));
+    });
   }
 
   /** A subscription was put on this process: read the partner's afresh from now on. */

@@ -1,9 +1,12 @@
 /**
  * The dispatcher's memory of partners with no webhook subscription: such a partner's events cost no
- * round trip while it lasts; a partner with subscriptions is read afresh for every event.
+ * round trip while it lasts, and are not even sent; a partner with subscriptions is read afresh for
+ * every event.
  */
 import { describe, expect, it } from "vitest";
 
+import type { EventEnvelope } from "../../../shared/events/catalogue.js";
+import type { OutgoingEvent } from "../../../shared/messaging/sender.js";
 import { WebhookCache } from "../../../shared/pipeline/webhookCache.js";
 import { RoundTripCounter } from "../../../shared/storage/index.js";
 import { putWebhook } from "../../../shared/storage/webhooks.js";
@@ -55,5 +58,44 @@ describe("the webhook cache", () => {
     await putWebhook(store, aWebhook(partnerId));
     cache.forget(partnerId);
     expect(await cache.subscriptions(partnerId)).toHaveLength(1);
+  });
+
+  it("keeps the committed events of a partner known to have none off the queue, and nothing else", async () => {
+    let now = 1_000_000;
+    const cache = new WebhookCache(store, 30_000, () => now);
+    const [none, unknown, subscribed] = [uniqueId("partner"), uniqueId("partner"), uniqueId("partner")];
+    await putWebhook(store, aWebhook(subscribed));
+    expect(await cache.subscriptions(none)).toEqual([]);
+    expect(await cache.subscriptions(subscribed)).toHaveLength(1);
+    // Only partnerId is read from an event here.
+    const events = (...partners: string[]): OutgoingEvent => ({
+      messageId: partners.join("+"),
+      message: {
+        schemaVersion: 1,
+        type: "partner-events",
+        events: partners.map((partnerId) => ({ partnerId }) as unknown as EventEnvelope),
+      },
+    });
+    const attempt: OutgoingEvent = {
+      messageId: "attempt",
+      message: {
+        schemaVersion: 1,
+        type: "webhook-delivery",
+        partnerId: none,
+        webhook: "portal",
+        deliveryId: "dlv_1",
+        attempt: 2,
+      },
+    };
+    const messages = [events(none), events(unknown), events(subscribed), events(none, unknown), attempt];
+    const ids = (kept: readonly OutgoingEvent[]) => kept.map((message) => message.messageId);
+    expect(ids(cache.worthSending(messages))).toEqual([unknown, subscribed, `${none}+${unknown}`, "attempt"]);
+    // Once the TTL has passed, or after a PUT on this instance, they go again.
+    now += 30_001;
+    expect(cache.worthSending([events(none)])).toHaveLength(1);
+    expect(await cache.subscriptions(none)).toEqual([]);
+    expect(cache.worthSending([events(none)])).toHaveLength(0);
+    cache.forget(none);
+    expect(cache.worthSending([events(none)])).toHaveLength(1);
   });
 });
