@@ -54,7 +54,7 @@ export interface BundleResult {
   readonly outDir: string;
   /** Absolute path of the entry file. */
   readonly entry: string;
-  /** The functions/ files the entry imports, in order. */
+  /** The functions/ files bundled, in order: index.ts read at start, the others on first use. */
   readonly functionFiles: readonly string[];
   readonly metafile: Metafile;
 }
