@@ -17,10 +17,12 @@ import { promisify } from "node:util";
 import { z } from "zod";
 
 import { figure, median, round, type Figure } from "./lib/figures.js";
+import { BENCH_CALLER_SETTINGS } from "./lib/http.js";
 
 const ROOT = path.resolve(fileURLToPath(new URL("..", import.meta.url)));
 const LOADER = path.join(ROOT, "dist", "local", "host", "loadFunctionApp.js");
 const INVOKER = path.join(ROOT, "dist", "local", "host", "invoke.js");
+const HTTP_MESSAGES = path.join(ROOT, "dist", "local", "host", "http", "httpMessages.js");
 const run = promisify(execFile);
 
 const probeAnswerSchema = z.object({
@@ -43,6 +45,7 @@ function probeScript(
   return `
 const { loadFunctionApp } = await import(${JSON.stringify(pathToFileURL(LOADER).href)});
 const { createInvoker } = await import(${JSON.stringify(pathToFileURL(INVOKER).href)});
+const { toRpcHttpRequest } = await import(${JSON.stringify(pathToFileURL(HTTP_MESSAGES).href)});
 const started = performance.now();
 const app = await loadFunctionApp(${JSON.stringify(options)});
 const importMs = performance.now() - started;
@@ -50,7 +53,7 @@ let firstInvocationMs;
 if (${String(invoke)}) {
   const invoke = createInvoker({ programmingModel: app.programmingModel, hooks: () => [], appHookData: {}, log: () => undefined });
   const openApi = app.functions.find((fn) => fn.name === "getOpenApi");
-  const result = await invoke(openApi, { triggerData: { http: { method: "GET", url: "http://localhost/api/openapi.json", headers: {}, params: {} } } });
+  const result = await invoke(openApi, { triggerData: toRpcHttpRequest({ method: "GET", url: "http://localhost/api/openapi.json", headers: {}, params: {}, body: Buffer.alloc(0) }) });
   if (!result.ok || result.response.returnValue?.http?.statusCode !== "200") throw new Error(JSON.stringify(result));
   firstInvocationMs = performance.now() - started - importMs;
 }
@@ -73,9 +76,7 @@ process.stdout.write(JSON.stringify({ importMs: performance.now() - started, fun
  * to them (the OpenAPI document needs no storage and no caller).
  */
 const PROBE_SETTINGS = {
-  OPERATOR_KEYS: "bench-operator:a-bench-operator-secret-0123456789abcdef",
-  PARTNER_KEY_MASTER: "v1:a-bench-partner-key-master-0123456789abcd",
-  CUSTOMER_TOKEN_AUDIENCE: "api://csp-onboarding-bench",
+  ...BENCH_CALLER_SETTINGS,
   TABLES_CONNECTION: "UseDevelopmentStorage=true",
   ServiceBusConnection:
     "Endpoint=sb://127.0.0.1;SharedAccessKeyName=bench;SharedAccessKey=bench;UseDevelopmentEmulator=true",

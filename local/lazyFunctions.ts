@@ -89,17 +89,6 @@ export function registerLazily(
     const handler = async (trigger: never, context: InvocationContext): Promise<unknown> =>
       (await handlerOf())(trigger, context);
     // The options are the file's own, recorded by record() above; only the handler is new.
-    const registered: unknown = { ...options, handler };
-    switch (kind) {
-      case "http":
-        functions.app.http(name, registered as HttpFunctionOptions);
-        break;
-      case "serviceBusQueue":
-        functions.app.serviceBusQueue(name, registered as ServiceBusQueueFunctionOptions);
-        break;
-      case "timer":
-        functions.app.timer(name, registered as TimerFunctionOptions);
-        break;
-    }
+    functions.app[kind](name, { ...options, handler } as never);
   }
 }

@@ -28,8 +28,7 @@ export class WebhookCache {
 
   /** The partner's subscriptions: none without a round trip while it is known to have none. */
   async subscriptions(partnerId: string): Promise<WebhookRecord[]> {
-    const until = this.none.get(partnerId);
-    if (until !== undefined && until > this.clock()) return [];
+    if (this.knownToHaveNone(partnerId, this.clock())) return [];
     const under = this.reading.get(partnerId);
     if (under !== undefined) return under;
     const read = this.read(partnerId);
@@ -54,11 +53,14 @@ export class WebhookCache {
    */
   worthSending(messages: readonly OutgoingEvent[]): OutgoingEvent[] {
     const now = this.clock();
-    const none = (partnerId: string) => (this.none.get(partnerId) ?? 0) > now;
     return messages.filter(({ message }) => {
       const events = eventsCarried(message);
-      return events.length === 0 || !events.every((event) => none(event.partnerId));
+      return events.length === 0 || !events.every((event) => this.knownToHaveNone(event.partnerId, now));
     });
+  }
+
+  private knownToHaveNone(partnerId: string, now: number): boolean {
+    return (this.none.get(partnerId) ?? 0) > now;
   }
 
   /** A subscription was put on this process: read the partner's afresh from now on. */
